@@ -1,0 +1,50 @@
+/* run_result.h - what one `fusecheck run` found, as the reports see it. */
+#ifndef FC_RUN_RESULT_H
+#define FC_RUN_RESULT_H
+
+#include <stddef.h>
+#include "checker.h"
+
+enum fc_status { FC_ST_PASS = 0, FC_ST_FAIL, FC_ST_SKIP, FC_ST_BROKEN };
+
+/* "pass" "fail" "skip" "broken" */
+const char *fc_status_name(int status);
+
+struct fc_scn_result {
+	char *name;            /* file name without directory and ".scn" */
+	char *file;            /* path as given */
+	char *description;
+	char **rules;          /* rule ids the scenario header names */
+	size_t nrules;
+	int status;            /* enum fc_status */
+	char *reason;          /* why skipped or broken; NULL otherwise */
+	double seconds;
+	struct fc_violation *violations;  /* owned copies */
+	size_t nviolations;
+	size_t max_inflight;   /* most requests in flight at once */
+};
+
+struct fc_run_result {
+	char *kernel_release;  /* uname -r */
+	char *libfuse_version; /* of the installed libfuse3 */
+	char *fs_cmd;          /* filesystem command as started */
+	int reference_fs;      /* 1: bundled memfs with its ledger */
+	char *caps;            /* requirements the filesystem meets, "write
+				  hardlink ..." */
+	char *quiesce_method;  /* "drop_caches" or "none" */
+	struct fc_init_info init;
+	char *log_path;        /* the event log, NULL if not written */
+	char *broken;          /* run-level reason it could not run, or NULL */
+	double seconds;
+	struct fc_scn_result *scn;
+	size_t nscn;
+};
+
+/* Totals by status and violations. */
+void run_result_counts(const struct fc_run_result *r, size_t counts[4],
+		       size_t *nviolations);
+/* 0 all pass/skip, 1 violations or failures, 2 broken */
+int run_result_exit_code(const struct fc_run_result *r);
+void run_result_free(struct fc_run_result *r);
+
+#endif
