@@ -22,6 +22,7 @@ enum fc_ev_kind {
 	FC_EV_CHECK = 10,    /* a ledger assertion from a scenario: fc_ev_check */
 	FC_EV_FS_LEDGER = 11, /* reference fs ledger snapshot: fc_ev_fs_ledger */
 	FC_EV_INIT_CAP = 12, /* tap altered the INIT reply: fc_ev_init_cap */
+	FC_EV_EXPECT = 13,   /* a scenario expectation failed: fc_ev_expect */
 	FC_EV_KIND_MAX
 };
 
@@ -55,10 +56,25 @@ struct fc_ev_mount {
 
 enum fc_scn_phase { FC_SCN_BEGIN = 1, FC_SCN_END = 2 };
 
+/* Scenario status as the runner concluded it (END only); the checker
+ * turns PASS into FAIL when violations were attributed to the scenario. */
+enum fc_scn_status { FC_SCN_ST_PASS = 0, FC_SCN_ST_FAIL = 1,
+		     FC_SCN_ST_SKIP = 2, FC_SCN_ST_BROKEN = 3 };
+
 struct fc_ev_scenario {
 	uint32_t phase;    /* enum fc_scn_phase */
 	uint32_t index;    /* scenario number in the run, from 0 */
-	char file[];       /* NUL-terminated scenario file path */
+	uint32_t status;   /* END: enum fc_scn_status; BEGIN: 0 */
+	uint32_t pad;
+	char text[];       /* file path, NUL, reason (END; may be ""), NUL */
+};
+
+/* A syscall in a scenario did not return what the scenario expects. */
+struct fc_ev_expect {
+	uint32_t line;
+	uint32_t pad;
+	char rule[32];     /* "SCN-EXPECT" or the scenario's LF-* rule */
+	char message[];    /* NUL-terminated */
 };
 
 struct fc_ev_mark {
