@@ -43,8 +43,11 @@ struct fc_run_result {
 /* Totals by status and violations. */
 void run_result_counts(const struct fc_run_result *r, size_t counts[4],
 		       size_t *nviolations);
-/* 0 all pass/skip, 1 violations or failures, 2 broken */
+/* 0 all pass/skip, 1 violations or failures, 2 broken (r->broken set or
+ * any scenario broken: that outranks failures) */
 int run_result_exit_code(const struct fc_run_result *r);
+/* Frees everything r points to (every string, each violation's owned
+ * strings, the arrays) and zeroes *r; r itself is the caller's. */
 void run_result_free(struct fc_run_result *r);
 
 #endif
