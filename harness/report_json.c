@@ -259,7 +259,7 @@ int report_json(const char *path, const struct fc_run_result *r)
 		goto out_root;
 	}
 	errno = 0;
-	if (json_dump_file(root, path, JSON_INDENT(2)))
+	if (json_dump_file(root, path, JSON_INDENT(2) | JSON_REAL_PRECISION(6)))
 		ret = errno ? -errno : -EIO;
 out_root:
 	json_decref(root);

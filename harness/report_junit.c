@@ -268,14 +268,25 @@ int report_junit(const char *path, const struct fc_run_result *r)
 	size_t counts[4], i;
 	char *cls = classname(r);
 	int ret = 0, run_broken = r->broken != NULL;
+	xmlOutputBufferPtr ob;
+	FILE *fp;
 
 	if (!cls)
 		return -ENOMEM;
-	errno = 0;
-	j.w = xmlNewTextWriterFilename(path, 0);
-	if (!j.w) {
-		ret = errno ? -errno : -EIO;
+	/* our own FILE: a real errno when it cannot be opened, and no
+	 * message from libxml2 on stderr */
+	fp = fopen(path, "w");
+	if (!fp) {
+		ret = -errno;
 		goto out_cls;
+	}
+	ob = xmlOutputBufferCreateFile(fp, NULL);
+	j.w = ob ? xmlNewTextWriter(ob) : NULL;
+	if (!j.w) {
+		if (ob)
+			xmlOutputBufferClose(ob);
+		ret = -ENOMEM;
+		goto out_fp;
 	}
 	xmlTextWriterSetIndent(j.w, 1);
 	xmlTextWriterSetIndentString(j.w, X("  "));
@@ -307,10 +318,13 @@ int report_junit(const char *path, const struct fc_run_result *r)
 	end(&j);
 	if (xmlTextWriterEndDocument(j.w) < 0)
 		j.err = 1;
-	/* freeing the writer flushes and closes the file */
+	/* freeing the writer flushes its buffer into fp */
 	xmlFreeTextWriter(j.w);
 	if (j.err)
 		ret = -EIO;
+out_fp:
+	if (fclose(fp) && !ret)
+		ret = -errno;
 out_cls:
 	free(cls);
 	return ret;

@@ -1,0 +1,496 @@
+/* test_report.c - the report writers on a hand-built run: every format
+ * parses back, holds the verdicts, and survives names made of hostile
+ * bytes (0xff, 0x01, ESC, '<', '&', '"', '#', newline). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <jansson.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include "report.h"
+#include "evfmt.h"
+
+#define BAD_PATH "d/a\xff\x01<&\"\nz"
+#define BAD_NAME "bad\x1b[31mname#1"
+
+static const struct fc_rule rule_excess = {
+	"LC-FORGET-EXCESS", FC_RF_LOOKUP,
+	"FORGET never returns more references than are outstanding.", "test"
+};
+static const struct fc_rule rule_balance = {
+	"LC-QUIESCE-BALANCE", FC_RF_LOOKUP,
+	"After quiesce every nodeid but the root is back to zero.", "test"
+};
+
+struct fixture {
+	struct fc_run_result r;
+	char dir[64];
+};
+
+static void violation(struct fc_violation *v, const struct fc_rule *rule,
+		      uint64_t nodeid, const char *path, uint64_t seq)
+{
+	v->rule = rule;
+	v->nodeid = nodeid;
+	v->path = strdup(path);
+	v->detail = strdup("FORGET returned 3 references of nodeid 5 while "
+			   "2 were outstanding.");
+	v->scenario = 1;
+	v->scn_file = strdup("scenarios/link-basic.scn");
+	v->scn_line = 12;
+	v->seq = seq;
+	v->seq_ref = seq - 41;
+	v->excerpt = strdup("1040 REQUEST LOOKUP nodeid 1 \"a\"\n"
+			    "1041 REPLY entry nodeid 5\n"
+			    "1042 REQUEST FORGET nodeid 5 nlookup 3");
+}
+
+static void scenario(struct fc_scn_result *s, const char *name, int status,
+		     const char *reason, double seconds)
+{
+	char file[128];
+
+	snprintf(file, sizeof(file), "scenarios/%s.scn", name);
+	s->name = strdup(name);
+	s->file = strdup(file);
+	s->description = strdup("What the scenario shows.");
+	s->nrules = 1;
+	s->rules = calloc(1, sizeof(char *));
+	s->rules[0] = strdup("LC-QUIESCE-BALANCE");
+	s->status = status;
+	s->reason = reason ? strdup(reason) : NULL;
+	s->seconds = seconds;
+	s->max_inflight = 3;
+}
+
+/* pass, fail (2 violations: one hostile path, one clean), skip, broken */
+static void build(struct fc_run_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->kernel_release = strdup("6.18.0-test");
+	r->libfuse_version = strdup("3.14.0");
+	r->fs_cmd = strdup("/usr/lib/fusecheck/memfs.bin --fault=none");
+	r->reference_fs = 1;
+	r->caps = strdup("write hardlink symlink");
+	r->quiesce_method = strdup("drop_caches");
+	r->init.seen = 1;
+	r->init.kernel_major = 7;
+	r->init.kernel_minor = 45;
+	r->init.kernel_flags = 0x3 | (UINT64_C(1) << 40);
+	r->init.major = 7;
+	r->init.minor = 38;
+	r->init.flags = 0x1;
+	r->init.max_write = 131072;
+	r->init.max_pages = 32;
+	r->init.max_readahead = 131072;
+	r->init.capped = 1;
+	r->init.fs_max_write = 1048576;
+	r->init.fs_max_pages = 256;
+	r->log_path = strdup("/tmp/run/events.log");
+	r->seconds = 1.5;
+	r->nscn = 4;
+	r->scn = calloc(4, sizeof(*r->scn));
+	scenario(&r->scn[0], "unlink-open", FC_ST_PASS, NULL, 0.12);
+	scenario(&r->scn[1], "link-basic", FC_ST_FAIL, NULL, 0.3);
+	scenario(&r->scn[2], "xattr-basic", FC_ST_SKIP, "requires xattr", 0);
+	scenario(&r->scn[3], BAD_NAME, FC_ST_BROKEN, "filesystem hung", 60);
+	r->scn[1].nviolations = 2;
+	r->scn[1].violations = calloc(2, sizeof(struct fc_violation));
+	violation(&r->scn[1].violations[0], &rule_excess, 5, BAD_PATH, 1042);
+	violation(&r->scn[1].violations[1], &rule_balance, 6, "d/clean",
+		  2000);
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	build(&f->r);
+	strcpy(f->dir, "/tmp/test_report.XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[128];
+
+	run_result_free(&f->r);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	if (system(cmd))
+		return -1;
+	free(f);
+	return 0;
+}
+
+static char *tmp_path(struct fixture *f, const char *name)
+{
+	static char buf[128];
+
+	snprintf(buf, sizeof(buf), "%s/%s", f->dir, name);
+	return buf;
+}
+
+/* Run a FILE writer into a string. */
+static char *capture(struct fixture *f, int which, int color)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&buf, &size);
+	int ret;
+
+	assert_non_null(out);
+	ret = which ? report_tap(out, &f->r) : report_human(out, &f->r, color);
+	assert_int_equal(ret, 0);
+	fclose(out);
+	return buf;
+}
+
+static void assert_no_control(const char *s, int allow_esc)
+{
+	for (; *s; s++) {
+		if (*s == '\n' || (allow_esc && *s == '\033'))
+			continue;
+		assert_false((unsigned char)*s < 0x20 ||
+			     (unsigned char)*s == 0x7f);
+	}
+}
+
+static char *escaped(const char *s)
+{
+	static char buf[256];
+
+	evfmt_escape(s, strlen(s), buf, sizeof(buf));
+	return buf;
+}
+
+static void test_report__exit_codes(void **state)
+{
+	struct fixture *f = *state;
+	struct fc_run_result *r = &f->r;
+	size_t counts[4], nv;
+
+	run_result_counts(r, counts, &nv);
+	assert_int_equal(counts[FC_ST_PASS], 1);
+	assert_int_equal(counts[FC_ST_FAIL], 1);
+	assert_int_equal(counts[FC_ST_SKIP], 1);
+	assert_int_equal(counts[FC_ST_BROKEN], 1);
+	assert_int_equal(nv, 2);
+
+	/* broken outranks failed */
+	assert_int_equal(run_result_exit_code(r), 2);
+	r->scn[3].status = FC_ST_PASS;
+	assert_int_equal(run_result_exit_code(r), 1);
+	r->scn[1].status = FC_ST_PASS;
+	assert_int_equal(run_result_exit_code(r), 0);
+	r->scn[0].status = FC_ST_SKIP;
+	assert_int_equal(run_result_exit_code(r), 0);
+	r->broken = strdup("cannot mount");
+	assert_int_equal(run_result_exit_code(r), 2);
+	free(r->broken);
+	r->broken = NULL;
+	r->scn[2].status = FC_ST_FAIL;
+	assert_int_equal(run_result_exit_code(r), 1);
+	r->nscn = 0;
+	assert_int_equal(run_result_exit_code(r), 0);
+	r->nscn = 4;
+
+	assert_string_equal(fc_status_name(FC_ST_PASS), "pass");
+	assert_string_equal(fc_status_name(FC_ST_FAIL), "fail");
+	assert_string_equal(fc_status_name(FC_ST_SKIP), "skip");
+	assert_string_equal(fc_status_name(FC_ST_BROKEN), "broken");
+	assert_string_equal(fc_status_name(9), "unknown");
+}
+
+static void test_report__escape_text(void **state)
+{
+	char buf[64];
+	size_t n;
+
+	/* printable UTF-8 stays, so names in any script remain readable */
+	n = report_escape_text("caf\xc3\xa9", 5, buf, sizeof(buf));
+	assert_int_equal(n, 5);
+	assert_string_equal(buf, "caf\xc3\xa9");
+	/* invalid byte, C0, DEL, C1 (U+0085), overlong '/', surrogate */
+	n = report_escape_text("\xff\x01\x7f\xc2\x85\xc0\xaf\xed\xa0\x80", 10,
+			       buf, sizeof(buf));
+	assert_string_equal(buf, "\\xff\\x01\\x7f\\xc2\\x85\\xc0\\xaf"
+				 "\\xed\\xa0\\x80");
+	assert_int_equal(n, strlen(buf));
+	/* a cut result never ends inside an escape; the needed length is
+	 * still returned */
+	n = report_escape_text("ab\xff", 3, buf, 5);
+	assert_int_equal(n, 6);
+	assert_string_equal(buf, "ab");
+	assert_true(report_text_is_clean("d/a<&\"b", 7));
+	assert_false(report_text_is_clean(BAD_PATH, strlen(BAD_PATH)));
+}
+
+static const char *hex_of(const char *s)
+{
+	static char buf[128];
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		sprintf(buf + 2 * i, "%02x", (unsigned char)s[i]);
+	buf[2 * i] = '\0';
+	return buf;
+}
+
+static void test_report__json_roundtrip(void **state)
+{
+	struct fixture *f = *state;
+	json_error_t jerr;
+	json_t *root, *run, *totals, *scn, *v, *init;
+	const char *path = tmp_path(f, "report.json");
+
+	assert_int_equal(report_json(path, &f->r), 0);
+	root = json_load_file(path, 0, &jerr);
+	assert_non_null(root);
+
+	assert_int_equal(json_integer_value(json_object_get(root,
+							    "schema_version")),
+			 REPORT_JSON_VERSION);
+	run = json_object_get(root, "run");
+	assert_string_equal(json_string_value(json_object_get(run,
+							      "kernel_release")),
+			    "6.18.0-test");
+	assert_int_equal(json_integer_value(json_object_get(run, "exit_code")),
+			 2);
+	assert_true(json_is_null(json_object_get(run, "broken")));
+	assert_int_equal(json_array_size(json_object_get(run, "caps")), 3);
+	init = json_object_get(run, "init");
+	assert_true(json_is_true(json_object_get(init, "capped")));
+	assert_int_equal(json_integer_value(json_object_get(
+				 json_object_get(init, "kernel"), "minor")),
+			 45);
+	/* bits 0, 1 and an unnamed bit 40 -> "BIT40" if proto has no name */
+	assert_int_equal(json_array_size(json_object_get(
+				 json_object_get(init, "kernel"), "flags")),
+			 3);
+
+	totals = json_object_get(root, "totals");
+	assert_int_equal(json_integer_value(json_object_get(totals, "failed")),
+			 1);
+	assert_int_equal(json_integer_value(json_object_get(totals,
+							    "violations")),
+			 2);
+
+	scn = json_array_get(json_object_get(root, "scenarios"), 1);
+	assert_string_equal(json_string_value(json_object_get(scn, "status")),
+			    "fail");
+	v = json_array_get(json_object_get(scn, "violations"), 0);
+	assert_string_equal(json_string_value(json_object_get(v, "rule")),
+			    "LC-FORGET-EXCESS");
+	assert_int_equal(json_integer_value(json_object_get(v, "seq")), 1042);
+	assert_int_equal(json_integer_value(json_object_get(v, "seq_ref")),
+			 1001);
+	assert_int_equal(json_integer_value(json_object_get(v, "line")), 12);
+	assert_string_equal(json_string_value(json_object_get(v, "path")),
+			    "d/a\\xff\\x01<&\"\\x0az");
+	/* the exact bytes survive in path_hex */
+	assert_string_equal(json_string_value(json_object_get(v, "path_hex")),
+			    hex_of(BAD_PATH));
+	assert_int_equal(json_array_size(json_object_get(v, "excerpt")), 3);
+	/* a clean path needs no hex */
+	v = json_array_get(json_object_get(scn, "violations"), 1);
+	assert_null(json_object_get(v, "path_hex"));
+	assert_string_equal(json_string_value(json_object_get(v, "path")),
+			    "d/clean");
+
+	scn = json_array_get(json_object_get(root, "scenarios"), 3);
+	assert_string_equal(json_string_value(json_object_get(scn, "name")),
+			    "bad\\x1b[31mname#1");
+	assert_string_equal(json_string_value(json_object_get(scn, "reason")),
+			    "filesystem hung");
+	json_decref(root);
+}
+
+static int count_children(xmlNodePtr n, const char *name)
+{
+	int c = 0;
+
+	for (n = n->children; n; n = n->next)
+		if (n->type == XML_ELEMENT_NODE &&
+		    !strcmp((const char *)n->name, name))
+			c++;
+	return c;
+}
+
+static void assert_attr(xmlNodePtr n, const char *name, const char *want)
+{
+	xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
+
+	assert_non_null(v);
+	assert_string_equal((const char *)v, want);
+	xmlFree(v);
+}
+
+static xmlNodePtr child(xmlNodePtr n, const char *name)
+{
+	for (n = n->children; n; n = n->next)
+		if (n->type == XML_ELEMENT_NODE &&
+		    !strcmp((const char *)n->name, name))
+			return n;
+	return NULL;
+}
+
+static void test_report__junit_parses(void **state)
+{
+	struct fixture *f = *state;
+	const char *path = tmp_path(f, "junit.xml");
+	xmlDocPtr doc;
+	xmlNodePtr suite, tc, fail;
+	xmlChar *text;
+
+	f->r.scn[1].name[0] = '\x02'; /* a control byte in a testcase name */
+	assert_int_equal(report_junit(path, &f->r), 0);
+	doc = xmlReadFile(path, NULL, XML_PARSE_NONET);
+	assert_non_null(doc);
+	suite = xmlDocGetRootElement(doc);
+	assert_string_equal((const char *)suite->name, "testsuite");
+	assert_attr(suite, "name", "fusecheck");
+	assert_attr(suite, "tests", "4");
+	assert_attr(suite, "failures", "1");
+	assert_attr(suite, "errors", "1");
+	assert_attr(suite, "skipped", "1");
+	assert_int_equal(count_children(suite, "testcase"), 4);
+	assert_non_null(child(suite, "properties"));
+
+	tc = child(suite, "testcase");
+	assert_attr(tc, "classname", "fusecheck.memfs_bin");
+	assert_attr(tc, "name", "unlink-open");
+	tc = xmlNextElementSibling(tc);
+	assert_attr(tc, "name", "\\x02ink-basic");
+	fail = child(tc, "failure");
+	assert_non_null(fail);
+	assert_attr(fail, "message", "2 violations");
+	assert_attr(fail, "type", "LC-FORGET-EXCESS LC-QUIESCE-BALANCE");
+	text = xmlNodeGetContent(fail);
+	assert_non_null(strstr((const char *)text,
+			       "path \"d/a\\xff\\x01<&\"\\x0az\""));
+	xmlFree(text);
+	tc = xmlNextElementSibling(tc);
+	assert_non_null(child(tc, "skipped"));
+	tc = xmlNextElementSibling(tc);
+	assert_non_null(child(tc, "error"));
+	assert_attr(tc, "name", "bad\\x1b[31mname#1");
+	xmlFreeDoc(doc);
+
+	/* a run that could not run is an error a CI gate sees */
+	f->r.broken = strdup("cannot mount 'memfs' at '/x': \x01");
+	assert_int_equal(report_junit(path, &f->r), 0);
+	doc = xmlReadFile(path, NULL, XML_PARSE_NONET);
+	assert_non_null(doc);
+	suite = xmlDocGetRootElement(doc);
+	assert_attr(suite, "tests", "5");
+	assert_attr(suite, "errors", "2");
+	assert_int_equal(count_children(suite, "testcase"), 5);
+	xmlFreeDoc(doc);
+}
+
+static void test_report__tap_lines(void **state)
+{
+	struct fixture *f = *state;
+	char *out = capture(f, 1, 0);
+
+	assert_no_control(out, 0);
+	assert_true(!strncmp(out, "TAP version 13\n1..4\n", 20));
+	assert_non_null(strstr(out, "\nok 1 - unlink-open\n"));
+	assert_non_null(strstr(out, "\nnot ok 2 - link-basic\n  ---\n"));
+	assert_non_null(strstr(out, "  message: '2 violations'\n"));
+	assert_non_null(strstr(out, "    - rule: 'LC-FORGET-EXCESS'\n"));
+	assert_non_null(strstr(out, "      path: 'd/a\\xff\\x01<&\\x22\\x0az'\n"));
+	assert_non_null(strstr(out, "      seq: 1042\n"));
+	assert_non_null(strstr(out, "  ...\n"));
+	assert_non_null(strstr(out, "\nok 3 - xattr-basic # SKIP requires xattr\n"));
+	/* '#' in a name would start a directive: escaped */
+	assert_non_null(strstr(out, "\nnot ok 4 - bad\\x1b[31mname\\x231 "
+				    "# broken: filesystem hung\n"));
+	assert_null(strstr(out, "Bail out!"));
+	free(out);
+
+	f->r.broken = strdup("filesystem crashed");
+	out = capture(f, 1, 0);
+	assert_non_null(strstr(out, "\nBail out! filesystem crashed\n"));
+	free(out);
+}
+
+static void test_report__human(void **state)
+{
+	struct fixture *f = *state;
+	char *out = capture(f, 0, 0);
+
+	assert_no_control(out, 0);
+	assert_null(strchr(out, '\033'));
+	assert_non_null(strstr(out, "PASS   unlink-open"));
+	assert_non_null(strstr(out, "0.12s"));
+	assert_non_null(strstr(out, "FAIL   link-basic"));
+	assert_non_null(strstr(out, "2 violations\n"));
+	assert_non_null(strstr(out, "SKIP   xattr-basic"));
+	assert_non_null(strstr(out, "requires xattr\n"));
+	assert_non_null(strstr(out, "BROKEN bad\\x1b[31mname#1"));
+	assert_non_null(strstr(out, "LC-FORGET-EXCESS"));
+	assert_non_null(strstr(out, rule_excess.summary));
+	assert_non_null(strstr(out, "LC-QUIESCE-BALANCE"));
+	assert_non_null(strstr(out, escaped(BAD_PATH)));
+	assert_non_null(strstr(out, "nodeid 5"));
+	assert_non_null(strstr(out, "scenarios/link-basic.scn:12, seq 1042"));
+	assert_non_null(strstr(out, "(related seq 1001)"));
+	assert_non_null(strstr(out, "| 1042 REQUEST FORGET nodeid 5"));
+	assert_non_null(strstr(out, "kernel 6.18.0-test, libfuse 3.14.0"));
+	assert_non_null(strstr(out, "offered 7.45"));
+	assert_non_null(strstr(out, "capped by the tap"));
+	assert_non_null(strstr(out, "quiesce: drop_caches"));
+	assert_non_null(strstr(out, "event log: /tmp/run/events.log"));
+	assert_non_null(strstr(out, "4 scenarios: 1 passed, 1 failed, "
+				    "1 skipped, 1 broken; 2 violations\n"));
+	free(out);
+
+	out = capture(f, 0, 1);
+	assert_no_control(out, 1);
+	assert_non_null(strstr(out, "\033[1;31mFAIL"));
+	/* the only ESC bytes are ours: the name's ESC stays escaped */
+	assert_non_null(strstr(out, "bad\\x1b[31mname"));
+	free(out);
+}
+
+static void test_report__json_unwritable(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_true(report_json(tmp_path(f, "no/such/dir.json"), &f->r) < 0);
+	assert_true(report_junit(tmp_path(f, "no/such/dir.xml"), &f->r) < 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_report__exit_codes, setup,
+						teardown),
+		cmocka_unit_test(test_report__escape_text),
+		cmocka_unit_test_setup_teardown(test_report__json_roundtrip,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_report__junit_parses,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_report__tap_lines, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_report__human, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_report__json_unwritable,
+						setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
