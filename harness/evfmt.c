@@ -260,9 +260,10 @@ static void put_dirents(struct evout *o, const struct fc_reply *rp, int plus)
 	bad_at = pos;
 	put(o, " entries=%u [", total);
 	pos = 0;
-	for (n = 0; n < EVFMT_LIST_MAX &&
-		    proto_dirent_next(rp->body, rp->body_len, plus, &pos, &d) > 0;
-	     n++) {
+	for (n = 0; n < EVFMT_LIST_MAX; n++) {
+		if (proto_dirent_next(rp->body, rp->body_len, plus, &pos,
+				      &d) <= 0)
+			break;
 		if (n)
 			put(o, " ");
 		if (d.is_dot) {
@@ -332,8 +333,8 @@ static void fmt_reply(struct evout *o, const struct fc_event *ev,
 		    (unsigned long long)rp.entry.generation,
 		    rp.entry.attr.mode);
 	if (rp.has_open)
-		put(o, " fh=%llu open_flags=0x%x", (unsigned long long)rp.open.fh,
-		    rp.open.open_flags);
+		put(o, " fh=%llu open_flags=0x%x",
+		    (unsigned long long)rp.open.fh, rp.open.open_flags);
 	if (rp.has_init) {
 		put(o, " major=%u minor=%u max_write=%u max_pages=%u "
 		       "max_readahead=%u",
@@ -353,9 +354,9 @@ static void fmt_reply(struct evout *o, const struct fc_event *ev,
 	case FC_RK_OTHER:
 	case FC_RK_EMPTY:
 	case FC_RK_NONE:
-		if (ev->orig_len > sizeof(struct fuse_out_header))
-			put(o, " bytes=%zu", (size_t)ev->orig_len -
-						     sizeof(struct fuse_out_header));
+		if (rp.len > sizeof(struct fuse_out_header))
+			put(o, " bytes=%zu",
+			    rp.len - sizeof(struct fuse_out_header));
 		break;
 	default:
 		break;

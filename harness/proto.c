@@ -61,7 +61,7 @@ static const struct fc_op_info proto_ops[] = {
 	   FC_RK_EMPTY, FC_LK_NONE, 0),
 	OP(FUSE_FSYNC, "FSYNC", sizeof(struct fuse_fsync_in), 0, FC_RK_EMPTY,
 	   FC_LK_NONE, 0),
-	/* in_size is the FUSE_SETXATTR_EXT size; see decode_setxattr() */
+	/* in_size is the FUSE_SETXATTR_EXT size; see setxattr_in_size() */
 	OP(FUSE_SETXATTR, "SETXATTR", sizeof(struct fuse_setxattr_in), 1,
 	   FC_RK_EMPTY, FC_LK_NONE, 0),
 	OP(FUSE_GETXATTR, "GETXATTR", sizeof(struct fuse_getxattr_in), 1,
@@ -412,10 +412,10 @@ void proto_forget_item(const struct fc_req *req, uint32_t i,
 		       uint64_t *nodeid, uint64_t *nlookup)
 {
 	struct fuse_forget_one one = { 0, 0 };
+	const char *items = req->forgets;
 
-	if (i < req->forget_count && req->forgets)
-		memcpy(&one, (const char *)req->forgets + (size_t)i * sizeof(one),
-		       sizeof(one));
+	if (i < req->forget_count && items)
+		memcpy(&one, items + (size_t)i * sizeof(one), sizeof(one));
 	*nodeid = one.nodeid;
 	*nlookup = one.nlookup;
 }

@@ -91,6 +91,13 @@ struct fc_req {
 	uint32_t max_readahead;
 };
 
+/* fuse_in_header.len must equal `len`, except for a WRITE cut by the event
+ * log to header + fuse_write_in (proto_log_len_request).  The fixed
+ * arguments must be present (INIT: only the first 16 bytes, flags2 only
+ * with FUSE_INIT_EXT; SETXATTR: the 8- or 16-byte layout, told apart by
+ * byte 8) and every name NUL-terminated inside the buffer.  BATCH_FORGET
+ * whose count exceeds the items present is -EPROTO.  An unknown opcode
+ * decodes the header only, with op = NULL, and returns 0. */
 int proto_decode_request(const void *buf, size_t len, struct fc_req *out);
 /* Item i of a decoded BATCH_FORGET. */
 void proto_forget_item(const struct fc_req *req, uint32_t i,
@@ -114,7 +121,13 @@ struct fc_reply {
 };
 
 /* `len` is what was logged; `orig_len` what was on the wire (READ data may
- * have been cut).  -EPROTO when the message does not fit. */
+ * have been cut).  -EPROTO when the message does not fit: header len !=
+ * orig_len, error outside 0 and -4095..-1 (the kernel itself refuses
+ * errors <= -1000 with EINVAL; that shows as REPLY_REJECTED), an error
+ * with a body, or a body too short for its reply kind.  INIT: the first
+ * 24 bytes are required, later fields read 0 when not sent; max_pages is
+ * 0 unless FUSE_MAX_PAGES is set.  On -EPROTO the header fields are still
+ * filled when at least a header was present. */
 int proto_decode_reply(uint32_t opcode, const void *buf, size_t len,
 		       size_t orig_len, struct fc_reply *out);
 
@@ -133,7 +146,10 @@ struct fc_dirent {
 
 /* Walk the entries of a READDIRPLUS (plus=1) or READDIR (plus=0) reply
  * body.  *pos starts at 0.  Returns 1 with *out filled, 0 at the end,
- * -EPROTO on a malformed entry (truncated, name_len 0 or > 1024). */
+ * -EPROTO on a malformed entry (truncated, name_len 0 or > 1024, or a
+ * name containing '/').  -EPROTO means what the kernel does there
+ * (fs/fuse/readdir.c): it stops, and takes no reference for that entry
+ * or any later one. */
 int proto_dirent_next(const void *body, size_t body_len, int plus,
 		      size_t *pos, struct fc_dirent *out);
 
@@ -146,6 +162,9 @@ struct fc_notify {
 	size_t name_len;
 };
 
+/* Header len must equal `len` and unique be 0.  INVAL_ENTRY and DELETE
+ * must end exactly with name + NUL (as the kernel requires); STORE's data
+ * must fit.  Unknown codes decode to just `code` and return 0. */
 int proto_decode_notify(const void *buf, size_t len, struct fc_notify *out);
 const char *proto_notify_name(int32_t code);
 

@@ -139,7 +139,8 @@ static void test_proto__table_every_opcode(void **state)
 			assert_name(r.name2, r.name2_len, "b");
 
 		/* one byte short of the fixed part or the last NUL */
-		if (opcode == FUSE_INIT || m.len == sizeof(struct fuse_in_header))
+		if (opcode == FUSE_INIT ||
+		    m.len == sizeof(struct fuse_in_header))
 			continue;
 		m.len--;
 		msg_end(&m);
