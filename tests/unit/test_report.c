@@ -1,6 +1,7 @@
 /* test_report.c - the report writers on a hand-built run: every format
  * parses back, holds the verdicts, and survives names made of hostile
  * bytes (0xff, 0x01, ESC, '<', '&', '"', '#', newline). */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -474,6 +475,79 @@ static void test_report__json_unwritable(void **state)
 	assert_true(report_junit(tmp_path(f, "no/such/dir.xml"), &f->r) < 0);
 }
 
+static char *diff_text(const char *a, const char *b, int *ret)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&buf, &size);
+
+	assert_non_null(out);
+	*ret = report_diff(out, a, b);
+	fclose(out);
+	return buf;
+}
+
+static void test_report__diff(void **state)
+{
+	struct fixture *f = *state;
+	char a[128], b[128], *out;
+	struct fc_violation *v;
+	FILE *junk;
+	int ret;
+
+	snprintf(a, sizeof(a), "%s", tmp_path(f, "a.json"));
+	snprintf(b, sizeof(b), "%s", tmp_path(f, "b.json"));
+	assert_int_equal(report_json(a, &f->r), 0);
+
+	/* the same report: same verdicts */
+	out = diff_text(a, a, &ret);
+	assert_int_equal(ret, 0);
+	assert_non_null(strstr(out, "verdicts:\n  same\n"));
+	assert_non_null(strstr(out, "metadata:\n  same\n"));
+	free(out);
+
+	/* after an "upgrade": one scenario starts failing, one violation of
+	 * link-basic goes away, the kernel offers another flag */
+	f->r.scn[0].status = FC_ST_FAIL;
+	f->r.scn[0].nviolations = 1;
+	f->r.scn[0].violations = calloc(1, sizeof(*v));
+	violation(&f->r.scn[0].violations[0], &rule_excess, 7, "x", 50);
+	f->r.scn[1].nviolations = 1;
+	v = &f->r.scn[1].violations[1];
+	free(v->path);
+	free(v->detail);
+	free(v->scn_file);
+	free(v->excerpt);
+	free(f->r.kernel_release);
+	f->r.kernel_release = strdup("6.19.0-test");
+	f->r.init.kernel_flags |= 1u << 2;
+	assert_int_equal(report_json(b, &f->r), 0);
+
+	out = diff_text(a, b, &ret);
+	assert_int_equal(ret, 1);
+	assert_non_null(strstr(out, "  unlink-open: pass -> fail\n"));
+	assert_non_null(strstr(out, "  unlink-open: LC-FORGET-EXCESS +1"));
+	assert_non_null(strstr(out, "  link-basic: LC-QUIESCE-BALANCE -1"));
+	assert_null(strstr(out, "link-basic: LC-FORGET-EXCESS"));
+	assert_non_null(strstr(out, "  kernel: 6.18.0-test -> 6.19.0-test\n"));
+	assert_non_null(strstr(out, "  INIT kernel offered flags: +"));
+	assert_non_null(strstr(out, "3 verdict differences\n"));
+	assert_no_control(out, 0);
+	free(out);
+
+	/* unreadable and foreign input are errors, not verdicts */
+	out = diff_text(a, tmp_path(f, "missing.json"), &ret);
+	assert_int_equal(ret, -ENOENT);
+	free(out);
+	junk = fopen(b, "w");
+	assert_non_null(junk);
+	fputs("{\"schema\": \"other\"}", junk);
+	fclose(junk);
+	out = diff_text(a, b, &ret);
+	assert_int_equal(ret, -EINVAL);
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -490,6 +564,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_report__json_unwritable,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_report__diff, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
