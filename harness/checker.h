@@ -66,4 +66,15 @@ const struct fc_init_info *checker_init(const struct fc_checker *c);
 void checker_path(const struct fc_checker *c, uint64_t nodeid, char *buf,
 		  size_t size);
 
+/* Judgements the checker could not make, and why ("quiesce at line 12
+ * not judged: caches could not be dropped"), for the reports. */
+size_t checker_nnotes(const struct fc_checker *c);
+const char *checker_note(const struct fc_checker *c, size_t i);
+/* Violations not stored (beyond the cap, or out of memory). */
+uint64_t checker_dropped(const struct fc_checker *c);
+
+/* The in-flight request table (inflight.h), for the lock checker. */
+struct inflight;
+const struct inflight *checker_inflight_table(const struct fc_checker *c);
+
 #endif

@@ -1,0 +1,87 @@
+/* ledger.h - the wire ledger of one FUSE connection: nodeid -> outstanding
+ * references and what is known about the inode, plus the name map
+ * nodeid -> (parent, name) that gives violations a readable path.
+ *
+ * Nodes are never removed while the connection lives (a node at zero
+ * references keeps its name so that a late violation can still name it);
+ * ledger_reset() empties the table at the next mount.  Node pointers are
+ * valid until the next ledger_get() (which may grow the table).
+ */
+#ifndef FC_LEDGER_H
+#define FC_LEDGER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum ledger_flag {
+	LEDGER_F_TYPED = 1 << 0,      /* type and generation known */
+	LEDGER_F_UNCERTAIN = 1 << 1,  /* the kernel may have refused the
+					 entry: may leak, not judged */
+	LEDGER_F_UNLINKED = 1 << 2,   /* its name is gone */
+	LEDGER_F_UNREF_SEEN = 1 << 3, /* LC-UNREFERENCED-NODEID reported */
+	LEDGER_F_INDEXED = 1 << 4,    /* (parent, name) is in the index */
+};
+
+struct ledger_node {
+	uint64_t nodeid;      /* 0: free slot */
+	uint64_t refs;        /* outstanding lookups */
+	uint64_t generation;
+	uint64_t ino;         /* attr.ino of the latest entry */
+	uint64_t parent;      /* 0: no name known */
+	uint64_t seq_ref;     /* latest reply that handed it out */
+	uint64_t leak_seq;    /* seq_ref when a leak was last reported */
+	uint64_t dhash;       /* hash of (parent, name) in the dentry index */
+	char *name;           /* raw bytes, name_len long, not terminated */
+	uint32_t name_len;
+	uint32_t name_cap;
+	uint32_t type;        /* mode & S_IFMT */
+	uint32_t flags;       /* enum ledger_flag */
+	uint32_t nopen;       /* open handles seen on the wire */
+	uint32_t rejected;    /* references undone because the kernel
+				 refused the reply (the fs still counts) */
+};
+
+/* (parent, name) -> nodeid, to find the node an UNLINK or RENAME names. */
+struct ledger_dent {
+	uint64_t hash;
+	uint64_t nodeid;      /* 0: free slot */
+};
+
+struct ledger {
+	struct ledger_node *nodes;
+	size_t cap, count;    /* cap: power of two */
+	struct ledger_dent *dents;
+	size_t dcap, dcount;
+};
+
+int ledger_init(struct ledger *l);
+void ledger_destroy(struct ledger *l);
+/* Forget every node (a new connection); the root is not re-added. */
+void ledger_reset(struct ledger *l);
+
+struct ledger_node *ledger_find(const struct ledger *l, uint64_t nodeid);
+/* Find or add (zeroed) nodeid; NULL only when memory runs out. */
+struct ledger_node *ledger_get(struct ledger *l, uint64_t nodeid);
+
+/* Give nodeid the name (parent, name); a node that held that name until
+ * now loses it (marked unlinked).  Clears the node's unlinked flag. */
+int ledger_set_name(struct ledger *l, uint64_t nodeid, uint64_t parent,
+		    const char *name, size_t len);
+/* The node currently named (parent, name), or 0. */
+uint64_t ledger_lookup_name(const struct ledger *l, uint64_t parent,
+			    const char *name, size_t len);
+/* The name is gone (UNLINK, RMDIR, renamed over): keep it for the path,
+ * drop it from the index, mark the node unlinked. */
+void ledger_unlink_name(struct ledger *l, uint64_t nodeid);
+
+/* Path of nodeid relative to the mount root, raw bytes, NUL-terminated:
+ * "." for the root, "a/b", "a/b (unlinked)"; "" for an unknown nodeid,
+ * "<nodeid N>" for a node without a name; an ancestor without a name
+ * shows as "<nodeid N>/", a chain too deep or cyclic as ".../". */
+void ledger_path(const struct ledger *l, uint64_t nodeid, char *buf,
+		 size_t size);
+
+/* Iterate: *pos starts at 0; returns the next used node or NULL. */
+struct ledger_node *ledger_next(const struct ledger *l, size_t *pos);
+
+#endif

@@ -1,0 +1,85 @@
+/* rules.c - the rule table (rules.h).  One row per rule the checker or
+ * the scenario runner can report; docs/rules.md is the long form. */
+#include <string.h>
+
+#include "rules.h"
+
+const struct fc_rule fc_rules[] = {
+	{ "LC-ENTRY-REF", FC_RF_LOOKUP,
+	  "a successful entry reply with a nonzero nodeid (and each "
+	  "READDIRPLUS entry but \".\", \"..\" and nodeid 0) hands the "
+	  "kernel one reference",
+	  "linux fs/fuse/dir.c fuse_lookup_name, create_new_entry; "
+	  "fs/fuse/readdir.c fuse_direntplus_link; libfuse "
+	  "include/fuse_lowlevel.h fuse_reply_entry" },
+	{ "LC-FORGET-EXCESS", FC_RF_LOOKUP,
+	  "FORGET and BATCH_FORGET never return more references than the "
+	  "filesystem handed out",
+	  "libfuse include/fuse_lowlevel.h forget(); linux fs/fuse/inode.c "
+	  "fuse_evict_inode" },
+	{ "LC-UNREFERENCED-NODEID", FC_RF_LOOKUP,
+	  "a request names only nodeids the kernel holds a reference to "
+	  "(or the root)",
+	  "linux fs/fuse/inode.c fuse_iget, fuse_evict_inode; libfuse "
+	  "include/fuse_lowlevel.h forget()" },
+	{ "LC-NODEID-REUSE", FC_RF_LOOKUP,
+	  "a nodeid still referenced is not handed out for a different "
+	  "inode (nodeid:generation is unique for the fs's lifetime)",
+	  "linux include/uapi/linux/fuse.h struct fuse_entry_out; "
+	  "fs/fuse/inode.c fuse_iget, fs/fuse/fuse_i.h fuse_stale_inode" },
+	{ "LC-FORGET-REPLY", FC_RF_LOOKUP,
+	  "FORGET and BATCH_FORGET take no reply",
+	  "linux fs/fuse/dev.c fuse_read_forget (no request is queued for "
+	  "a reply); libfuse include/fuse_lowlevel.h fuse_reply_none" },
+	{ "LC-QUIESCE-BALANCE", FC_RF_LOOKUP,
+	  "after a full, settled quiesce every nodeid but the root has "
+	  "zero outstanding references",
+	  "linux fs/fuse/inode.c fuse_evict_inode (drop_caches evicts "
+	  "unused inodes, each sends its FORGET)" },
+	{ "LC-OUTSTANDING", FC_RF_LOOKUP,
+	  "the nodeid of an inode has exactly the number of outstanding "
+	  "references the scenario expects",
+	  "scenario assertion `outstanding`; counting as LC-ENTRY-REF" },
+	{ "LF-FS-LEDGER", FC_RF_LIFECYCLE,
+	  "the reference filesystem's nlookup of every inode equals the "
+	  "wire ledger's count for its nodeid",
+	  "libfuse include/fuse_lowlevel.h forget() and lookup count docs" },
+	{ "LF-FREED-REFERENCED", FC_RF_LIFECYCLE,
+	  "the reference filesystem keeps every inode the kernel still "
+	  "references or holds open",
+	  "libfuse include/fuse_lowlevel.h forget(): an inode lives until "
+	  "its lookup count reaches zero" },
+	{ "LF-NOT-FREED", FC_RF_LIFECYCLE,
+	  "after a full, settled quiesce the reference filesystem has freed "
+	  "every inode with no lookups, links or open handles",
+	  "libfuse include/fuse_lowlevel.h forget()" },
+	{ "LF-ALIVE", FC_RF_LIFECYCLE,
+	  "an inode the scenario expects alive exists in the reference "
+	  "filesystem",
+	  "scenario assertion `alive`" },
+	{ "LF-FREED", FC_RF_LIFECYCLE,
+	  "an inode the scenario expects freed is gone from the reference "
+	  "filesystem",
+	  "scenario assertion `freed`" },
+	{ "LF-UNLINKED-OPEN", FC_RF_LIFECYCLE,
+	  "an unlinked or renamed-over file that is still open keeps its "
+	  "data and attributes through its descriptor",
+	  "POSIX unlink(); libfuse include/fuse_lowlevel.h unlink()" },
+	{ "SCN-EXPECT", FC_RF_SCENARIO,
+	  "a syscall in a scenario returns what the scenario expects",
+	  "the scenario file" },
+};
+
+const unsigned fc_nrules = sizeof(fc_rules) / sizeof(fc_rules[0]);
+
+const struct fc_rule *rule_find(const char *id)
+{
+	unsigned i;
+
+	if (!id)
+		return NULL;
+	for (i = 0; i < fc_nrules; i++)
+		if (!strcmp(fc_rules[i].id, id))
+			return &fc_rules[i];
+	return NULL;
+}
