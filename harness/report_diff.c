@@ -115,8 +115,8 @@ static void meta_proto(FILE *out, json_t *a, json_t *b, const char *who)
 	FILE *f;
 
 	if (amaj != bmaj || amin != bmin)
-		fprintf(out, "  INIT %s protocol: %lld.%lld -> %lld.%lld\n", who,
-			(long long)amaj, (long long)amin, (long long)bmaj,
+		fprintf(out, "  INIT %s protocol: %lld.%lld -> %lld.%lld\n",
+			who, (long long)amaj, (long long)amin, (long long)bmaj,
 			(long long)bmin);
 	f = open_memstream(&buf, &size);
 	if (!f)

@@ -264,8 +264,8 @@ int report_human(FILE *out, const struct fc_run_result *r, int color)
 	fputc('\n', out);
 	metadata(out, r);
 	if (r->broken) {
-		fprintf(out, "%srun broken:%s ", col(&h, look(FC_ST_BROKEN)->color),
-			col(&h, C_RESET));
+		fprintf(out, "%srun broken:%s ",
+			col(&h, look(FC_ST_BROKEN)->color), col(&h, C_RESET));
 		put_text(out, r->broken);
 		fputc('\n', out);
 	}

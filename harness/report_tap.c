@@ -146,7 +146,7 @@ int report_tap(FILE *out, const struct fc_run_result *r)
 			break;
 		default:
 			fputs(" # broken: ", out);
-			put_text(out, s->reason ? s->reason : "no reason given");
+			put_text(out, s->reason ? s->reason : "no reason");
 			fputc('\n', out);
 			break;
 		}

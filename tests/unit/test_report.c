@@ -249,6 +249,11 @@ static const char *hex_of(const char *s)
 	return buf;
 }
 
+static const char *str_of(json_t *obj, const char *key)
+{
+	return json_string_value(json_object_get(obj, key));
+}
+
 static void test_report__json_roundtrip(void **state)
 {
 	struct fixture *f = *state;
@@ -264,9 +269,7 @@ static void test_report__json_roundtrip(void **state)
 							    "schema_version")),
 			 REPORT_JSON_VERSION);
 	run = json_object_get(root, "run");
-	assert_string_equal(json_string_value(json_object_get(run,
-							      "kernel_release")),
-			    "6.18.0-test");
+	assert_string_equal(str_of(run, "kernel_release"), "6.18.0-test");
 	assert_int_equal(json_integer_value(json_object_get(run, "exit_code")),
 			 2);
 	assert_true(json_is_null(json_object_get(run, "broken")));
@@ -412,10 +415,12 @@ static void test_report__tap_lines(void **state)
 	assert_non_null(strstr(out, "\nnot ok 2 - link-basic\n  ---\n"));
 	assert_non_null(strstr(out, "  message: '2 violations'\n"));
 	assert_non_null(strstr(out, "    - rule: 'LC-FORGET-EXCESS'\n"));
-	assert_non_null(strstr(out, "      path: 'd/a\\xff\\x01<&\\x22\\x0az'\n"));
+	assert_non_null(strstr(out, "      path: "
+				    "'d/a\\xff\\x01<&\\x22\\x0az'\n"));
 	assert_non_null(strstr(out, "      seq: 1042\n"));
 	assert_non_null(strstr(out, "  ...\n"));
-	assert_non_null(strstr(out, "\nok 3 - xattr-basic # SKIP requires xattr\n"));
+	assert_non_null(strstr(out, "\nok 3 - xattr-basic "
+				    "# SKIP requires xattr\n"));
 	/* '#' in a name would start a directive: escaped */
 	assert_non_null(strstr(out, "\nnot ok 4 - bad\\x1b[31mname\\x231 "
 				    "# broken: filesystem hung\n"));
