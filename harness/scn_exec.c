@@ -1,0 +1,604 @@
+/* scn_exec.c - the executors of the call table: one syscall (or a short
+ * composite walk) each, returning the result or -errno for the runner to
+ * judge, and the verifiers that compare what a successful call returned
+ * (stat fields, data, names) with the statement's checks.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/xattr.h>
+#include <time.h>
+#include <unistd.h>
+#include "scn_int.h"
+
+#define SCN_XATTR_MAX 65536
+#define SCN_DENTS_BUF 32768
+
+static long res(long rc)
+{
+	return rc < 0 ? -errno : rc;
+}
+
+/* make t->buf at least size bytes (+1 for a NUL); -ENOMEM */
+static int scratch(struct scn_thr *t, size_t size)
+{
+	char *nb = realloc(t->buf, size + 1);
+
+	if (!nb)
+		return -ENOMEM;
+	t->buf = nb;
+	t->buflen = 0;
+	return 0;
+}
+
+static long keep_len(struct scn_thr *t, long ret)
+{
+	if (ret >= 0)
+		t->buflen = (size_t)ret;
+	return ret;
+}
+
+/* --- descriptors --- */
+
+SCN_EXEC(open)
+{
+	int mode = st->nargs > 3 ? (int)v[3].num : 0;
+	/* O_CLOEXEC always: the filesystem under test is a child of the
+	 * harness and must never inherit a reference into its own mount */
+	int fd = open(v[1].s, (int)v[2].num | O_CLOEXEC, mode);
+
+	if (fd < 0)
+		return -errno;
+	if (scn_fd_bind(t, v[0].fdname, fd)) {
+		close(fd);
+		scn_fail(t, st, "descriptor name %s is already open",
+			 v[0].fdname);
+	}
+	return 0;
+}
+
+SCN_EXEC(close)
+{
+	int fd = scn_fd_take(t, v[0].fdname);
+
+	return res(close(fd));
+}
+
+SCN_EXEC(create)
+{
+	int fd = open(v[0].s, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC,
+		      (mode_t)v[1].num);
+
+	if (fd < 0)
+		return -errno;
+	return res(close(fd));
+}
+
+SCN_EXEC(read)
+{
+	if (scratch(t, (size_t)v[1].num))
+		return -ENOMEM;
+	return keep_len(t, res(read(v[0].fd, t->buf, (size_t)v[1].num)));
+}
+
+SCN_EXEC(pread)
+{
+	if (scratch(t, (size_t)v[1].num))
+		return -ENOMEM;
+	return keep_len(t, res(pread(v[0].fd, t->buf, (size_t)v[1].num,
+				     (off_t)v[2].num)));
+}
+
+SCN_EXEC(write)
+{
+	return res(write(v[0].fd, v[1].s, v[1].len));
+}
+
+SCN_EXEC(pwrite)
+{
+	return res(pwrite(v[0].fd, v[1].s, v[1].len, (off_t)v[2].num));
+}
+
+SCN_EXEC(ftruncate)
+{
+	return res(ftruncate(v[0].fd, (off_t)v[1].num));
+}
+
+SCN_EXEC(truncate)
+{
+	return res(truncate(v[0].s, (off_t)v[1].num));
+}
+
+SCN_EXEC(fsync)
+{
+	return res(fsync(v[0].fd));
+}
+
+/* --- paths --- */
+
+SCN_EXEC(stat)
+{
+	return res(stat(v[0].s, &t->st));
+}
+
+SCN_EXEC(lstat)
+{
+	return res(lstat(v[0].s, &t->st));
+}
+
+SCN_EXEC(fstat)
+{
+	return res(fstat(v[0].fd, &t->st));
+}
+
+SCN_EXEC(mkdir)
+{
+	return res(mkdir(v[0].s, (mode_t)v[1].num));
+}
+
+SCN_EXEC(rmdir)
+{
+	return res(rmdir(v[0].s));
+}
+
+SCN_EXEC(unlink)
+{
+	return res(unlink(v[0].s));
+}
+
+SCN_EXEC(mkfifo)
+{
+	return res(mkfifo(v[0].s, (mode_t)v[1].num));
+}
+
+SCN_EXEC(symlink)
+{
+	return res(symlink(v[0].s, v[1].s));
+}
+
+SCN_EXEC(readlink)
+{
+	if (scratch(t, PATH_MAX))
+		return -ENOMEM;
+	return keep_len(t, res(readlink(v[0].s, t->buf, PATH_MAX)));
+}
+
+SCN_EXEC(link)
+{
+	return res(link(v[0].s, v[1].s));
+}
+
+SCN_EXEC(rename)
+{
+	return res(rename(v[0].s, v[1].s));
+}
+
+SCN_EXEC(renameat2)
+{
+	return res(renameat2(AT_FDCWD, v[0].s, AT_FDCWD, v[1].s,
+			     (unsigned)v[2].num));
+}
+
+SCN_EXEC(setxattr)
+{
+	return res(setxattr(v[0].s, v[1].s, v[2].s, v[2].len, 0));
+}
+
+SCN_EXEC(getxattr)
+{
+	if (scratch(t, SCN_XATTR_MAX))
+		return -ENOMEM;
+	return keep_len(t, res(getxattr(v[0].s, v[1].s, t->buf,
+					SCN_XATTR_MAX)));
+}
+
+SCN_EXEC(listxattr)
+{
+	if (scratch(t, SCN_XATTR_MAX))
+		return -ENOMEM;
+	return keep_len(t, res(listxattr(v[0].s, t->buf, SCN_XATTR_MAX)));
+}
+
+SCN_EXEC(removexattr)
+{
+	return res(removexattr(v[0].s, v[1].s));
+}
+
+SCN_EXEC(chdir)
+{
+	if (!strcmp(v[0].s, "-"))
+		return scn_cwd_leave(t);
+	return scn_cwd_enter(t, v[0].s);
+}
+
+SCN_EXEC(sleep)
+{
+	struct timespec ts = {v[0].num / 1000, (v[0].num % 1000) * 1000000};
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+	return 0;
+}
+
+/* --- directories, walked with getdents64 --- */
+
+struct dent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+/* Read every name of the open directory fd but "." and ".." into a list
+ * of NUL-terminated names (*names, *len bytes); types into *types when
+ * asked.  0 or -errno. */
+static int list_dir(int fd, char **names, size_t *len, unsigned char **types,
+		    size_t *count)
+{
+	char *buf = malloc(SCN_DENTS_BUF), *out = NULL, *no;
+	unsigned char *ty = NULL, *nt;
+	size_t at = 0, n = 0, pos, nl;
+	long got;
+	int rc = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	while ((got = syscall(SYS_getdents64, fd, buf, SCN_DENTS_BUF)) > 0) {
+		for (pos = 0; pos + sizeof(struct dent64) <= (size_t)got;) {
+			struct dent64 *d = (struct dent64 *)(buf + pos);
+
+			if (d->d_reclen < sizeof(*d) ||
+			    pos + d->d_reclen > (size_t)got)
+				break;
+			pos += d->d_reclen;
+			nl = strnlen(d->d_name, d->d_reclen - sizeof(*d));
+			if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
+				continue;
+			no = realloc(out, at + nl + 1);
+			nt = realloc(ty, n + 1);
+			if (no)
+				out = no;
+			if (nt)
+				ty = nt;
+			if (!no || !nt) {
+				rc = -ENOMEM;
+				goto out;
+			}
+			memcpy(out + at, d->d_name, nl);
+			out[at + nl] = '\0';
+			at += nl + 1;
+			ty[n++] = d->d_type;
+		}
+	}
+	if (got < 0)
+		rc = -errno;
+out:
+	free(buf);
+	if (rc) {
+		free(out);
+		free(ty);
+		return rc;
+	}
+	*names = out;
+	*len = at;
+	*count = n;
+	if (types)
+		*types = ty;
+	else
+		free(ty);
+	return 0;
+}
+
+SCN_EXEC(readdir)
+{
+	char *names;
+	size_t len, n;
+	int fd = open(v[0].s, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return -errno;
+	rc = list_dir(fd, &names, &len, NULL, &n);
+	close(fd);
+	if (rc)
+		return rc;
+	free(t->buf);
+	t->buf = names;
+	t->buflen = len;
+	return 0;
+}
+
+SCN_EXEC(mkfiles)
+{
+	char name[32];
+	long long k;
+	int dfd = open(v[0].s, O_PATH | O_DIRECTORY | O_CLOEXEC), fd;
+
+	if (dfd < 0)
+		return -errno;
+	for (k = 0; k < v[1].num; k++) {
+		snprintf(name, sizeof(name), "f%lld", k);
+		fd = openat(dfd, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC,
+			    0644);
+		if (fd < 0 || close(fd)) {
+			int e = errno;
+
+			snprintf(t->detail, sizeof(t->detail), "at %s", name);
+			close(dfd);
+			return -e;
+		}
+	}
+	close(dfd);
+	return 0;
+}
+
+SCN_EXEC(mktree)
+{
+	long long k;
+	int fd, nfd;
+
+	if (mkdir(v[0].s, 0755))
+		return -errno;
+	fd = open(v[0].s, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (k = 0; k < v[1].num; k++) {
+		if (mkdirat(fd, "d", 0755))
+			goto fail;
+		nfd = openat(fd, "d", O_PATH | O_DIRECTORY | O_NOFOLLOW |
+					      O_CLOEXEC);
+		if (nfd < 0)
+			goto fail;
+		close(fd);
+		fd = nfd;
+	}
+	close(fd);
+	return 0;
+fail:
+	nfd = -errno;
+	snprintf(t->detail, sizeof(t->detail), "at depth %lld", k + 1);
+	close(fd);
+	return nfd;
+}
+
+/* remove name in dfd and everything below it, never following a
+ * symlink; the first error is returned and its path noted */
+static int rm_at(struct scn_thr *t, int dfd, const char *name, int isdir)
+{
+	char *names = NULL, *p;
+	unsigned char *types = NULL;
+	size_t len, n, k;
+	struct stat st;
+	int fd, rc;
+
+	if (isdir < 0) {
+		if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW))
+			goto fail;
+		isdir = S_ISDIR(st.st_mode);
+	}
+	if (!isdir) {
+		if (unlinkat(dfd, name, 0))
+			goto fail;
+		return 0;
+	}
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+				       O_CLOEXEC);
+	if (fd < 0)
+		goto fail;
+	rc = list_dir(fd, &names, &len, &types, &n);
+	for (k = 0, p = names; !rc && k < n; k++, p += strlen(p) + 1)
+		rc = rm_at(t, fd, p, types[k] == DT_UNKNOWN ? -1
+							    : types[k] == DT_DIR);
+	free(names);
+	free(types);
+	close(fd);
+	if (rc)
+		return rc;
+	if (unlinkat(dfd, name, AT_REMOVEDIR))
+		goto fail;
+	return 0;
+fail:
+	rc = -errno;
+	if (!t->detail[0])
+		snprintf(t->detail, sizeof(t->detail), "at \"%.200s\"", name);
+	return rc;
+}
+
+SCN_EXEC(rmtree)
+{
+	return rm_at(t, AT_FDCWD, v[0].s, -1);
+}
+
+/* --- statements of the harness --- */
+
+SCN_EXEC(barrier)
+{
+	scn_run_barrier(t);
+	return 0;
+}
+
+SCN_EXEC(quiesce)
+{
+	return scn_run_quiesce(t, st, 1);
+}
+
+SCN_EXEC(settle)
+{
+	return scn_run_quiesce(t, st, 0);
+}
+
+SCN_EXEC(check)
+{
+	return scn_run_check(t, st, v);
+}
+
+/* --- verifiers --- */
+
+static const char *type_name(unsigned mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG: return "reg";
+	case S_IFDIR: return "dir";
+	case S_IFLNK: return "lnk";
+	case S_IFIFO: return "fifo";
+	case S_IFCHR: return "chr";
+	case S_IFBLK: return "blk";
+	case S_IFSOCK: return "sock";
+	}
+	return "?";
+}
+
+static void check_ino(struct scn_thr *t, const struct scn_stmt *st,
+		      const struct scn_check *c)
+{
+	const char *tag = scn_tag_name(t, c->num);
+	uint64_t ino = t->st.st_ino, want;
+
+	if (c->key == SCN_C_INO && scn_tag_bind(t, c->num, ino))
+		return;
+	if (scn_tag_get(t, c->num, &want)) {
+		scn_fail(t, st, "tag @%s is not bound (the statement that "
+				"binds it failed)", tag);
+		return;
+	}
+	if (c->key == SCN_C_INO && ino != want)
+		scn_fail(t, st, "ino expected @%s (%llu), got %llu", tag,
+			 (unsigned long long)want, (unsigned long long)ino);
+	if (c->key == SCN_C_INO_NOT && ino == want)
+		scn_fail(t, st, "ino expected other than @%s, got %llu", tag,
+			 (unsigned long long)ino);
+}
+
+SCN_VERIFY(stat)
+{
+	const struct stat *s = &t->st;
+	size_t k;
+
+	for (k = 0; k < st->nchecks; k++) {
+		const struct scn_check *c = &st->checks[k];
+
+		switch (c->key) {
+		case SCN_C_TYPE:
+			if ((s->st_mode & S_IFMT) != (unsigned)c->num)
+				scn_fail(t, st, "type expected %s, got %s",
+					 type_name((unsigned)c->num),
+					 type_name(s->st_mode));
+			break;
+		case SCN_C_NLINK:
+			if ((long long)s->st_nlink != c->num)
+				scn_fail(t, st, "nlink expected %lld, got %llu",
+					 c->num,
+					 (unsigned long long)s->st_nlink);
+			break;
+		case SCN_C_SIZE:
+			if ((long long)s->st_size != c->num)
+				scn_fail(t, st, "size expected %lld, got %lld",
+					 c->num, (long long)s->st_size);
+			break;
+		case SCN_C_MODE:
+			if ((s->st_mode & 07777) != (unsigned)c->num)
+				scn_fail(t, st, "mode expected %04llo, got "
+						"%04o",
+					 c->num, s->st_mode & 07777);
+			break;
+		case SCN_C_INO:
+		case SCN_C_INO_NOT:
+			check_ino(t, st, c);
+			break;
+		}
+	}
+}
+
+/* the expected bytes: the statement's last argument when it is DATA */
+SCN_VERIFY(data)
+{
+	size_t k = st->nargs - 1;
+	char want[300], got[300];
+
+	if (!st->nargs || st->call->args[k] != SCN_A_DATA ||
+	    k < st->call->nreq)
+		return;
+	if ((size_t)ret == v[k].len && !memcmp(t->buf, v[k].s, v[k].len))
+		return;
+	scn_quote(v[k].s, v[k].len, want, sizeof(want));
+	scn_quote(t->buf, (size_t)ret, got, sizeof(got));
+	scn_fail(t, st, "expected %s, got %s (%ld bytes)", want, got, ret);
+}
+
+static int listed(const char *names, size_t len, const char *name)
+{
+	const char *p;
+
+	for (p = names; p < names + len; p += strlen(p) + 1)
+		if (!strcmp(p, name))
+			return 1;
+	return 0;
+}
+
+static size_t count_names(const char *names, size_t len)
+{
+	const char *p;
+	size_t n = 0;
+
+	for (p = names; p < names + len; p += strlen(p) + 1)
+		n++;
+	return n;
+}
+
+SCN_VERIFY(listxattr)
+{
+	size_t k, n = count_names(t->buf, t->buflen), want_n = 0;
+	char q[300];
+	char *name;
+	int ok = 1;
+
+	t->buf[t->buflen] = '\0';
+	for (k = 0; k < st->nnames; k++) {
+		name = scn_word_expand(&st->names[k], t->i, t->n, NULL);
+		if (!name)
+			return;
+		if (!listed(t->buf, t->buflen, name)) {
+			scn_quote(name, strlen(name), q, sizeof(q));
+			scn_fail(t, st, "%s not listed", q);
+			ok = 0;
+		}
+		want_n++;
+		free(name);
+	}
+	if (ok && n != want_n)
+		scn_fail(t, st, "expected %zu names, got %zu", want_n, n);
+}
+
+SCN_VERIFY(readdir)
+{
+	size_t k, n = count_names(t->buf, t->buflen);
+	char q[300], *name;
+	int has;
+
+	for (k = 0; k < st->nchecks; k++) {
+		const struct scn_check *c = &st->checks[k];
+
+		if (c->key == SCN_C_COUNT) {
+			if ((long long)n != c->num)
+				scn_fail(t, st, "count expected %lld, got %zu",
+					 c->num, n);
+			continue;
+		}
+		name = scn_word_expand(&c->w, t->i, t->n, NULL);
+		if (!name)
+			return;
+		has = listed(t->buf, t->buflen, name);
+		scn_quote(name, strlen(name), q, sizeof(q));
+		if (c->key == SCN_C_HAS && !has)
+			scn_fail(t, st, "%s not listed", q);
+		if (c->key == SCN_C_HAS_NOT && has)
+			scn_fail(t, st, "%s listed, expected absent", q);
+		free(name);
+	}
+}
