@@ -451,6 +451,7 @@ static void on_request(struct fc_checker *c, const struct fc_event *ev)
 	r->time_ns = ev->time_ns;
 	r->pid = rq.pid;
 	r->flags = rq.flags;
+	r->mode = rq.mode;
 	r->line = line;
 	r->scenario = c->scenario;
 	if (rq.name || rq.name2)
@@ -538,11 +539,40 @@ static int is_dot_name(const char *s, size_t len)
 	       (len == 2 && s[0] == '.' && s[1] == '.');
 }
 
+/* The file type the kernel requires of a new entry: create_new_entry()
+ * (fs/fuse/dir.c) refuses a type other than the one asked for, and
+ * fuse_create_open() anything but a regular file, without a FORGET.
+ * 0: any valid type. */
+static uint32_t expected_type(struct fc_checker *c,
+			      const struct inflight_req *r)
+{
+	const struct ledger_node *old;
+
+	switch (r->opcode) {
+	case FUSE_MKDIR:
+		return S_IFDIR;
+	case FUSE_SYMLINK:
+		return S_IFLNK;
+	case FUSE_CREATE:
+	case FUSE_TMPFILE:
+		return S_IFREG;
+	case FUSE_MKNOD:
+		return r->mode & S_IFMT;
+	case FUSE_LINK:
+		old = ledger_find(&c->ledger, r->nodeid2);
+		return old && (old->flags & LEDGER_F_TYPED) ? old->type : 0;
+	default:
+		return 0;
+	}
+}
+
 static void reply_entry(struct fc_checker *c, const struct fc_event *ev,
 			const struct inflight_req *r, const struct fc_reply *rp)
 {
 	const struct fc_op_info *op = proto_op(r->opcode);
 	struct handout h = { 0 };
+	uint32_t want = expected_type(c, r);
+	struct ledger_node *n;
 
 	if (!rp->has_entry || !rp->entry.nodeid)
 		return;		/* nodeid 0: a negative entry */
@@ -558,14 +588,17 @@ static void reply_entry(struct fc_checker *c, const struct fc_event *ev,
 		h.name = inflight_name(r);
 		h.name_len = r->name_len;
 	}
+	/* LINK: the type the old inode had before this reply */
+	if (want && (h.mode & S_IFMT) != want) {
+		n = ledger_get(&c->ledger, h.nodeid);
+		if (n)
+			n->flags |= LEDGER_F_UNCERTAIN;
+	}
 	hand_out(c, ev, r, &h);
-	if (rp->has_open) {
-		struct ledger_node *n = ledger_find(&c->ledger, h.nodeid);
-
-		if (n) {
-			n->nopen++;
-			undo_add(c, r->unique, h.nodeid, UNDO_OPEN);
-		}
+	n = ledger_find(&c->ledger, h.nodeid);
+	if (rp->has_open && n) {
+		n->nopen++;
+		undo_add(c, r->unique, h.nodeid, UNDO_OPEN);
 	}
 }
 

@@ -23,6 +23,7 @@ struct inflight_req {
 	uint32_t opcode;
 	uint32_t pid;         /* fuse_in_header.pid: the caller's tid */
 	uint32_t flags;       /* RENAME2 flags */
+	uint32_t mode;        /* MKNOD/MKDIR/CREATE/TMPFILE mode */
 	uint32_t line;        /* scenario line the caller was executing */
 	int32_t scenario;     /* scenario index at request time, -1 none */
 	uint32_t name_len, name2_len;

@@ -945,6 +945,22 @@ static void test_checker__uncertain_invalid_mode(void **state)
 	checker_free(c);
 }
 
+static void test_checker__uncertain_wrong_type_for_op(void **state)
+{
+	struct fc_checker *c = new_checker();
+	uint64_t u = next_unique++;
+	struct fuse_mkdir_in in = { .mode = 0755 };
+
+	/* MKDIR answered with a regular file: the kernel refuses it */
+	request(c, FUSE_MKDIR, u, 1, RUNNER_TID, &in, sizeof(in), "d", NULL);
+	entry_reply(c, u, 2, 0, REG);
+	mkdir_(c, 1, "e", 3);
+	quiesce(c, 0, FC_QUIESCE_DROP_CACHES, 1, 1);
+	assert_int_equal(count_rule(c, "LC-QUIESCE-BALANCE"), 1);
+	assert_int_equal(first_rule(c, "LC-QUIESCE-BALANCE")->nodeid, 3);
+	checker_free(c);
+}
+
 /* --- attribution and paths ------------------------------------------------- */
 
 static void test_checker__attribution_mark_pid(void **state)
@@ -1167,6 +1183,7 @@ int main(void)
 		cmocka_unit_test(test_checker__expect_event),
 		cmocka_unit_test(test_checker__unmount_without_forgets),
 		cmocka_unit_test(test_checker__uncertain_invalid_mode),
+		cmocka_unit_test(test_checker__uncertain_wrong_type_for_op),
 		cmocka_unit_test(test_checker__attribution_mark_pid),
 		cmocka_unit_test(test_checker__path_rename_unlink),
 		cmocka_unit_test(test_checker__path_raw_bytes),
