@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <sys/syscall.h>
 #include "evlog.h"
+#include "verdicts.h"
 
 static uint64_t now_ns(void)
 {
@@ -72,7 +73,9 @@ uint64_t evlog_emit(struct evlog *log, uint32_t kind, const void *data,
 	ev.seq = ++log->seq;
 	ev.time_ns = now_ns();
 	write_record(log, &ev);
-	if (log->checker)
+	if (log->verdicts)
+		verdicts_feed(log->verdicts, &ev);
+	else if (log->checker)
 		checker_feed(log->checker, &ev);
 	pthread_mutex_unlock(&log->lock);
 	return ev.seq;

@@ -14,6 +14,8 @@
 #include "event.h"
 #include "checker.h"
 
+struct verdicts;
+
 #define FC_LOG_MAGIC "FCLOG\0\0\1"   /* 8 bytes, version 1 in the last */
 
 /* On-disk record header; `len` payload bytes follow, then zero padding to
@@ -32,6 +34,8 @@ struct evlog {
 	uint64_t seq;
 	FILE *file;               /* NULL: events are only checked */
 	struct fc_checker *checker;
+	struct verdicts *verdicts; /* when set, fed instead of the checker
+				      (it feeds the checker itself) */
 	int write_error;          /* first errno from writing the file */
 };
 

@@ -1,0 +1,62 @@
+/* cmd_lint.c - `fusecheck lint` parses scenarios and says what is wrong;
+ * `fusecheck diff` compares two reports. */
+#include <stdio.h>
+#include <string.h>
+#include "cmd.h"
+#include "paths.h"
+#include "report.h"
+#include "scn.h"
+
+int cmd_lint(int argc, char **argv)
+{
+	char **files, err[600];
+	size_t n, i;
+	struct scn *s;
+	struct scn_error perr;
+	int bad = 0;
+
+	if (argc < 2 || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "--help")) {
+		fputs("usage: fusecheck lint SCENARIO|DIR...\n\nParse scenario "
+		      "files; print file:line:col for each error.\nExit "
+		      "status: 0 all parse, 2 otherwise.\n",
+		      argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (paths_scenario_files(argv + 1, (size_t)(argc - 1), &files, &n, err,
+				 sizeof(err))) {
+		fprintf(stderr, "fusecheck: %s\n", err);
+		return 2;
+	}
+	for (i = 0; i < n; i++) {
+		if (scn_parse_file(files[i], &s, &perr)) {
+			scn_error_format(&perr, err, sizeof(err));
+			fprintf(stderr, "%s\n", err);
+			bad++;
+			continue;
+		}
+		scn_free(s);
+	}
+	printf("%zu scenario files, %d with errors\n", n, bad);
+	paths_free_list(files);
+	return bad ? 2 : 0;
+}
+
+int cmd_diff(int argc, char **argv)
+{
+	int rc;
+
+	if (argc != 3) {
+		fputs("usage: fusecheck diff BEFORE.json AFTER.json\n\nCompare "
+		      "two report.json files: verdicts that changed,\n"
+		      "violations new and gone per rule, metadata.\nExit "
+		      "status: 0 same verdicts, 1 different, 2 unreadable.\n",
+		      argc == 2 && (!strcmp(argv[1], "-h") ||
+				    !strcmp(argv[1], "--help")) ? stdout :
+							       stderr);
+		return argc == 2 && (!strcmp(argv[1], "-h") ||
+				     !strcmp(argv[1], "--help")) ? 0 : 2;
+	}
+	rc = report_diff(stdout, argv[1], argv[2]);
+	return rc < 0 ? 2 : rc;
+}

@@ -1,0 +1,445 @@
+/* cmd_run.c - `fusecheck run`: parse the options, check every input
+ * before mounting anything, then probe, run each scenario on a fresh
+ * mount in a private mount namespace, and write the reports. */
+#define FUSE_USE_VERSION 31
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <fuse_lowlevel.h>
+#include "cmd.h"
+#include "mount.h"
+#include "paths.h"
+#include "probe.h"
+#include "report.h"
+#include "results.h"
+#include "run_scn.h"
+#include "verdicts.h"
+
+struct run_opts {
+	const char *fs_cmd;
+	const char *out_dir;
+	const char *junit;
+	const char *memfs_args;
+	const char *only;
+	int tap;
+	int color;               /* -1: when stdout is a terminal */
+	uint32_t max_pages;
+	uint32_t reply_delay_us;
+	unsigned settle_ms, quiesce_timeout_ms;
+	char **scenario_args;
+	size_t nscenario_args;
+};
+
+static const char run_usage[] =
+"usage: fusecheck run [OPTIONS] [SCENARIO|DIR]...\n"
+"\n"
+"Mount a FUSE filesystem behind the wire tap, run scenarios, check every\n"
+"rule, print a summary and write reports.  Without --fs the bundled\n"
+"reference filesystem (memfs) is used; without SCENARIO all bundled\n"
+"scenarios run.\n"
+"\n"
+"  --fs 'CMD ARGS... {mountpoint}'  filesystem to test; {mountpoint}\n"
+"                            becomes /dev/fd/N (libfuse >= 3.3, go-fuse,\n"
+"                            pyfuse3 ...); {control} becomes the fd of\n"
+"                            the reference-ledger channel, if it has one\n"
+"  --out DIR                 where reports and logs go (fusecheck-out)\n"
+"  --only NAME[,NAME...]     run only these scenarios\n"
+"  --junit FILE              also write JUnit XML\n"
+"  --tap                     print TAP 13 instead of the human summary\n"
+"  --memfs-args 'ARGS'       extra options for the bundled memfs\n"
+"  --max-pages N             cap max_pages in INIT (default 8)\n"
+"  --reply-delay-us N        hold every reply N microseconds\n"
+"  --settle-ms N             quiet time that ends a quiesce (150)\n"
+"  --quiesce-timeout-ms N    longest wait for a quiesce (10000)\n"
+"  --color / --no-color      force colors on or off\n"
+"  -h, --help                this text\n"
+"\n"
+"Exit status: 0 every scenario passed or was skipped, 1 violations,\n"
+"2 fusecheck could not run (bad input, mount failure, filesystem\n"
+"crashed or hung).\n";
+
+enum {
+	OPT_FS = 256, OPT_OUT, OPT_ONLY, OPT_JUNIT, OPT_TAP, OPT_MEMFS_ARGS,
+	OPT_MAX_PAGES, OPT_REPLY_DELAY, OPT_SETTLE, OPT_QTIMEOUT, OPT_COLOR,
+	OPT_NO_COLOR,
+};
+
+static const struct option run_longopts[] = {
+	{ "fs", required_argument, NULL, OPT_FS },
+	{ "out", required_argument, NULL, OPT_OUT },
+	{ "only", required_argument, NULL, OPT_ONLY },
+	{ "junit", required_argument, NULL, OPT_JUNIT },
+	{ "tap", no_argument, NULL, OPT_TAP },
+	{ "memfs-args", required_argument, NULL, OPT_MEMFS_ARGS },
+	{ "max-pages", required_argument, NULL, OPT_MAX_PAGES },
+	{ "reply-delay-us", required_argument, NULL, OPT_REPLY_DELAY },
+	{ "settle-ms", required_argument, NULL, OPT_SETTLE },
+	{ "quiesce-timeout-ms", required_argument, NULL, OPT_QTIMEOUT },
+	{ "color", no_argument, NULL, OPT_COLOR },
+	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* The number an option takes, or -1 with a message. */
+static long number_arg(const char *opt, const char *s, long lo, long hi)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || end == s || v < lo || v > hi) {
+		fprintf(stderr, "fusecheck: --%s takes a number from %ld to "
+			"%ld, not '%s'\n", opt, lo, hi, s);
+		return -1;
+	}
+	return v;
+}
+
+static int parse_run_args(int argc, char **argv, struct run_opts *o)
+{
+	long v;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->out_dir = "fusecheck-out";
+	o->color = -1;
+	o->settle_ms = 150;
+	o->quiesce_timeout_ms = 10000;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", run_longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_FS: o->fs_cmd = optarg; break;
+		case OPT_OUT: o->out_dir = optarg; break;
+		case OPT_ONLY: o->only = optarg; break;
+		case OPT_JUNIT: o->junit = optarg; break;
+		case OPT_TAP: o->tap = 1; break;
+		case OPT_MEMFS_ARGS: o->memfs_args = optarg; break;
+		case OPT_COLOR: o->color = 1; break;
+		case OPT_NO_COLOR: o->color = 0; break;
+		case OPT_MAX_PAGES:
+			v = number_arg("max-pages", optarg, 1, 256);
+			if (v < 0)
+				return 2;
+			o->max_pages = (uint32_t)v;
+			break;
+		case OPT_REPLY_DELAY:
+			v = number_arg("reply-delay-us", optarg, 0, 1000000);
+			if (v < 0)
+				return 2;
+			o->reply_delay_us = (uint32_t)v;
+			break;
+		case OPT_SETTLE:
+			v = number_arg("settle-ms", optarg, 10, 60000);
+			if (v < 0)
+				return 2;
+			o->settle_ms = (unsigned)v;
+			break;
+		case OPT_QTIMEOUT:
+			v = number_arg("quiesce-timeout-ms", optarg, 100,
+				       600000);
+			if (v < 0)
+				return 2;
+			o->quiesce_timeout_ms = (unsigned)v;
+			break;
+		case 'h':
+			fputs(run_usage, stdout);
+			return 0;
+		default:
+			fputs("fusecheck: try 'fusecheck run --help'\n",
+			      stderr);
+			return 2;
+		}
+	}
+	o->scenario_args = argv + optind;
+	o->nscenario_args = (size_t)(argc - optind);
+	return -1;
+}
+
+/* --only a,b: 1 when name is selected. */
+static int selected(const char *only, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = only;
+
+	if (!only)
+		return 1;
+	while ((p = strstr(p, name))) {
+		if ((p == only || p[-1] == ',') && (p[n] == ',' || !p[n]))
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
+/* Parse every scenario before anything is mounted: bad input is exit 2
+ * with file:line:col, and nothing was touched. */
+static int load_scenarios(const struct run_opts *o, struct scn ***out,
+			  size_t *nout)
+{
+	char dir[4096], err[512], *defargs[1];
+	char **files = NULL, **args = o->scenario_args;
+	size_t nfiles, nargs = o->nscenario_args, i, n = 0;
+	struct scn **list, *s;
+	struct scn_error perr;
+	int rc;
+
+	if (!nargs) {
+		if (paths_scenarios(dir, sizeof(dir))) {
+			fprintf(stderr, "fusecheck: cannot find the bundled "
+				"scenarios (set FUSECHECK_SCENARIOS)\n");
+			return 2;
+		}
+		defargs[0] = dir;
+		args = defargs;
+		nargs = 1;
+	}
+	if (paths_scenario_files(args, nargs, &files, &nfiles, err,
+				 sizeof(err))) {
+		fprintf(stderr, "fusecheck: %s\n", err);
+		return 2;
+	}
+	list = calloc(nfiles, sizeof(*list));
+	if (!list) {
+		paths_free_list(files);
+		return 2;
+	}
+	for (i = 0; i < nfiles; i++) {
+		rc = scn_parse_file(files[i], &s, &perr);
+		if (rc) {
+			scn_error_format(&perr, err, sizeof(err));
+			fprintf(stderr, "fusecheck: %s\n", err);
+			goto out_fail;
+		}
+		if (!selected(o->only, scn_name(s))) {
+			scn_free(s);
+			continue;
+		}
+		list[n++] = s;
+	}
+	paths_free_list(files);
+	if (!n) {
+		fprintf(stderr, "fusecheck: no scenario matches --only '%s'\n",
+			o->only ? o->only : "");
+		free(list);
+		return 2;
+	}
+	*out = list;
+	*nout = n;
+	return 0;
+
+out_fail:
+	while (n)
+		scn_free(list[--n]);
+	free(list);
+	paths_free_list(files);
+	return 2;
+}
+
+/* The filesystem command template: --fs as given, or the bundled memfs
+ * with its control channel and log. */
+static int fs_templates(const struct run_opts *o, char **memfs_cmd)
+{
+	char memfs[4096], err[512], **argv;
+	size_t n;
+
+	*memfs_cmd = NULL;
+	if (o->fs_cmd) {
+		/* Split it now so that a bad command is exit 2 before any
+		 * mount; whether the program exists shows at exec. */
+		if (fsproc_argv(o->fs_cmd, "/dev/fd/0", "0", &argv, err,
+				sizeof(err))) {
+			fprintf(stderr, "fusecheck: %s\n", err);
+			return 2;
+		}
+		fsproc_argv_free(argv);
+		return 0;
+	}
+	if (paths_memfs(memfs, sizeof(memfs))) {
+		fprintf(stderr, "fusecheck: cannot find the bundled memfs "
+			"(set FUSECHECK_MEMFS)\n");
+		return 2;
+	}
+	n = strlen(memfs) * 2 + strlen(o->out_dir) * 2 + 128 +
+	    (o->memfs_args ? strlen(o->memfs_args) : 0);
+	*memfs_cmd = malloc(n);
+	if (!*memfs_cmd)
+		return 2;
+	snprintf(*memfs_cmd, n, "'%s' --control-fd={control} "
+		 "--log='%s/memfs.log' %s", memfs, o->out_dir,
+		 o->memfs_args ? o->memfs_args : "");
+	return 0;
+}
+
+static int prepare_out(const char *dir)
+{
+	char probe[4096];
+	int fd;
+
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		fprintf(stderr, "fusecheck: cannot create output directory "
+			"'%s': %s\n", dir, strerror(errno));
+		return 2;
+	}
+	snprintf(probe, sizeof(probe), "%s/.fusecheck-write-test", dir);
+	fd = open(probe, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		fprintf(stderr, "fusecheck: cannot write to output directory "
+			"'%s': %s\n", dir, strerror(errno));
+		return 2;
+	}
+	close(fd);
+	unlink(probe);
+	return 0;
+}
+
+static void fill_metadata(struct fc_run_result *r, const char *fs_cmd,
+			  int reference, unsigned caps, const char *method,
+			  const char *log_path, const struct fc_checker *c)
+{
+	struct utsname u;
+	char buf[512];
+
+	uname(&u);
+	r->kernel_release = strdup(u.release);
+	r->libfuse_version = strdup(fuse_pkgversion());
+	r->fs_cmd = strdup(fs_cmd);
+	r->reference_fs = reference;
+	probe_caps_string(caps, buf, sizeof(buf));
+	r->caps = strdup(buf);
+	r->quiesce_method = strdup(method ? method : "none");
+	r->log_path = log_path ? strdup(log_path) : NULL;
+	r->init = *checker_init(c);
+}
+
+/* Print and write every report; returns the exit code. */
+int cmd_report(const struct fc_run_result *r, const char *out_dir,
+	       const char *junit, int tap, int color)
+{
+	char path[4096];
+	int rc;
+
+	if (tap)
+		report_tap(stdout, r);
+	else
+		report_human(stdout, r, color < 0 ? isatty(1) : color);
+	fflush(stdout);
+	if (out_dir) {
+		snprintf(path, sizeof(path), "%s/report.json", out_dir);
+		rc = report_json(path, r);
+		if (rc)
+			fprintf(stderr, "fusecheck: cannot write '%s': %s\n",
+				path, strerror(-rc));
+	}
+	if (junit) {
+		rc = report_junit(junit, r);
+		if (rc)
+			fprintf(stderr, "fusecheck: cannot write '%s': %s\n",
+				junit, strerror(-rc));
+	}
+	return run_result_exit_code(r);
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_opts o;
+	struct run_ctx rc = { 0 };
+	struct scn **scns = NULL;
+	size_t nscns = 0, i;
+	struct fc_checker *checker = NULL;
+	struct verdicts v;
+	struct fc_run_result res = { 0 };
+	struct evlog log;
+	char *memfs_cmd = NULL, *fs_cmd = NULL, logpath[4096], fslog[4096];
+	char mnt[] = "/tmp/fusecheck.XXXXXX", err[600];
+	int ret, code = 2;
+
+	ret = parse_run_args(argc, argv, &o);
+	if (ret >= 0)
+		return ret;
+	if (geteuid() != 0) {
+		fprintf(stderr, "fusecheck: 'run' needs root: it mounts FUSE "
+			"itself and writes /proc/sys/vm/drop_caches\n");
+		return 2;
+	}
+	if (load_scenarios(&o, &scns, &nscns))
+		return 2;
+	if (fs_templates(&o, &memfs_cmd) || prepare_out(o.out_dir))
+		goto out_scns;
+	ret = mnt_enter_private_ns();
+	if (ret) {
+		fprintf(stderr, "fusecheck: cannot enter a private mount "
+			"namespace: %s\n", strerror(-ret));
+		goto out_scns;
+	}
+	if (!mkdtemp(mnt)) {
+		fprintf(stderr, "fusecheck: cannot create a mountpoint in "
+			"/tmp: %s\n", strerror(errno));
+		goto out_scns;
+	}
+	checker = checker_new();
+	if (!checker)
+		goto out_mnt;
+	verdicts_init(&v, checker);
+	snprintf(logpath, sizeof(logpath), "%s/events.fclog", o.out_dir);
+	ret = evlog_open(&log, logpath, checker);
+	if (ret) {
+		fprintf(stderr, "fusecheck: cannot write '%s': %s\n", logpath,
+			strerror(-ret));
+		goto out_checker;
+	}
+	log.verdicts = &v;
+	snprintf(fslog, sizeof(fslog), "%s/fs.log", o.out_dir);
+	rc.fs_out_fd = open(fslog, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC,
+			    0644);
+	rc.mnt = mnt;
+	rc.fs_cmd = o.fs_cmd;
+	rc.memfs_cmd = memfs_cmd;
+	rc.max_pages = o.max_pages;
+	rc.reply_delay_us = o.reply_delay_us;
+	rc.quiesce.settle_ms = o.settle_ms;
+	rc.quiesce.timeout_ms = o.quiesce_timeout_ms;
+	rc.log = &log;
+
+	ret = run_probe(&rc, &rc.caps, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "fusecheck: cannot start the filesystem: %s\n",
+			err);
+		res.broken = strdup(err);
+	} else {
+		for (i = 0; i < nscns; i++)
+			run_scenario(&rc, scns[i], (uint32_t)i);
+	}
+	ret = evlog_close(&log);
+	if (ret)
+		fprintf(stderr, "fusecheck: the event log '%s' is incomplete: "
+			"%s\n", logpath, strerror(-ret));
+	if (run_fs_cmd(&rc, NULL, &fs_cmd) == 0 &&
+	    results_build(&v, scns, nscns, &res) == 0) {
+		fill_metadata(&res, fs_cmd, !o.fs_cmd, rc.caps,
+			      rc.quiesce_method, logpath, checker);
+		code = cmd_report(&res, o.out_dir, o.junit, o.tap, o.color);
+	}
+	free(fs_cmd);
+	run_result_free(&res);
+	if (rc.fs_out_fd >= 0)
+		close(rc.fs_out_fd);
+	verdicts_fini(&v);
+out_checker:
+	checker_free(checker);
+out_mnt:
+	rmdir(mnt);
+out_scns:
+	free(memfs_cmd);
+	for (i = 0; i < nscns; i++)
+		scn_free(scns[i]);
+	free(scns);
+	return code;
+}

@@ -1,0 +1,15 @@
+/* results.h - assemble struct fc_run_result from what the verdicts and
+ * the checker concluded; the same code serves `run` and `replay`. */
+#ifndef FC_RESULTS_H
+#define FC_RESULTS_H
+
+#include "run_result.h"
+#include "scn.h"
+#include "verdicts.h"
+
+/* scns[i] (may be NULL, or shorter than the log) gives descriptions and
+ * rule lists.  Metadata fields of r are left to the caller. */
+int results_build(const struct verdicts *v, struct scn *const *scns,
+		  size_t nscns, struct fc_run_result *r);
+
+#endif

@@ -1,0 +1,39 @@
+/* run_scn.h - one scenario from start to verdict: a fresh mount, the
+ * runner, cleanup, the closing quiesce, and the log events that let
+ * `replay` reach the same verdict. */
+#ifndef FC_RUN_SCN_H
+#define FC_RUN_SCN_H
+
+#include <stdint.h>
+#include "evlog.h"
+#include "quiesce.h"
+#include "scn.h"
+
+struct run_ctx {
+	const char *mnt;          /* the (empty) mountpoint directory */
+	const char *fs_cmd;       /* --fs template, or NULL for memfs */
+	const char *memfs_cmd;    /* memfs template without scenario args */
+	uint32_t max_pages;
+	uint32_t reply_delay_us;
+	int fs_out_fd;            /* the filesystem's output (fs.log) */
+	unsigned caps;            /* probed requirements */
+	struct quiesce_opts quiesce;
+	struct evlog *log;
+	uint32_t conn;            /* connections so far */
+	const char *quiesce_method; /* last method used: "drop_caches"... */
+};
+
+/* Start a session for scenario `s` (NULL: the probe) with its memfs
+ * options; the command template goes to *cmd (malloc'd). */
+int run_fs_cmd(const struct run_ctx *rc, const struct scn *s, char **cmd);
+
+/* Run scenario number `index`.  Everything it concludes goes to the log
+ * (SCENARIO begin/end, EXPECT); returns 0 or -errno when the harness
+ * itself could not go on. */
+int run_scenario(struct run_ctx *rc, const struct scn *s, uint32_t index);
+
+/* Probe what the filesystem supports on a fresh mount: *caps.
+ * err says why it could not mount. */
+int run_probe(struct run_ctx *rc, unsigned *caps, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,366 @@
+/* session.c - bring one mount of the filesystem under test up behind the
+ * tap, watch it, and take it down again without leaving anything behind.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include "../fsmodels/control.h"
+#include "mount.h"
+#include "proto.h"
+#include "session.h"
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+void session_break(struct session *s, const char *why)
+{
+	int first;
+
+	pthread_mutex_lock(&s->lock);
+	first = !s->broken[0];
+	if (first)
+		snprintf(s->broken, sizeof(s->broken), "%s", why);
+	pthread_mutex_unlock(&s->lock);
+	/* Blocked syscalls of the scenario return (ENOTCONN) only when the
+	 * connection is aborted. */
+	if (first && s->mounted)
+		mnt_abort(s->dev);
+}
+
+int session_healthy(struct session *s)
+{
+	int ok;
+
+	pthread_mutex_lock(&s->lock);
+	ok = !s->broken[0];
+	pthread_mutex_unlock(&s->lock);
+	return ok;
+}
+
+void session_set_deadline(struct session *s, unsigned ms)
+{
+	pthread_mutex_lock(&s->lock);
+	s->deadline_ns = ms ? now_ns() + (uint64_t)ms * 1000000u : 0;
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* Describe the death of the filesystem with the last request it got. */
+static void describe_death(struct session *s, char *buf, size_t size)
+{
+	char how[128];
+
+	fsproc_wait(&s->fs, 200);
+	fsproc_describe(&s->fs, how, sizeof(how));
+	snprintf(buf, size, "filesystem ended while the kernel waited (%s); "
+		 "last request sent: %s unique=%llu", how,
+		 proto_op_name(s->tap.last_request_opcode),
+		 (unsigned long long)s->tap.last_request_unique);
+}
+
+static void *watchdog_loop(void *arg)
+{
+	struct session *s = arg;
+	char why[512];
+	uint64_t deadline;
+
+	while (!s->stopping) {
+		sleep_ms(20);
+		if (s->stopping)
+			break;
+		tap_error(&s->tap, why, sizeof(why));
+		if (why[0]) {
+			session_break(s, why);
+			continue;
+		}
+		if (s->tap.fs_gone && !s->tap.dev_gone) {
+			describe_death(s, why, sizeof(why));
+			session_break(s, why);
+			continue;
+		}
+		pthread_mutex_lock(&s->lock);
+		deadline = s->deadline_ns;
+		pthread_mutex_unlock(&s->lock);
+		if (deadline && now_ns() > deadline) {
+			snprintf(why, sizeof(why), "timed out: the scenario "
+				 "did not finish in time; last request sent: "
+				 "%s unique=%llu",
+				 proto_op_name(s->tap.last_request_opcode),
+				 (unsigned long long)
+				 s->tap.last_request_unique);
+			session_break(s, why);
+			session_set_deadline(s, 0);
+		}
+	}
+	return NULL;
+}
+
+static int wait_init(struct session *s, int timeout_ms, char *err,
+		     size_t errlen)
+{
+	int waited = 0;
+	char why[512];
+
+	while (!s->tap.init_done) {
+		tap_error(&s->tap, why, sizeof(why));
+		if (why[0]) {
+			snprintf(err, errlen, "%s", why);
+			return -EPROTO;
+		}
+		if (s->tap.fs_gone || fsproc_wait(&s->fs, 0)) {
+			fsproc_wait(&s->fs, 500);
+			fsproc_describe(&s->fs, why, sizeof(why));
+			snprintf(err, errlen, "filesystem %s before answering "
+				 "INIT (its output is in fs.log)", why);
+			return -ECHILD;
+		}
+		if (waited >= timeout_ms) {
+			snprintf(err, errlen, "filesystem did not answer INIT "
+				 "within %d ms", timeout_ms);
+			return -ETIMEDOUT;
+		}
+		sleep_ms(5);
+		waited += 5;
+	}
+	return 0;
+}
+
+int session_start(struct session *s, const char *mnt,
+		  const struct session_opts *o, struct evlog *log,
+		  char *err, size_t errlen)
+{
+	int sv[2] = { -1, -1 }, cv[2] = { -1, -1 }, keep[2], nkeep = 0;
+	char fdpath[32], ctlnum[16], mount_ev[4096 + 8];
+	struct fc_ev_mount *mev = (struct fc_ev_mount *)mount_ev;
+	char **argv = NULL;
+	int want_ctl = strstr(o->fs_cmd, "{control}") != NULL;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->devfd = s->sock = s->ctl = -1;
+	s->log = log;
+	pthread_mutex_init(&s->lock, NULL);
+	snprintf(s->mnt, sizeof(s->mnt), "%s", mnt);
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot create the tap socketpair: %s",
+			 strerror(errno));
+		goto out_lock;
+	}
+	tap_size_socket(sv[0]);
+	tap_size_socket(sv[1]);
+	if (want_ctl &&
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, cv) < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot create the control socketpair: "
+			 "%s", strerror(errno));
+		goto out_sockets;
+	}
+	snprintf(fdpath, sizeof(fdpath), "/dev/fd/%d", sv[1]);
+	snprintf(ctlnum, sizeof(ctlnum), "%d", cv[1]);
+	rc = fsproc_argv(o->fs_cmd, fdpath, ctlnum, &argv, err, errlen);
+	if (rc)
+		goto out_sockets;
+
+	rc = mnt_fuse(s->mnt, &s->devfd, &s->dev);
+	if (rc) {
+		snprintf(err, errlen, "cannot mount FUSE at '%s': %s", s->mnt,
+			 strerror(-rc));
+		goto out_argv;
+	}
+	s->mounted = 1;
+	s->sock = sv[0];
+	s->ctl = cv[0];
+
+	memset(mev, 0, sizeof(*mev));
+	mev->conn = o->conn;
+	snprintf(mev->fs_cmd, 4096, "%s", o->fs_cmd);
+	evlog_emit(log, FC_EV_MOUNT, mev,
+		   (uint32_t)(sizeof(*mev) + strlen(mev->fs_cmd) + 1), 0);
+
+	s->tap.reply_delay_us = o->reply_delay_us;
+	rc = tap_start(&s->tap, s->devfd, s->sock, log, o->max_pages);
+	if (rc) {
+		snprintf(err, errlen, "cannot start the tap: %s",
+			 strerror(-rc));
+		goto out_unmount;
+	}
+	keep[nkeep++] = sv[1];
+	if (want_ctl)
+		keep[nkeep++] = cv[1];
+	rc = fsproc_spawn(&s->fs, argv, keep, nkeep, o->out_fd, err, errlen);
+	close(sv[1]);
+	sv[1] = -1;
+	if (cv[1] >= 0)
+		close(cv[1]);
+	cv[1] = -1;
+	if (rc)
+		goto out_tap;
+	rc = wait_init(s, o->init_timeout_ms ? o->init_timeout_ms : 10000,
+		       err, errlen);
+	if (rc)
+		goto out_fs;
+	rc = -pthread_create(&s->watchdog, NULL, watchdog_loop, s);
+	if (rc) {
+		snprintf(err, errlen, "cannot start the watchdog");
+		goto out_fs;
+	}
+	s->watching = 1;
+	fsproc_argv_free(argv);
+	return 0;
+
+out_fs:
+	mnt_abort(s->dev);
+out_tap:
+	/* session_stop knows the order of an orderly end. */
+	fsproc_argv_free(argv);
+	session_stop(s);
+	return rc;
+out_unmount:
+	mnt_unmount(s->mnt);
+	evlog_emit(log, FC_EV_UNMOUNT, NULL, 0, 0);
+	close(s->devfd);
+	s->mounted = 0;
+out_argv:
+	fsproc_argv_free(argv);
+out_sockets:
+	for (rc = 0; rc < 2; rc++) {
+		if (sv[rc] >= 0)
+			close(sv[rc]);
+		if (cv[rc] >= 0)
+			close(cv[rc]);
+	}
+	rc = -EIO;
+out_lock:
+	pthread_mutex_destroy(&s->lock);
+	return rc;
+}
+
+int session_stop(struct session *s)
+{
+	int waited;
+
+	s->stopping = 1;
+	if (s->watching)
+		pthread_join(s->watchdog, NULL);
+	s->watching = 0;
+	if (s->mounted) {
+		mnt_unmount(s->mnt);
+		/* A lazily detached mount keeps the connection while busy:
+		 * abort it rather than wait. */
+		for (waited = 0; !s->tap.dev_gone && waited < 2000;
+		     waited += 10)
+			sleep_ms(10);
+		if (!s->tap.dev_gone)
+			mnt_abort(s->dev);
+	}
+	if (s->tap.started)
+		tap_stop_requests(&s->tap);
+	if (s->fs.pid > 0 && !fsproc_wait(&s->fs, 5000))
+		fsproc_end(&s->fs, 2000);
+	if (s->tap.started)
+		tap_stop(&s->tap);
+	if (s->mounted) {
+		evlog_emit(s->log, FC_EV_UNMOUNT, NULL, 0, 0);
+		s->mounted = 0;
+	}
+	if (s->devfd >= 0)
+		close(s->devfd);
+	if (s->sock >= 0)
+		close(s->sock);
+	if (s->ctl >= 0)
+		close(s->ctl);
+	s->devfd = s->sock = s->ctl = -1;
+	pthread_mutex_destroy(&s->lock);
+	return s->broken[0] ? 1 : 0;
+}
+
+/* One control message, waiting at most 5 s. */
+static ssize_t ctl_recv(int fd, void *buf, size_t size)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	int rc = poll(&pfd, 1, 5000);
+
+	if (rc <= 0)
+		return rc == 0 ? -ETIMEDOUT : -errno;
+	rc = (int)recv(fd, buf, size, 0);
+	return rc < 0 ? -errno : rc;
+}
+
+int session_snapshot(struct session *s, uint32_t line,
+		     struct fc_ev_fs_ledger **out, uint32_t *len)
+{
+	char *msg = NULL, cmd = FC_CTL_SNAPSHOT;
+	struct fc_ev_fs_ledger *led = NULL, *nl;
+	struct fc_ctl_hdr hdr;
+	size_t count = 0, bytes;
+	ssize_t n;
+	int err = 0;
+
+	if (s->ctl < 0)
+		return -ENOTCONN;
+	msg = malloc(FC_CTL_MAX_MSG);
+	led = calloc(1, sizeof(*led));
+	if (!msg || !led) {
+		err = -ENOMEM;
+		goto out_free;
+	}
+	if (send(s->ctl, &cmd, 1, MSG_NOSIGNAL) != 1) {
+		err = -errno;
+		goto out_free;
+	}
+	for (;;) {
+		n = ctl_recv(s->ctl, msg, FC_CTL_MAX_MSG);
+		if (n < 0) {
+			err = (int)n;
+			goto out_free;
+		}
+		memcpy(&hdr, msg, (size_t)n < sizeof(hdr) ? (size_t)n :
+		       sizeof(hdr));
+		bytes = (size_t)hdr.count * sizeof(struct fc_fs_inode);
+		if ((size_t)n < sizeof(hdr) || hdr.magic != FC_CTL_MAGIC ||
+		    bytes != (size_t)n - sizeof(hdr)) {
+			err = -EPROTO;
+			goto out_free;
+		}
+		nl = realloc(led, sizeof(*led) + (count + hdr.count) *
+			     sizeof(struct fc_fs_inode));
+		if (!nl) {
+			err = -ENOMEM;
+			goto out_free;
+		}
+		led = nl;
+		memcpy(&led->inodes[count], msg + sizeof(hdr), bytes);
+		count += hdr.count;
+		if (hdr.last)
+			break;
+	}
+	led->count = (uint32_t)count;
+	led->line = line;
+	*out = led;
+	*len = (uint32_t)(sizeof(*led) + count * sizeof(struct fc_fs_inode));
+	free(msg);
+	return 0;
+
+out_free:
+	free(msg);
+	free(led);
+	return err;
+}

@@ -1,0 +1,390 @@
+/* tap.c - relay loops between /dev/fuse and the filesystem's socket.
+ *
+ * Ordering is the point: a request is logged before it is forwarded and
+ * a reply before it is written back, so any interval the log shows for a
+ * request lies inside the interval the kernel really had it open.
+ *
+ * The tap never guesses at message boundaries.  SOCK_SEQPACKET keeps
+ * them, but a filesystem that splices a large reply may have it cut into
+ * several messages (the kernel's splice-to-socket sends at most 16 pipe
+ * buffers per message).  The INIT reply is therefore capped to a few
+ * pages, and a message whose header length disagrees with its size stops
+ * the relay with an error instead of being reassembled by guesswork.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stddef.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <linux/fuse.h>
+#include "proto.h"
+#include "tap.h"
+
+struct tap_note {
+	struct tap_note *next;
+	size_t len;
+	unsigned char data[];
+};
+
+struct tap_notify_q {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct tap_note *head, *tail;
+	int closing;
+};
+
+static void tap_fail(struct tap *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&t->err_lock);
+	if (!t->error[0]) {
+		va_start(ap, fmt);
+		vsnprintf(t->error, sizeof(t->error), fmt, ap);
+		va_end(ap);
+	}
+	pthread_mutex_unlock(&t->err_lock);
+}
+
+void tap_error(struct tap *t, char *buf, size_t size)
+{
+	pthread_mutex_lock(&t->err_lock);
+	snprintf(buf, size, "%s", t->error);
+	pthread_mutex_unlock(&t->err_lock);
+}
+
+int tap_size_socket(int fd)
+{
+	int size = 4 << 20;
+
+	/* FORCE needs CAP_NET_ADMIN (we are root); fall back quietly. */
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) &&
+	    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size)))
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) &&
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)))
+		return -errno;
+	return 0;
+}
+
+/* Requests that never get a reply are not remembered as pending. */
+static int takes_reply(uint32_t opcode)
+{
+	const struct fc_op_info *op = proto_op(opcode);
+
+	if (opcode == FUSE_INTERRUPT || opcode == FUSE_NOTIFY_REPLY)
+		return 0;
+	return !op || op->reply != FC_RK_NONE;
+}
+
+static void *req_loop(void *arg)
+{
+	struct tap *t = arg;
+	unsigned char *buf = malloc(TAP_BUF_SIZE);
+	struct fuse_in_header h;
+	ssize_t n;
+
+	if (!buf) {
+		tap_fail(t, "cannot allocate the request buffer");
+		return NULL;
+	}
+	for (;;) {
+		n = read(t->devfd, buf, TAP_BUF_SIZE);
+		if (n < 0) {
+			/* ENOENT: the request was interrupted before
+			 * we read it; nothing to relay. */
+			if (errno == EINTR || errno == EAGAIN ||
+			    errno == ENOENT)
+				continue;
+			if (errno != ENODEV)
+				tap_fail(t, "cannot read /dev/fuse: %s",
+					 strerror(errno));
+			t->dev_gone = 1;
+			break;
+		}
+		if ((size_t)n < sizeof(h)) {
+			tap_fail(t, "kernel sent a %zd-byte request", n);
+			break;
+		}
+		memcpy(&h, buf, sizeof(h));
+		t->last_request_unique = h.unique;
+		t->last_request_opcode = h.opcode;
+		if (takes_reply(h.opcode) &&
+		    tap_pending_put(&t->pending, h.unique, h.opcode)) {
+			tap_fail(t, "out of memory tracking requests");
+			break;
+		}
+		evlog_emit(t->log, FC_EV_REQUEST, buf,
+			   (uint32_t)proto_log_len_request(buf, (size_t)n),
+			   (uint32_t)n);
+		if (send(t->sock, buf, (size_t)n, MSG_NOSIGNAL) < 0) {
+			if (errno != EPIPE && errno != ECONNRESET)
+				tap_fail(t, "cannot forward %s: %s",
+					 proto_op_name(h.opcode),
+					 strerror(errno));
+			t->fs_gone = 1;
+			break;
+		}
+	}
+	free(buf);
+	return NULL;
+}
+
+/* Lower max_write / max_pages in an INIT reply so that every message of
+ * the connection fits the tap's buffers and a spliced reply stays one
+ * message.  Logged as FC_EV_INIT_CAP; the log holds the reply as the
+ * kernel received it. */
+static void cap_init(struct tap *t, unsigned char *buf, size_t n)
+{
+	size_t have = n - sizeof(struct fuse_out_header);
+	size_t pages_end = offsetof(struct fuse_init_out, max_pages) +
+			   sizeof(uint16_t);
+	struct fuse_init_out io;
+	struct fc_ev_init_cap cap = { 0 };
+	uint32_t cap_bytes = t->max_pages * 4096u;
+
+	/* A reply too short for max_write is malformed: the checker says
+	 * so; the kernel will reject it. */
+	if (have < offsetof(struct fuse_init_out, max_write) +
+		   sizeof(uint32_t))
+		return;
+	memset(&io, 0, sizeof(io));
+	memcpy(&io, buf + sizeof(struct fuse_out_header),
+	       have < sizeof(io) ? have : sizeof(io));
+	cap.fs_max_write = io.max_write;
+	cap.fs_max_pages = (io.flags & FUSE_MAX_PAGES) ? io.max_pages : 0;
+	if (cap_bytes > TAP_MAX_WRITE_LIMIT)
+		cap_bytes = TAP_MAX_WRITE_LIMIT;
+	if (io.max_write > cap_bytes)
+		io.max_write = cap_bytes;
+	if (have >= pages_end) {
+		uint32_t want = cap.fs_max_pages ? cap.fs_max_pages : 32;
+
+		io.flags |= FUSE_MAX_PAGES;
+		io.max_pages = want < t->max_pages ? want : t->max_pages;
+	}
+	cap.max_write = io.max_write;
+	cap.max_pages = (io.flags & FUSE_MAX_PAGES) ? io.max_pages : 32;
+	memcpy(buf + sizeof(struct fuse_out_header), &io,
+	       have < sizeof(io) ? have : sizeof(io));
+	evlog_emit(t->log, FC_EV_INIT_CAP, &cap, sizeof(cap), 0);
+}
+
+static void notify_push(struct tap *t, const unsigned char *buf, size_t n)
+{
+	struct tap_note *note = malloc(sizeof(*note) + n);
+
+	if (!note) {
+		tap_fail(t, "out of memory queueing a notification");
+		return;
+	}
+	note->next = NULL;
+	note->len = n;
+	memcpy(note->data, buf, n);
+	pthread_mutex_lock(&t->nq->lock);
+	if (t->nq->tail)
+		t->nq->tail->next = note;
+	else
+		t->nq->head = note;
+	t->nq->tail = note;
+	pthread_cond_signal(&t->nq->cond);
+	pthread_mutex_unlock(&t->nq->lock);
+}
+
+static void *notify_loop(void *arg)
+{
+	struct tap *t = arg;
+	struct tap_notify_q *q = t->nq;
+	struct tap_note *note;
+
+	for (;;) {
+		pthread_mutex_lock(&q->lock);
+		while (!q->head && !q->closing)
+			pthread_cond_wait(&q->cond, &q->lock);
+		note = q->head;
+		if (note) {
+			q->head = note->next;
+			if (!q->head)
+				q->tail = NULL;
+		}
+		pthread_mutex_unlock(&q->lock);
+		if (!note)
+			break;
+		evlog_emit(t->log, FC_EV_NOTIFY, note->data,
+			   (uint32_t)note->len, 0);
+		/* A failed notification is the filesystem's business (the
+		 * kernel said no); only a dead connection stops us. */
+		if (!t->dev_gone && write(t->devfd, note->data, note->len) < 0 &&
+		    errno == ENODEV)
+			t->dev_gone = 1;
+		free(note);
+	}
+	return NULL;
+}
+
+static void *reply_loop(void *arg)
+{
+	struct tap *t = arg;
+	unsigned char *buf = malloc(TAP_BUF_SIZE);
+	struct fuse_out_header oh;
+	ssize_t n;
+	uint32_t opcode;
+
+	if (!buf) {
+		tap_fail(t, "cannot allocate the reply buffer");
+		return NULL;
+	}
+	for (;;) {
+		n = recv(t->sock, buf, TAP_BUF_SIZE, MSG_TRUNC);
+		if (n == 0) {
+			t->fs_gone = 1;
+			break;
+		}
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			t->fs_gone = 1;
+			break;
+		}
+		if ((size_t)n > TAP_BUF_SIZE) {
+			tap_fail(t, "filesystem sent a %zd-byte message, larger "
+				 "than any reply it may send (%u)",
+				 n, TAP_BUF_SIZE);
+			break;
+		}
+		if ((size_t)n < sizeof(oh)) {
+			tap_fail(t, "filesystem sent a %zd-byte message, "
+				 "shorter than a reply header", n);
+			break;
+		}
+		memcpy(&oh, buf, sizeof(oh));
+		if (oh.len != (uint32_t)n) {
+			tap_fail(t, "reply unique=%llu says %u bytes but its "
+				 "message has %zd: a fragmented or garbled "
+				 "reply, not reassembled by guesswork",
+				 (unsigned long long)oh.unique, oh.len, n);
+			break;
+		}
+		if (oh.unique == 0) {
+			notify_push(t, buf, (size_t)n);
+			continue;
+		}
+		opcode = tap_pending_take(&t->pending, oh.unique);
+		if (opcode == FUSE_INIT)
+			cap_init(t, buf, (size_t)n);
+		if (t->reply_delay_us)
+			usleep(t->reply_delay_us);
+		evlog_emit(t->log, FC_EV_REPLY, buf,
+			   (uint32_t)proto_log_len_reply(opcode, (size_t)n),
+			   (uint32_t)n);
+		if (write(t->devfd, buf, (size_t)n) < 0) {
+			struct fc_ev_reject rj = {
+				.unique = oh.unique, .error = errno,
+			};
+
+			if (errno == ENODEV) {
+				t->dev_gone = 1;
+				break;
+			}
+			/* Not accepted: the checker takes back what the
+			 * reply handed out. */
+			evlog_emit(t->log, FC_EV_REPLY_REJECTED, &rj,
+				   sizeof(rj), 0);
+		} else if (opcode == FUSE_INIT) {
+			t->init_done = 1;
+		}
+	}
+	free(buf);
+	return NULL;
+}
+
+int tap_start(struct tap *t, int devfd, int sock, struct evlog *log,
+	      uint32_t max_pages)
+{
+	int err;
+
+	t->devfd = devfd;
+	t->sock = sock;
+	t->log = log;
+	t->max_pages = max_pages ? max_pages : TAP_DEFAULT_MAX_PAGES;
+	t->error[0] = 0;
+	t->fs_gone = t->dev_gone = t->init_done = 0;
+	pthread_mutex_init(&t->err_lock, NULL);
+	err = tap_pending_init(&t->pending);
+	if (err)
+		goto out_lock;
+	t->nq = calloc(1, sizeof(*t->nq));
+	if (!t->nq) {
+		err = -ENOMEM;
+		goto out_pending;
+	}
+	pthread_mutex_init(&t->nq->lock, NULL);
+	pthread_cond_init(&t->nq->cond, NULL);
+	err = -pthread_create(&t->notify_thread, NULL, notify_loop, t);
+	if (err)
+		goto out_nq;
+	err = -pthread_create(&t->reply_thread, NULL, reply_loop, t);
+	if (err)
+		goto out_notify;
+	err = -pthread_create(&t->req_thread, NULL, req_loop, t);
+	if (err)
+		goto out_reply;
+	t->started = 1;
+	return 0;
+
+out_reply:
+	shutdown(sock, SHUT_RDWR);
+	pthread_join(t->reply_thread, NULL);
+out_notify:
+	pthread_mutex_lock(&t->nq->lock);
+	t->nq->closing = 1;
+	pthread_cond_signal(&t->nq->cond);
+	pthread_mutex_unlock(&t->nq->lock);
+	pthread_join(t->notify_thread, NULL);
+out_nq:
+	free(t->nq);
+	t->nq = NULL;
+out_pending:
+	tap_pending_fini(&t->pending);
+out_lock:
+	pthread_mutex_destroy(&t->err_lock);
+	return err;
+}
+
+void tap_stop_requests(struct tap *t)
+{
+	/* The request thread ends with ENODEV once the connection is gone
+	 * (unmount or abort); then the filesystem reads end-of-file. */
+	pthread_join(t->req_thread, NULL);
+	shutdown(t->sock, SHUT_WR);
+}
+
+void tap_stop(struct tap *t)
+{
+	struct tap_note *note;
+
+	if (!t->started)
+		return;
+	/* The filesystem has exited or was killed: unblock our reads. */
+	shutdown(t->sock, SHUT_RDWR);
+	pthread_join(t->reply_thread, NULL);
+	pthread_mutex_lock(&t->nq->lock);
+	t->nq->closing = 1;
+	pthread_cond_signal(&t->nq->cond);
+	pthread_mutex_unlock(&t->nq->lock);
+	pthread_join(t->notify_thread, NULL);
+	while ((note = t->nq->head)) {
+		t->nq->head = note->next;
+		free(note);
+	}
+	pthread_cond_destroy(&t->nq->cond);
+	pthread_mutex_destroy(&t->nq->lock);
+	free(t->nq);
+	t->nq = NULL;
+	tap_pending_fini(&t->pending);
+	pthread_mutex_destroy(&t->err_lock);
+	t->started = 0;
+}
