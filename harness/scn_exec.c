@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,6 +237,8 @@ struct dent64 {
 	char d_name[];
 };
 
+#define DENT_HDR offsetof(struct dent64, d_name)
+
 /* Read every name of the open directory fd but "." and ".." into a list
  * of NUL-terminated names (*names, *len bytes); types into *types when
  * asked.  0 or -errno. */
@@ -251,14 +254,14 @@ static int list_dir(int fd, char **names, size_t *len, unsigned char **types,
 	if (!buf)
 		return -ENOMEM;
 	while ((got = syscall(SYS_getdents64, fd, buf, SCN_DENTS_BUF)) > 0) {
-		for (pos = 0; pos + sizeof(struct dent64) <= (size_t)got;) {
+		for (pos = 0; pos + DENT_HDR <= (size_t)got;) {
 			struct dent64 *d = (struct dent64 *)(buf + pos);
 
-			if (d->d_reclen < sizeof(*d) ||
+			if (d->d_reclen <= DENT_HDR ||
 			    pos + d->d_reclen > (size_t)got)
 				break;
 			pos += d->d_reclen;
-			nl = strnlen(d->d_name, d->d_reclen - sizeof(*d));
+			nl = strnlen(d->d_name, d->d_reclen - DENT_HDR);
 			if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
 				continue;
 			no = realloc(out, at + nl + 1);
