@@ -493,17 +493,21 @@ static void hand_out(struct fc_checker *c, const struct fc_event *ev,
 	uint32_t type = h->mode & S_IFMT;
 	struct ledger_node *n = ledger_get(&c->ledger, h->nodeid);
 	const char *why = NULL;
+	int same_inode_check;
 
 	if (!n)
 		return;
 	if (!valid_type(type))
 		n->flags |= LEDGER_F_UNCERTAIN;  /* fuse_invalid_attr */
+	/* the root is fixed at (1, 0) and never replaced (kernel commit
+	 * 68ca1b49e430 "fuse: don't unhash root"): only a create reuses it */
+	same_inode_check = n->refs && (n->flags & LEDGER_F_TYPED) &&
+			   h->nodeid != ROOT_ID;
 	if (n->refs && h->creates)
 		why = "a request that creates a new inode";
-	else if (n->refs && (n->flags & LEDGER_F_TYPED) && type != n->type)
+	else if (same_inode_check && type != n->type)
 		why = "a different file type";
-	else if (n->refs && (n->flags & LEDGER_F_TYPED) &&
-		 h->generation != n->generation)
+	else if (same_inode_check && h->generation != n->generation)
 		why = "a different generation";
 	if (why) {
 		uint64_t prev = n->seq_ref, refs = n->refs;
