@@ -70,7 +70,7 @@ static const struct scn_call calls[] = {
 	{"barrier", {0}, 0, 0, 0, -1, 0, SCN_CF_INPAR, 0, scn_x_barrier,
 	 NULL},
 	{"quiesce", {0}, 0, 0, 0, -1, SCN_REQ_DROP_CACHES,
-	 SCN_CF_SERIAL | SCN_CF_RESETCWD, 0, scn_x_quiesce, NULL},
+	 SCN_CF_SERIAL, 0, scn_x_quiesce, NULL},
 	{"settle", {0}, 0, 0, 0, -1, SCN_REQ_DROP_CACHES, SCN_CF_SERIAL, 0,
 	 scn_x_settle, NULL},
 	{"balanced", {0}, 0, 0, 0, -1, SCN_REQ_DROP_CACHES, SCN_CF_SERIAL,

@@ -58,7 +58,6 @@ enum scn_call_flag {
 	SCN_CF_SERIAL = 1u << 1,   /* not inside parallel */
 	SCN_CF_NOBLOCK = 1u << 2,  /* not inside any block */
 	SCN_CF_INPAR = 1u << 3,    /* only inside parallel */
-	SCN_CF_RESETCWD = 1u << 4, /* leaves the chdir (quiesce) */
 };
 
 struct scn_thr;
@@ -225,8 +224,8 @@ int scn_tag_bind(struct scn_thr *t, long long tag, uint64_t ino);
 const char *scn_tag_name(struct scn_thr *t, long long tag);
 
 const struct scn_env *scn_thr_env(struct scn_thr *t);
-/* chdir state: scenario paths are joined to the working directory until
- * a `chdir`, relative to the process cwd after it */
+/* `chdir` moves the process cwd (a reference the kernel holds); scenario
+ * paths are always joined to the working directory regardless */
 int scn_cwd_enter(struct scn_thr *t, const char *path);
 int scn_cwd_leave(struct scn_thr *t);
 /* ledger statements */

@@ -29,7 +29,6 @@ struct parser {
 	struct scn_error *err;
 	unsigned line;
 	int seen_stmt;
-	int cwd_depth;            /* directories below the working dir */
 	unsigned char *bound;     /* per tag: bound by an earlier ino=@ */
 	struct frame stack[SCN_DEPTH_MAX];
 	int depth;
@@ -172,7 +171,7 @@ static int check_bytes(struct parser *p, const struct scn_word *w,
 	return 0;
 }
 
-static int check_path(struct parser *p, const struct scn_word *w, int base)
+static int check_path(struct parser *p, const struct scn_word *w)
 {
 	int net, min, rc = check_bytes(p, w, "path");
 
@@ -183,7 +182,7 @@ static int check_path(struct parser *p, const struct scn_word *w, int base)
 			    "absolute path: paths are relative to the "
 			    "scenario's working directory");
 	path_depth(w, &net, &min);
-	if (base + min < 0)
+	if (min < 0)
 		return perr(p, w->col,
 			    "path escapes the working directory");
 	return 0;
@@ -202,7 +201,7 @@ static int check_target(struct parser *p, const struct scn_word *target,
 			    "directory");
 	path_depth(link, &lnet, &lmin);
 	path_depth(target, &net, &min);
-	if (p->cwd_depth + lnet - 1 + min < 0)
+	if (lnet - 1 + min < 0)
 		return perr(p, target->col,
 			    "symlink target escapes the working directory");
 	return 0;
@@ -428,11 +427,11 @@ static int parse_arg(struct parser *p, const struct scn_call *call, int kind,
 
 	switch (kind) {
 	case SCN_A_PATH:
-		return check_path(p, &a->w, p->cwd_depth);
+		return check_path(p, &a->w);
 	case SCN_A_CHDIR:
 		if (scn_word_is(&a->w, "-"))
 			return 0;
-		return check_path(p, &a->w, p->cwd_depth);
+		return check_path(p, &a->w);
 	case SCN_A_TARGET:
 		return 0;       /* with the link path, in parse_call */
 	case SCN_A_FD:
@@ -647,18 +646,6 @@ static int parse_call(struct parser *p, struct scn_word *w, size_t n,
 			rc = parse_check(p, c, &w[at + k], &st->checks[k]);
 			if (rc)
 				return rc;
-		}
-	}
-	if (c->flags & SCN_CF_RESETCWD)
-		p->cwd_depth = 0;
-	if (c->exec == scn_x_chdir) {
-		int net, min;
-
-		if (scn_word_is(&st->args[0].w, "-")) {
-			p->cwd_depth = 0;
-		} else {
-			path_depth(&st->args[0].w, &net, &min);
-			p->cwd_depth += net;
 		}
 	}
 	p->s->reqs |= implied_reqs(st);

@@ -41,7 +41,7 @@ struct scn_runst {
 	struct scn_env env;
 	char *mnt;                    /* without a trailing '/' */
 	int startcwd;                 /* O_PATH of the cwd at start */
-	int chdired;                  /* a `chdir` is in force */
+	int chdired;                  /* the process cwd is under the mount */
 
 	pthread_mutex_t mu;           /* everything below */
 	pthread_cond_t donecv;
@@ -441,9 +441,8 @@ static int expand_args(struct scn_thr *t, const struct scn_stmt *st,
 			scn_quote(rel, rel_len, q, sizeof(q));
 			subject_add(t, &at, q);
 		}
-		if ((kind == SCN_A_PATH ||
-		     (kind == SCN_A_CHDIR && strcmp(rel, "-"))) &&
-		    !r->chdired) {
+		if (kind == SCN_A_PATH ||
+		    (kind == SCN_A_CHDIR && strcmp(rel, "-"))) {
 			if (asprintf(&v[k].s, "%s/%s", r->mnt, rel) < 0) {
 				free(rel);
 				return -ENOMEM;

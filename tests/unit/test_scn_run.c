@@ -370,7 +370,8 @@ static void test_scn_run__closes_descriptors(void **state)
 	run(r, ALL, HDR "create a 0644\nmkdir d 0755\n"
 			"open f a O_RDONLY\nopen g a O_RDWR\n"
 			"parallel 4 {\n\topen h$i a O_RDONLY\n}\n"
-			"chdir d\ncreate inside 0644\nopen i inside O_RDONLY\n",
+			"chdir d\ncreate d/inside 0644\n"
+			"open i d/inside O_RDONLY\n",
 	    &o);
 	assert_pass(&o);
 	assert_int_equal(count_fds(), n);
