@@ -47,6 +47,8 @@ void scn_error_format(const struct scn_error *e, char *buf, size_t size);
 int scn_parse_file(const char *path, struct scn **out, struct scn_error *err);
 int scn_parse_string(const char *file, const char *text, struct scn **out,
 		     struct scn_error *err);
+/* Drops the caller's reference; a scenario left running after a timeout
+ * keeps its own, so scn_free is always safe. */
 void scn_free(struct scn *s);
 
 const char *scn_file(const struct scn *s);
@@ -61,7 +63,9 @@ unsigned scn_timeout_s(const struct scn *s);      /* 0: default */
 /* What the runner may ask of the harness.  Callbacks are thread-safe and
  * called from runner threads. */
 struct scn_env {
-	const char *mnt;        /* absolute path of the mount root */
+	const char *mnt;        /* absolute path of the scenario's working
+				   directory (every scenario path is joined
+				   to it), under the mount */
 	unsigned caps;          /* enum scn_req bits the filesystem meets */
 	void *ctx;
 	/* the calling thread now executes `line` (0: idle) */
@@ -89,10 +93,15 @@ struct scn_outcome {
 	size_t nfailures;
 };
 
-/* Run the scenario.  Skips (SCN_SKIP, reason naming the missing
- * requirement) when env->caps lacks one of scn_requires().  Closes every
- * descriptor it opened before returning.  Returns 0 (the verdict is in
- * *out) or -errno when the runner itself failed. */
+/* Run the scenario.  Skips (SCN_SKIP, reason "requires X Y" naming every
+ * missing requirement) when env->caps lacks one of scn_requires().  Closes
+ * every descriptor it opened and returns to the starting cwd before
+ * returning.  On timeout (scn_timeout_s, default 60 s) returns SCN_BROKEN
+ * "timed out at line N" at once: threads blocked in a syscall are left
+ * detached, call no env callback again and end at their next statement
+ * once the harness aborts the connection (their descriptors are closed
+ * then).  Returns 0 (the verdict is in *out) or -errno when the runner
+ * itself failed. */
 int scn_run(const struct scn *s, const struct scn_env *env,
 	    struct scn_outcome *out);
 void scn_outcome_free(struct scn_outcome *o);
