@@ -17,6 +17,7 @@
 #define SCN_REPEAT_MAX 1000000u
 #define SCN_TIMEOUT_MAX 86400u
 #define SCN_DEPTH_MAX 16
+#define SCN_READ_MAX (16u << 20)
 
 struct frame {
 	struct scn_body *body;
@@ -613,6 +614,11 @@ static int parse_call(struct parser *p, struct scn_word *w, size_t n,
 		if (rc)
 			return rc;
 	}
+	if ((c->exec == scn_x_read || c->exec == scn_x_pread) &&
+	    st->args[1].num > SCN_READ_MAX)
+		return perr(p, st->args[1].w.col,
+			    "read size out of range (at most %u)",
+			    SCN_READ_MAX);
 	if (c->exec == scn_x_open) {
 		long long f = st->args[2].num;
 

@@ -308,6 +308,7 @@ static void test_scn_parse__err_arg_count(void **state)
 	parse_bad(HDR "unlink a b\n", 3, 10,
 		  "unlink takes 1 argument (PATH), got 2");
 	parse_bad(HDR "stat\n", 3, 1, "stat takes at least 1 argument");
+	parse_bad(HDR "read f 16777217\n", 3, 8, "read size out of range");
 }
 
 static void test_scn_parse__err_errno(void **state)
