@@ -13,6 +13,7 @@
 #include <sys/utsname.h>
 #include <fuse_lowlevel.h>
 #include "cmd.h"
+#include "run_harness.h"
 #include "mount.h"
 #include "paths.h"
 #include "probe.h"
@@ -21,20 +22,6 @@
 #include "run_scn.h"
 #include "verdicts.h"
 
-struct run_opts {
-	const char *fs_cmd;
-	const char *out_dir;
-	const char *junit;
-	const char *memfs_args;
-	const char *only;
-	int tap;
-	int color;               /* -1: when stdout is a terminal */
-	uint32_t max_pages;
-	uint32_t reply_delay_us;
-	unsigned settle_ms, quiesce_timeout_ms;
-	char **scenario_args;
-	size_t nscenario_args;
-};
 
 static const char run_usage[] =
 "usage: fusecheck run [OPTIONS] [SCENARIO|DIR]...\n"
@@ -103,7 +90,8 @@ static long number_arg(const char *opt, const char *s, long lo, long hi)
 	return v;
 }
 
-static int parse_run_args(int argc, char **argv, struct run_opts *o)
+int run_parse_args(int argc, char **argv, struct run_opts *o,
+		   const char *usage)
 {
 	long v;
 	int c;
@@ -150,11 +138,11 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 			o->quiesce_timeout_ms = (unsigned)v;
 			break;
 		case 'h':
-			fputs(run_usage, stdout);
+			fputs(usage, stdout);
 			return 0;
 		default:
-			fputs("fusecheck: try 'fusecheck run --help'\n",
-			      stderr);
+			fprintf(stderr, "fusecheck: try 'fusecheck %s "
+				"--help'\n", argv[0]);
 			return 2;
 		}
 	}
@@ -347,97 +335,131 @@ int cmd_report(const struct fc_run_result *r, const char *out_dir,
 	return run_result_exit_code(r);
 }
 
-int cmd_run(int argc, char **argv)
+int run_harness_open(struct run_harness *h, const struct run_opts *o)
 {
-	struct run_opts o;
-	struct run_ctx rc = { 0 };
-	struct scn **scns = NULL;
-	size_t nscns = 0, i;
-	struct fc_checker *checker = NULL;
-	struct verdicts v;
-	struct fc_run_result res = { 0 };
-	struct evlog log;
-	char *memfs_cmd = NULL, *fs_cmd = NULL, logpath[4096], fslog[4096];
-	char mnt[] = "/tmp/fusecheck.XXXXXX", err[600];
-	int ret, code = 2;
+	char err[600];
+	int ret;
 
-	ret = parse_run_args(argc, argv, &o);
-	if (ret >= 0)
-		return ret;
+	memset(h, 0, sizeof(*h));
+	h->o = o;
+	h->rc.fs_out_fd = -1;
+	strcpy(h->mnt, "/tmp/fusecheck.XXXXXX");
 	if (geteuid() != 0) {
-		fprintf(stderr, "fusecheck: 'run' needs root: it mounts FUSE "
-			"itself and writes /proc/sys/vm/drop_caches\n");
+		fprintf(stderr, "fusecheck: this command needs root: it mounts "
+			"FUSE itself and writes /proc/sys/vm/drop_caches\n");
 		return 2;
 	}
-	if (load_scenarios(&o, &scns, &nscns))
+	if (fs_templates(o, &h->memfs_cmd) || prepare_out(o->out_dir))
 		return 2;
-	if (fs_templates(&o, &memfs_cmd) || prepare_out(o.out_dir))
-		goto out_scns;
 	ret = mnt_enter_private_ns();
 	if (ret) {
 		fprintf(stderr, "fusecheck: cannot enter a private mount "
 			"namespace: %s\n", strerror(-ret));
-		goto out_scns;
+		return 2;
 	}
-	if (!mkdtemp(mnt)) {
+	if (!mkdtemp(h->mnt)) {
 		fprintf(stderr, "fusecheck: cannot create a mountpoint in "
 			"/tmp: %s\n", strerror(errno));
-		goto out_scns;
+		h->mnt[0] = 0;
+		return 2;
 	}
-	checker = checker_new();
-	if (!checker)
-		goto out_mnt;
-	verdicts_init(&v, checker);
-	snprintf(logpath, sizeof(logpath), "%s/events.fclog", o.out_dir);
-	ret = evlog_open(&log, logpath, checker);
+	h->checker = checker_new();
+	if (!h->checker)
+		return 2;
+	verdicts_init(&h->v, h->checker);
+	snprintf(h->logpath, sizeof(h->logpath), "%s/events.fclog",
+		 o->out_dir);
+	ret = evlog_open(&h->log, h->logpath, h->checker);
 	if (ret) {
-		fprintf(stderr, "fusecheck: cannot write '%s': %s\n", logpath,
-			strerror(-ret));
-		goto out_checker;
+		fprintf(stderr, "fusecheck: cannot write '%s': %s\n",
+			h->logpath, strerror(-ret));
+		return 2;
 	}
-	log.verdicts = &v;
-	snprintf(fslog, sizeof(fslog), "%s/fs.log", o.out_dir);
-	rc.fs_out_fd = open(fslog, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC,
-			    0644);
-	rc.mnt = mnt;
-	rc.fs_cmd = o.fs_cmd;
-	rc.memfs_cmd = memfs_cmd;
-	rc.max_pages = o.max_pages;
-	rc.reply_delay_us = o.reply_delay_us;
-	rc.quiesce.settle_ms = o.settle_ms;
-	rc.quiesce.timeout_ms = o.quiesce_timeout_ms;
-	rc.log = &log;
+	h->log_open = 1;
+	h->log.verdicts = &h->v;
+	snprintf(err, sizeof(err), "%s/fs.log", o->out_dir);
+	h->rc.fs_out_fd = open(err, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC,
+			       0644);
+	h->rc.mnt = h->mnt;
+	h->rc.fs_cmd = o->fs_cmd;
+	h->rc.memfs_cmd = h->memfs_cmd;
+	h->rc.max_pages = o->max_pages;
+	h->rc.reply_delay_us = o->reply_delay_us;
+	h->rc.quiesce.settle_ms = o->settle_ms;
+	h->rc.quiesce.timeout_ms = o->quiesce_timeout_ms;
+	h->rc.log = &h->log;
 
-	ret = run_probe(&rc, &rc.caps, err, sizeof(err));
+	ret = run_probe(&h->rc, &h->rc.caps, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "fusecheck: cannot start the filesystem: %s\n",
 			err);
-		res.broken = strdup(err);
-	} else {
+		h->broken = strdup(err);
+	}
+	return 0;
+}
+
+int run_harness_finish(struct run_harness *h, struct scn *const *scns,
+		       size_t nscns)
+{
+	struct fc_run_result res = { 0 };
+	char *fs_cmd = NULL;
+	int ret, code = 2;
+
+	if (h->log_open) {
+		ret = evlog_close(&h->log);
+		h->log_open = 0;
+		if (ret)
+			fprintf(stderr, "fusecheck: the event log '%s' is "
+				"incomplete: %s\n", h->logpath, strerror(-ret));
+		res.broken = h->broken;
+		h->broken = NULL;
+		if (run_fs_cmd(&h->rc, NULL, &fs_cmd) == 0 &&
+		    results_build(&h->v, scns, nscns, &res) == 0) {
+			fill_metadata(&res, fs_cmd, !h->o->fs_cmd, h->rc.caps,
+				      h->rc.quiesce_method, h->logpath,
+				      h->checker);
+			code = cmd_report(&res, h->o->out_dir, h->o->junit,
+					  h->o->tap, h->o->color);
+		}
+		free(fs_cmd);
+		run_result_free(&res);
+	}
+	if (h->rc.fs_out_fd >= 0)
+		close(h->rc.fs_out_fd);
+	if (h->checker) {
+		verdicts_fini(&h->v);
+		checker_free(h->checker);
+	}
+	if (h->mnt[0] && h->mnt[0] != '/')
+		h->mnt[0] = 0;
+	if (h->mnt[0] && !strchr(h->mnt, 'X'))
+		rmdir(h->mnt);
+	free(h->memfs_cmd);
+	free(h->broken);
+	return code;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_opts o;
+	struct run_harness h;
+	struct scn **scns = NULL;
+	size_t nscns = 0, i;
+	int ret, code;
+
+	ret = run_parse_args(argc, argv, &o, run_usage);
+	if (ret >= 0)
+		return ret;
+	if (load_scenarios(&o, &scns, &nscns))
+		return 2;
+	code = run_harness_open(&h, &o);
+	if (code == 0 && !h.broken)
 		for (i = 0; i < nscns; i++)
-			run_scenario(&rc, scns[i], (uint32_t)i);
-	}
-	ret = evlog_close(&log);
-	if (ret)
-		fprintf(stderr, "fusecheck: the event log '%s' is incomplete: "
-			"%s\n", logpath, strerror(-ret));
-	if (run_fs_cmd(&rc, NULL, &fs_cmd) == 0 &&
-	    results_build(&v, scns, nscns, &res) == 0) {
-		fill_metadata(&res, fs_cmd, !o.fs_cmd, rc.caps,
-			      rc.quiesce_method, logpath, checker);
-		code = cmd_report(&res, o.out_dir, o.junit, o.tap, o.color);
-	}
-	free(fs_cmd);
-	run_result_free(&res);
-	if (rc.fs_out_fd >= 0)
-		close(rc.fs_out_fd);
-	verdicts_fini(&v);
-out_checker:
-	checker_free(checker);
-out_mnt:
-	rmdir(mnt);
-out_scns:
-	free(memfs_cmd);
+			run_scenario(&h.rc, scns[i], (uint32_t)i);
+	if (code == 0 || h.log_open)
+		code = run_harness_finish(&h, scns, nscns);
+	else
+		run_harness_finish(&h, scns, 0);
 	for (i = 0; i < nscns; i++)
 		scn_free(scns[i]);
 	free(scns);

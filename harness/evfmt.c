@@ -449,12 +449,38 @@ static void fmt_scenario(struct evout *o, const struct fc_event *ev)
 
 	if (payload(o, ev, &s, sizeof(s)))
 		return;
+	static const char *const status[] = { "pass", "fail", "skip",
+					      "broken" };
+	const char *file = (const char *)ev->data + sizeof(s);
+	const char *nul;
+
+	if (payload(o, ev, &s, sizeof(s)))
+		return;
 	put(o, " %s index=%u",
 	    s.phase == FC_SCN_BEGIN ? "begin" :
 	    s.phase == FC_SCN_END   ? "end" :
 				      "phase?",
 	    s.index);
 	put_tail_str(o, "file", ev, sizeof(s));
+	if (s.phase != FC_SCN_END)
+		return;
+	put(o, " status=%s", s.status < 4 ? status[s.status] : "?");
+	/* The reason follows the file's NUL, when there is one. */
+	nul = memchr(file, '\0', ev->len - sizeof(s));
+	if (nul && (size_t)(nul + 1 - (const char *)ev->data) < ev->len)
+		put_tail_str(o, "reason", ev,
+			     (size_t)(nul + 1 - (const char *)ev->data));
+}
+
+static void fmt_expect(struct evout *o, const struct fc_event *ev)
+{
+	struct fc_ev_expect x;
+
+	if (payload(o, ev, &x, sizeof(x)))
+		return;
+	put(o, " line=%u", x.line);
+	put_str(o, "rule", x.rule, strnlen(x.rule, sizeof(x.rule)));
+	put_tail_str(o, "message", ev, sizeof(x));
 }
 
 static void fmt_mark(struct evout *o, const struct fc_event *ev)
@@ -538,7 +564,7 @@ static void fmt_init_cap(struct evout *o, const struct fc_event *ev)
 	    c.fs_max_write, c.fs_max_pages, c.max_write, c.max_pages);
 }
 
-static const char *const kind_names[] = {
+static const char *const kind_names[FC_EV_KIND_MAX] = {
 	[FC_EV_REQUEST] = "REQUEST",
 	[FC_EV_REPLY] = "REPLY",
 	[FC_EV_NOTIFY] = "NOTIFY",
@@ -551,6 +577,7 @@ static const char *const kind_names[] = {
 	[FC_EV_CHECK] = "CHECK",
 	[FC_EV_FS_LEDGER] = "FS_LEDGER",
 	[FC_EV_INIT_CAP] = "INIT_CAP",
+	[FC_EV_EXPECT] = "EXPECT",
 };
 
 size_t evfmt_event(const struct fc_event *ev, uint32_t req_opcode,
@@ -607,6 +634,9 @@ size_t evfmt_event(const struct fc_event *ev, uint32_t req_opcode,
 		break;
 	case FC_EV_INIT_CAP:
 		fmt_init_cap(&o, ev);
+		break;
+	case FC_EV_EXPECT:
+		fmt_expect(&o, ev);
 		break;
 	case FC_EV_UNMOUNT:
 		break;

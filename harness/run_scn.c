@@ -173,7 +173,7 @@ static void emit_scenario(struct evlog *log, uint32_t phase, uint32_t index,
 	free(ev);
 }
 
-static void emit_expect(struct evlog *log, uint32_t line, const char *rule,
+void run_emit_expect(struct evlog *log, uint32_t line, const char *rule,
 			const char *message)
 {
 	size_t mlen = strlen(message) + 1;
@@ -228,37 +228,73 @@ static void missing_caps(unsigned missing, char *buf, size_t size)
 						 " %s", scn_req_name(i));
 }
 
-int run_scenario(struct run_ctx *rc, const struct scn *s, uint32_t index)
+/* The scenario as a body: the runner with the env callbacks. */
+static int scn_body(struct run_ctx *rc, struct session *sess, const char *dir,
+		    void *arg, char *reason, size_t reason_len,
+		    uint32_t *status)
 {
-	struct session sess;
-	struct scn_ctx sc = { .rc = rc, .sess = &sess };
+	const struct scn *s = arg;
+	struct scn_ctx sc = { .rc = rc, .sess = sess };
 	struct scn_outcome out = { 0 };
 	struct scn_env env = {
-		.caps = rc->caps, .ctx = &sc, .mark = cb_mark,
+		.mnt = dir, .caps = rc->caps, .ctx = &sc, .mark = cb_mark,
 		.quiesce = cb_quiesce, .check = cb_check,
 	};
-	char reason[600] = "", workdir[4096];
-	unsigned missing = scn_requires(s) & ~rc->caps;
-	unsigned timeout_s = scn_timeout_s(s) ? scn_timeout_s(s) : 60;
-	uint32_t status = FC_SCN_ST_PASS, method;
-	int use_workdir = (rc->caps & SCN_REQ_WRITE) != 0;
 	size_t i;
 	int ret;
 
-	emit_scenario(rc->log, FC_SCN_BEGIN, index, 0, scn_file(s), "");
+	ret = scn_run(s, &env, &out);
+	if (ret < 0) {
+		snprintf(reason, reason_len, "the runner failed: %s",
+			 strerror(-ret));
+		*status = FC_SCN_ST_BROKEN;
+	} else if (out.status == SCN_SKIP || out.status == SCN_BROKEN) {
+		snprintf(reason, reason_len, "%s",
+			 out.reason ? out.reason : "");
+		*status = out.status == SCN_SKIP ? FC_SCN_ST_SKIP :
+						   FC_SCN_ST_BROKEN;
+	}
+	for (i = 0; i < out.nfailures; i++)
+		run_emit_expect(rc->log, out.failures[i].line, expect_rule(s),
+				out.failures[i].message);
+	scn_outcome_free(&out);
+	return 0;
+}
+
+int run_scenario(struct run_ctx *rc, const struct scn *s, uint32_t index)
+{
+	struct run_body b = {
+		.file = scn_file(s), .name = scn_name(s),
+		.requires = scn_requires(s), .scn = s,
+		.timeout_s = scn_timeout_s(s) ? scn_timeout_s(s) : 60,
+		.fn = scn_body, .arg = (void *)s,
+	};
+
+	return run_body(rc, &b, index);
+}
+
+int run_body(struct run_ctx *rc, const struct run_body *b, uint32_t index)
+{
+	struct session sess;
+	char reason[600] = "", workdir[4096];
+	unsigned missing = b->requires & ~rc->caps;
+	uint32_t status = FC_SCN_ST_PASS, method;
+	int use_workdir = (rc->caps & SCN_REQ_WRITE) != 0;
+	int ret;
+
+	emit_scenario(rc->log, FC_SCN_BEGIN, index, 0, b->file, "");
 	if (missing) {
 		missing_caps(missing, reason, sizeof(reason));
 		status = FC_SCN_ST_SKIP;
 		goto out_end;
 	}
-	if (start(rc, s, &sess, reason, sizeof(reason))) {
+	if (start(rc, b->scn, &sess, reason, sizeof(reason))) {
 		status = FC_SCN_ST_BROKEN;
 		goto out_end;
 	}
 	snprintf(workdir, sizeof(workdir), "%s", rc->mnt);
 	if (use_workdir) {
-		snprintf(workdir, sizeof(workdir), "%s/%s", rc->mnt,
-			 scn_name(s));
+		snprintf(workdir, sizeof(workdir), "%s/%s", rc->mnt, b->name);
 		if (mkdir(workdir, 0755) < 0) {
 			snprintf(reason, sizeof(reason), "cannot create the "
 				 "working directory: %s", strerror(errno));
@@ -266,37 +302,22 @@ int run_scenario(struct run_ctx *rc, const struct scn *s, uint32_t index)
 			goto out_stop;
 		}
 	}
-	env.mnt = workdir;
-	/* The runner times itself out; the session deadline is the last
+	/* The body times itself out; the session deadline is the last
 	 * resort against a filesystem that hangs a syscall for good. */
-	session_set_deadline(&sess, (timeout_s + 10) * 1000);
-	ret = scn_run(s, &env, &out);
-	if (ret < 0) {
-		snprintf(reason, sizeof(reason), "the runner failed: %s",
-			 strerror(-ret));
-		status = FC_SCN_ST_BROKEN;
-	} else if (out.status == SCN_SKIP || out.status == SCN_BROKEN) {
-		snprintf(reason, sizeof(reason), "%s",
-			 out.reason ? out.reason : "");
-		status = out.status == SCN_SKIP ? FC_SCN_ST_SKIP :
-						  FC_SCN_ST_BROKEN;
-	}
-	for (i = 0; i < out.nfailures; i++)
-		emit_expect(rc->log, out.failures[i].line, expect_rule(s),
-			    out.failures[i].message);
-	scn_outcome_free(&out);
+	session_set_deadline(&sess, (b->timeout_s + 10) * 1000);
+	b->fn(rc, &sess, workdir, b->arg, reason, sizeof(reason), &status);
 
 	session_set_deadline(&sess, 30000);
 	if (use_workdir && session_healthy(&sess)) {
 		char msg[512];
 
 		if (rmtree(workdir, msg, sizeof(msg)))
-			emit_expect(rc->log, 0, "SCN-EXPECT", msg);
+			run_emit_expect(rc->log, 0, "SCN-EXPECT", msg);
 	}
 	if (session_healthy(&sess)) {
 		ret = quiesce_run(&sess, &rc->quiesce, 0, 1, &method);
 		rc->quiesce_method = method_name(method);
-		if (ret && !reason[0]) {
+		if (ret && status != FC_SCN_ST_BROKEN) {
 			snprintf(reason, sizeof(reason), "cannot read the "
 				 "reference filesystem's ledger: %s",
 				 strerror(-ret));
@@ -309,7 +330,6 @@ out_stop:
 		status = FC_SCN_ST_BROKEN;
 	}
 out_end:
-	emit_scenario(rc->log, FC_SCN_END, index, status, scn_file(s),
-		      reason);
+	emit_scenario(rc->log, FC_SCN_END, index, status, b->file, reason);
 	return 0;
 }

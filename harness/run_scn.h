@@ -9,6 +9,8 @@
 #include "quiesce.h"
 #include "scn.h"
 
+struct session;
+
 struct run_ctx {
 	const char *mnt;          /* the (empty) mountpoint directory */
 	const char *fs_cmd;       /* --fs template, or NULL for memfs */
@@ -26,6 +28,28 @@ struct run_ctx {
 /* Start a session for scenario `s` (NULL: the probe) with its memfs
  * options; the command template goes to *cmd (malloc'd). */
 int run_fs_cmd(const struct run_ctx *rc, const struct scn *s, char **cmd);
+
+/* What runs inside one session: a scenario, or `fusecheck exec`'s
+ * program.  `fn` works in `dir` (the working directory), logs what it
+ * finds (run_emit_expect), and may set *status (BROKEN, SKIP) with a
+ * reason. */
+struct run_body {
+	const char *file;         /* names it in SCENARIO events */
+	const char *name;         /* its working directory's name */
+	unsigned requires;        /* enum scn_req bits */
+	const struct scn *scn;    /* for memfs options; may be NULL */
+	unsigned timeout_s;
+	int (*fn)(struct run_ctx *rc, struct session *sess, const char *dir,
+		  void *arg, char *reason, size_t reason_len,
+		  uint32_t *status);
+	void *arg;
+};
+
+/* Mount, run the body, clean up, quiesce, unmount: index-th in the log. */
+int run_body(struct run_ctx *rc, const struct run_body *b, uint32_t index);
+/* Log an expectation that did not hold. */
+void run_emit_expect(struct evlog *log, uint32_t line, const char *rule,
+		     const char *message);
 
 /* Run scenario number `index`.  Everything it concludes goes to the log
  * (SCENARIO begin/end, EXPECT); returns 0 or -errno when the harness

@@ -1,0 +1,51 @@
+/* run_harness.h - what `run` and `exec` share: their options, and the
+ * harness around the bodies they run (namespace, mountpoint, checker,
+ * event log, capability probe, reports). */
+#ifndef FC_RUN_HARNESS_H
+#define FC_RUN_HARNESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "evlog.h"
+#include "run_scn.h"
+#include "verdicts.h"
+
+struct run_opts {
+	const char *fs_cmd;
+	const char *out_dir;
+	const char *junit;
+	const char *memfs_args;
+	const char *only;
+	int tap;
+	int color;               /* -1: when stdout is a terminal */
+	uint32_t max_pages;
+	uint32_t reply_delay_us;
+	unsigned settle_ms, quiesce_timeout_ms;
+	char **scenario_args;    /* the operands after the options */
+	size_t nscenario_args;
+};
+
+/* -1: go on; otherwise the exit code (help printed, or bad option). */
+int run_parse_args(int argc, char **argv, struct run_opts *o,
+		   const char *usage);
+
+struct run_harness {
+	const struct run_opts *o;
+	struct run_ctx rc;
+	struct fc_checker *checker;
+	struct verdicts v;
+	struct evlog log;
+	int log_open;
+	char *memfs_cmd;
+	char *broken;            /* the probe could not start the fs */
+	char mnt[64];
+	char logpath[4096];
+};
+
+/* 0 (check h->broken) or the exit code 2 with a message printed. */
+int run_harness_open(struct run_harness *h, const struct run_opts *o);
+/* Close the log, report, clean up; returns the exit code. */
+int run_harness_finish(struct run_harness *h, struct scn *const *scns,
+		       size_t nscns);
+
+#endif
