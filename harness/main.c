@@ -9,6 +9,7 @@ static const struct {
 	const char *summary;
 } commands[] = {
 	{ "run", cmd_run, "mount a filesystem behind the tap and check it" },
+	{ "exec", cmd_exec, "run any program against the tapped mount" },
 	{ "replay", cmd_replay, "re-check a saved event log offline" },
 	{ "log", cmd_log, "print a saved event log, one event a line" },
 	{ "lint", cmd_lint, "parse scenario files and report errors" },
