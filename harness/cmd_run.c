@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <fuse_lowlevel.h>
+#include "attach.h"
 #include "cmd.h"
 #include "run_harness.h"
 #include "mount.h"
@@ -35,6 +36,12 @@ static const char run_usage[] =
 "                            becomes /dev/fd/N (libfuse >= 3.3, go-fuse,\n"
 "                            pyfuse3 ...); {control} becomes the fd of\n"
 "                            the reference-ledger channel, if it has one\n"
+"  --attach fd|fusermount|auto  how the filesystem gets its connection:\n"
+"                            /dev/fd/N, or an empty directory and the\n"
+"                            fusermount shim (libfuse2); auto (default)\n"
+"                            tries fd, then fusermount\n"
+"  --profile NAME|FILE       a recipe from fsmodels/profiles: command,\n"
+"                            setup, attach, provides (docs/attach.md)\n"
 "  --out DIR                 where reports and logs go (fusecheck-out)\n"
 "  --only NAME[,NAME...]     run only these scenarios\n"
 "  --junit FILE              also write JUnit XML\n"
@@ -54,11 +61,13 @@ static const char run_usage[] =
 enum {
 	OPT_FS = 256, OPT_OUT, OPT_ONLY, OPT_JUNIT, OPT_TAP, OPT_MEMFS_ARGS,
 	OPT_MAX_PAGES, OPT_REPLY_DELAY, OPT_SETTLE, OPT_QTIMEOUT, OPT_COLOR,
-	OPT_NO_COLOR,
+	OPT_NO_COLOR, OPT_ATTACH, OPT_PROFILE,
 };
 
 static const struct option run_longopts[] = {
 	{ "fs", required_argument, NULL, OPT_FS },
+	{ "attach", required_argument, NULL, OPT_ATTACH },
+	{ "profile", required_argument, NULL, OPT_PROFILE },
 	{ "out", required_argument, NULL, OPT_OUT },
 	{ "only", required_argument, NULL, OPT_ONLY },
 	{ "junit", required_argument, NULL, OPT_JUNIT },
@@ -99,12 +108,22 @@ int run_parse_args(int argc, char **argv, struct run_opts *o,
 	memset(o, 0, sizeof(*o));
 	o->out_dir = "fusecheck-out";
 	o->color = -1;
+	o->attach = -1;
 	o->settle_ms = 150;
 	o->quiesce_timeout_ms = 10000;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", run_longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_FS: o->fs_cmd = optarg; break;
+		case OPT_PROFILE: o->profile = optarg; break;
+		case OPT_ATTACH:
+			if (attach_parse(optarg, &o->attach)) {
+				fprintf(stderr, "fusecheck: --attach takes fd, "
+					"fusermount or auto, not '%s'\n",
+					optarg);
+				return 2;
+			}
+			break;
 		case OPT_OUT: o->out_dir = optarg; break;
 		case OPT_ONLY: o->only = optarg; break;
 		case OPT_JUNIT: o->junit = optarg; break;
@@ -382,6 +401,7 @@ int run_harness_open(struct run_harness *h, const struct run_opts *o)
 			       0644);
 	h->rc.mnt = h->mnt;
 	h->rc.fs_cmd = o->fs_cmd;
+	h->rc.attach = o->attach < 0 ? ATTACH_AUTO : o->attach;
 	h->rc.memfs_cmd = h->memfs_cmd;
 	h->rc.max_pages = o->max_pages;
 	h->rc.reply_delay_us = o->reply_delay_us;
@@ -390,6 +410,8 @@ int run_harness_open(struct run_harness *h, const struct run_opts *o)
 	h->rc.log = &h->log;
 
 	ret = run_probe(&h->rc, &h->rc.caps, err, sizeof(err));
+	if (!ret && o->prof)
+		h->rc.caps = profile_caps(o->prof, h->rc.caps);
 	if (ret) {
 		fprintf(stderr, "fusecheck: cannot start the filesystem: %s\n",
 			err);
@@ -418,6 +440,7 @@ int run_harness_finish(struct run_harness *h, struct scn *const *scns,
 			fill_metadata(&res, fs_cmd, !h->o->fs_cmd, h->rc.caps,
 				      h->rc.quiesce_method, h->logpath,
 				      h->checker);
+			res.attach = strdup(attach_name(h->rc.attach));
 			code = cmd_report(&res, h->o->out_dir, h->o->junit,
 					  h->o->tap, h->o->color);
 		}
@@ -439,10 +462,35 @@ int run_harness_finish(struct run_harness *h, struct scn *const *scns,
 	return code;
 }
 
+int run_profile_open(struct run_opts *o, struct profile *p)
+{
+	char err[600];
+
+	if (!o->profile)
+		return 0;
+	if (o->fs_cmd) {
+		fputs("fusecheck: --fs and --profile exclude each other\n",
+		      stderr);
+		return 2;
+	}
+	if (profile_load(o->profile, p, err, sizeof(err)) ||
+	    profile_setup(p, -1, err, sizeof(err))) {
+		fprintf(stderr, "fusecheck: %s\n", err);
+		profile_free(p);
+		return 2;
+	}
+	o->fs_cmd = p->command;
+	if (o->attach < 0)
+		o->attach = p->attach;
+	o->prof = p;
+	return 0;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct run_opts o;
 	struct run_harness h;
+	struct profile prof = { .attach = -1 };
 	struct scn **scns = NULL;
 	size_t nscns = 0, i;
 	int ret, code;
@@ -452,6 +500,9 @@ int cmd_run(int argc, char **argv)
 		return ret;
 	if (load_scenarios(&o, &scns, &nscns))
 		return 2;
+	code = run_profile_open(&o, &prof);
+	if (code)
+		goto out_scns;
 	code = run_harness_open(&h, &o);
 	if (code == 0 && !h.broken)
 		for (i = 0; i < nscns; i++)
@@ -460,6 +511,8 @@ int cmd_run(int argc, char **argv)
 		code = run_harness_finish(&h, scns, nscns);
 	else
 		run_harness_finish(&h, scns, 0);
+	profile_free(&prof);
+out_scns:
 	for (i = 0; i < nscns; i++)
 		scn_free(scns[i]);
 	free(scns);

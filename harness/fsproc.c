@@ -115,7 +115,7 @@ out_nomem:
 }
 
 static void child(char **argv, const int *keep, int nkeep, int out_fd,
-		  int report_fd)
+		  int report_fd, int (*hook)(void *), void *arg)
 {
 	int i, e;
 
@@ -133,8 +133,12 @@ static void child(char **argv, const int *keep, int nkeep, int out_fd,
 		dup2(i, STDIN_FILENO);
 		close(i);
 	}
-	execvp(argv[0], argv);
-	e = errno;
+	/* A hook failure is reported negated, to tell it from exec's. */
+	e = hook ? hook(arg) : 0;
+	if (!e) {
+		execvp(argv[0], argv);
+		e = errno;
+	}
 	if (write(report_fd, &e, sizeof(e)) < 0)
 		_exit(127);
 	_exit(127);
@@ -142,6 +146,14 @@ static void child(char **argv, const int *keep, int nkeep, int out_fd,
 
 int fsproc_spawn(struct fsproc *p, char **argv, const int *keep, int nkeep,
 		 int out_fd, char *err, size_t errlen)
+{
+	return fsproc_spawn_hook(p, argv, keep, nkeep, out_fd, NULL, NULL, err,
+				 errlen);
+}
+
+int fsproc_spawn_hook(struct fsproc *p, char **argv, const int *keep,
+		      int nkeep, int out_fd, int (*hook)(void *), void *arg,
+		      char *err, size_t errlen)
 {
 	int pipefd[2], e = 0;
 	ssize_t n;
@@ -158,7 +170,7 @@ int fsproc_spawn(struct fsproc *p, char **argv, const int *keep, int nkeep,
 		return -e;
 	}
 	if (p->pid == 0)
-		child(argv, keep, nkeep, out_fd, pipefd[1]);
+		child(argv, keep, nkeep, out_fd, pipefd[1], hook, arg);
 	close(pipefd[1]);
 	do
 		n = read(pipefd[0], &e, sizeof(e));
@@ -167,6 +179,11 @@ int fsproc_spawn(struct fsproc *p, char **argv, const int *keep, int nkeep,
 	if (n == sizeof(e)) {
 		waitpid(p->pid, &p->status, 0);
 		p->reaped = 1;
+		if (e < 0) {
+			snprintf(err, errlen, "cannot prepare the start of "
+				 "'%s': %s", argv[0], strerror(-e));
+			return e;
+		}
 		snprintf(err, errlen, "cannot start '%s': %s", argv[0],
 			 strerror(e));
 		return -e;

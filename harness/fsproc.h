@@ -24,6 +24,11 @@ void fsproc_argv_free(char **argv);
  * -errno with err saying what failed, e.g. that the binary is missing. */
 int fsproc_spawn(struct fsproc *p, char **argv, const int *keep, int nkeep,
 		 int out_fd, char *err, size_t errlen);
+/* fsproc_spawn, with hook(arg) run in the child just before exec (the
+ * attach method's environment and filter); its -errno fails the start. */
+int fsproc_spawn_hook(struct fsproc *p, char **argv, const int *keep,
+		      int nkeep, int out_fd, int (*hook)(void *), void *arg,
+		      char *err, size_t errlen);
 /* Wait up to timeout_ms for it to end: 1 ended, 0 still running. */
 int fsproc_wait(struct fsproc *p, int timeout_ms);
 /* End it: SIGTERM, then SIGKILL after grace_ms; always reaps. */

@@ -212,6 +212,11 @@ static void metadata(FILE *out, const struct fc_run_result *r)
 	if (r->reference_fs)
 		fputs(" (reference filesystem)", out);
 	fputc('\n', out);
+	if (r->attach) {
+		fputs("attached by: ", out);
+		put_text(out, r->attach);
+		fputc('\n', out);
+	}
 	if (r->caps) {
 		fputs("requirements met: ", out);
 		put_text(out, r->caps);

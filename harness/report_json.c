@@ -216,6 +216,7 @@ static json_t *jrun(struct jb *b, const struct fc_run_result *r)
 	put(b, o, "reference_fs", json_boolean(r->reference_fs));
 	put(b, o, "caps", jsplit(b, r->caps, ' '));
 	put(b, o, "quiesce_method", jtext(r->quiesce_method));
+	put(b, o, "attach", jtext(r->attach));
 	put(b, o, "init", jinit(b, &r->init));
 	put(b, o, "log_path", jtext(r->log_path));
 	put(b, o, "broken", jtext(r->broken));

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "evlog.h"
+#include "profile.h"
 #include "run_scn.h"
 #include "verdicts.h"
 
@@ -21,6 +22,9 @@ struct run_opts {
 	uint32_t max_pages;
 	uint32_t reply_delay_us;
 	unsigned settle_ms, quiesce_timeout_ms;
+	int attach;              /* enum attach_method, -1: not given */
+	const char *profile;     /* --profile NAME or file */
+	struct profile *prof;    /* loaded and set up: run_profile_open */
 	char **scenario_args;    /* the operands after the options */
 	size_t nscenario_args;
 };
@@ -41,6 +45,11 @@ struct run_harness {
 	char mnt[64];
 	char logpath[4096];
 };
+
+/* --profile: load it, run its setup, take its command (NULL: memfs),
+ * and its attach method unless given; 0, or exit code 2 with a message.
+ * The caller frees p (profile_free) after run_harness_finish. */
+int run_profile_open(struct run_opts *o, struct profile *p);
 
 /* 0 (check h->broken) or the exit code 2 with a message printed. */
 int run_harness_open(struct run_harness *h, const struct run_opts *o);

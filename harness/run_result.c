@@ -87,6 +87,7 @@ void run_result_free(struct fc_run_result *r)
 	free(r->fs_cmd);
 	free(r->caps);
 	free(r->quiesce_method);
+	free(r->attach);
 	free(r->log_path);
 	free(r->broken);
 	for (i = 0; i < r->nscn; i++)

@@ -32,6 +32,8 @@ struct fc_run_result {
 	char *caps;            /* requirements the filesystem meets, "write
 				  hardlink ..." */
 	char *quiesce_method;  /* "drop_caches" or "none" */
+	char *attach;          /* how the filesystem got its end of the tap:
+				  "fd", "fusermount"; NULL: not known */
 	struct fc_init_info init;
 	char *log_path;        /* the event log, NULL if not written */
 	char *broken;          /* run-level reason it could not run, or NULL */

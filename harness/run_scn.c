@@ -118,6 +118,7 @@ static int start(struct run_ctx *rc, const struct scn *s,
 		.reply_delay_us = rc->reply_delay_us,
 		.out_fd = rc->fs_out_fd,
 		.conn = ++rc->conn,
+		.attach = rc->attach,
 	};
 	char *cmd;
 	int ret;
@@ -132,6 +133,9 @@ static int start(struct run_ctx *rc, const struct scn *s,
 		dprintf(rc->fs_out_fd, "=== %s: %s\n",
 			s ? scn_name(s) : "probe", cmd);
 	ret = session_start(sess, rc->mnt, &o, rc->log, err, errlen);
+	/* auto settles on the first method that works, for every mount. */
+	if (!ret)
+		rc->attach = sess->attach;
 	free(cmd);
 	return ret;
 }

@@ -23,6 +23,7 @@ struct run_ctx {
 	struct evlog *log;
 	uint32_t conn;            /* connections so far */
 	const char *quiesce_method; /* last method used: "drop_caches"... */
+	int attach;               /* enum attach_method; auto until probed */
 };
 
 /* Start a session for scenario `s` (NULL: the probe) with its memfs

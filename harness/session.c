@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include "../fsmodels/control.h"
+#include "attach.h"
 #include "mount.h"
 #include "proto.h"
 #include "session.h"
@@ -141,12 +142,13 @@ static int wait_init(struct session *s, int timeout_ms, char *err,
 	return 0;
 }
 
-int session_start(struct session *s, const char *mnt,
-		  const struct session_opts *o, struct evlog *log,
-		  char *err, size_t errlen)
+/* One attempt with one attach method (attach.h). */
+static int start_one(struct session *s, const char *mnt,
+		     const struct session_opts *o, int method,
+		     struct evlog *log, char *err, size_t errlen)
 {
 	int sv[2] = { -1, -1 }, cv[2] = { -1, -1 }, keep[2], nkeep = 0;
-	char fdpath[32], ctlnum[16], mount_ev[4096 + 8];
+	char ctlnum[16], mount_ev[4096 + 8];
 	struct fc_ev_mount *mev = (struct fc_ev_mount *)mount_ev;
 	char **argv = NULL;
 	int want_ctl = strstr(o->fs_cmd, "{control}") != NULL;
@@ -173,9 +175,12 @@ int session_start(struct session *s, const char *mnt,
 			 "%s", strerror(errno));
 		goto out_sockets;
 	}
-	snprintf(fdpath, sizeof(fdpath), "/dev/fd/%d", sv[1]);
+	rc = attach_prepare(&s->att, method, sv[1], err, errlen);
+	if (rc)
+		goto out_sockets;
 	snprintf(ctlnum, sizeof(ctlnum), "%d", cv[1]);
-	rc = fsproc_argv(o->fs_cmd, fdpath, ctlnum, &argv, err, errlen);
+	rc = fsproc_argv(o->fs_cmd, s->att.mountpoint, ctlnum, &argv, err,
+			 errlen);
 	if (rc)
 		goto out_sockets;
 
@@ -205,7 +210,8 @@ int session_start(struct session *s, const char *mnt,
 	keep[nkeep++] = sv[1];
 	if (want_ctl)
 		keep[nkeep++] = cv[1];
-	rc = fsproc_spawn(&s->fs, argv, keep, nkeep, o->out_fd, err, errlen);
+	rc = fsproc_spawn_hook(&s->fs, argv, keep, nkeep, o->out_fd,
+			       attach_child, &s->att, err, errlen);
 	close(sv[1]);
 	sv[1] = -1;
 	if (cv[1] >= 0)
@@ -250,6 +256,36 @@ out_sockets:
 	rc = -EIO;
 out_lock:
 	pthread_mutex_destroy(&s->lock);
+	return rc;
+}
+
+struct start_try {
+	struct session *s;
+	const char *mnt;
+	const struct session_opts *o;
+	struct evlog *log;
+};
+
+static int start_try(void *ctx, int method, char *label, size_t labellen,
+		     char *err, size_t errlen)
+{
+	struct start_try *t = ctx;
+	int rc = start_one(t->s, t->mnt, t->o, method, t->log, err, errlen);
+
+	snprintf(label, labellen, "%s", t->s->att.label);
+	return rc;
+}
+
+int session_start(struct session *s, const char *mnt,
+		  const struct session_opts *o, struct evlog *log,
+		  char *err, size_t errlen)
+{
+	struct start_try t = { s, mnt, o, log };
+	int used = ATTACH_FD, rc;
+
+	rc = attach_start(o->attach, o->fs_cmd, start_try, &t, &used, err,
+			  errlen);
+	s->attach = used;
 	return rc;
 }
 

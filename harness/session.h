@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "attach.h"
 #include "evlog.h"
 #include "fsproc.h"
 #include "tap.h"
@@ -20,6 +21,7 @@ struct session_opts {
 	int out_fd;            /* the filesystem's stdout/stderr */
 	uint32_t conn;         /* connection number for the MOUNT event */
 	int init_timeout_ms;   /* how long INIT may take */
+	int attach;            /* enum attach_method; 0: /dev/fd/N */
 };
 
 struct session {
@@ -30,6 +32,8 @@ struct session {
 	struct fsproc fs;
 	struct evlog *log;
 	int mounted;
+	struct attach att;     /* how the filesystem got its socket */
+	int attach;            /* the method that worked */
 
 	pthread_t watchdog;
 	int watching;
@@ -39,8 +43,10 @@ struct session {
 	char broken[512];      /* why the session broke, "" while healthy */
 };
 
-/* Mount at mnt (an existing empty directory) and start the filesystem;
- * waits until INIT has been answered.  err says what failed. */
+/* Mount at mnt (an existing empty directory) and start the filesystem
+ * attached by o->attach (auto: each method in turn, the one that worked
+ * in s->attach); waits until INIT has been answered.  err says what
+ * failed. */
 int session_start(struct session *s, const char *mnt,
 		  const struct session_opts *o, struct evlog *log,
 		  char *err, size_t errlen);
