@@ -362,7 +362,9 @@ int run_harness_open(struct run_harness *h, const struct run_opts *o)
 	memset(h, 0, sizeof(*h));
 	h->o = o;
 	h->rc.fs_out_fd = -1;
-	strcpy(h->mnt, "/tmp/fusecheck.XXXXXX");
+	snprintf(h->mnt, sizeof(h->mnt), "%s/fusecheck.XXXXXX",
+		 getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") :
+		 "/tmp");
 	if (geteuid() != 0) {
 		fprintf(stderr, "fusecheck: this command needs root: it mounts "
 			"FUSE itself and writes /proc/sys/vm/drop_caches\n");
@@ -377,11 +379,11 @@ int run_harness_open(struct run_harness *h, const struct run_opts *o)
 		return 2;
 	}
 	if (!mkdtemp(h->mnt)) {
-		fprintf(stderr, "fusecheck: cannot create a mountpoint in "
-			"/tmp: %s\n", strerror(errno));
-		h->mnt[0] = 0;
+		fprintf(stderr, "fusecheck: cannot create mountpoint '%s': "
+			"%s\n", h->mnt, strerror(errno));
 		return 2;
 	}
+	h->mnt_made = 1;
 	h->checker = checker_new();
 	if (!h->checker)
 		return 2;
@@ -453,10 +455,9 @@ int run_harness_finish(struct run_harness *h, struct scn *const *scns,
 		verdicts_fini(&h->v);
 		checker_free(h->checker);
 	}
-	if (h->mnt[0] && h->mnt[0] != '/')
-		h->mnt[0] = 0;
-	if (h->mnt[0] && !strchr(h->mnt, 'X'))
-		rmdir(h->mnt);
+	if (h->mnt_made && rmdir(h->mnt) < 0)
+		fprintf(stderr, "fusecheck: cannot remove mountpoint '%s': "
+			"%s\n", h->mnt, strerror(errno));
 	free(h->memfs_cmd);
 	free(h->broken);
 	return code;

@@ -42,7 +42,8 @@ struct run_harness {
 	int log_open;
 	char *memfs_cmd;
 	char *broken;            /* the probe could not start the fs */
-	char mnt[64];
+	char mnt[4096];          /* $TMPDIR/fusecheck.XXXXXX */
+	int mnt_made;            /* mkdtemp made mnt: remove it at the end */
 	char logpath[4096];
 };
 

@@ -258,7 +258,9 @@ static int scn_body(struct run_ctx *rc, struct session *sess, const char *dir,
 		*status = out.status == SCN_SKIP ? FC_SCN_ST_SKIP :
 						   FC_SCN_ST_BROKEN;
 	}
-	for (i = 0; i < out.nfailures; i++)
+	/* Once the session broke, failed syscalls are its consequence
+	 * (ENOTCONN), not findings: the BROKEN verdict says it all. */
+	for (i = 0; i < out.nfailures && session_healthy(sess); i++)
 		run_emit_expect(rc->log, out.failures[i].line, expect_rule(s),
 				out.failures[i].message);
 	scn_outcome_free(&out);

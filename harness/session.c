@@ -67,8 +67,12 @@ static void describe_death(struct session *s, char *buf, size_t size)
 {
 	char how[128];
 
-	fsproc_wait(&s->fs, 200);
-	fsproc_describe(&s->fs, how, sizeof(how));
+	/* The process we started may be a wrapper that outlives the
+	 * filesystem: then all we know is that the connection closed. */
+	if (fsproc_wait(&s->fs, 200))
+		fsproc_describe(&s->fs, how, sizeof(how));
+	else
+		snprintf(how, sizeof(how), "it closed its connection");
 	snprintf(buf, size, "filesystem ended while the kernel waited (%s); "
 		 "last request sent: %s unique=%llu", how,
 		 proto_op_name(s->tap.last_request_opcode),

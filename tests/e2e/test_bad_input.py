@@ -1,0 +1,66 @@
+"""Bad input and misbehaving filesystems: a clear message naming the
+culprit, exit 2, nothing mounted (the autouse no_leftovers fixture checks
+the last part for every test)."""
+import os
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def test_malformed_scenario_names_file_line_column(fusecheck, tmp_path):
+    bad = tmp_path / "bad.scn"
+    bad.write_text("# desc: x\n# rules: SCN-EXPECT\n\nopen f a O_RDWR|O_BOGUS\n")
+    r = fusecheck("run", str(bad))
+    assert r.code == 2, r
+    assert f"{bad}:4:" in r.stderr
+    assert not os.path.exists(os.path.join(r.out_dir, "events.fclog"))
+
+
+def test_lint_reports_every_bad_file(fusecheck, tmp_path, scenarios_dir):
+    (tmp_path / "a.scn").write_text("# desc: x\n# rules: SCN-EXPECT\nstat \"unterminated\n")
+    (tmp_path / "b.scn").write_text("# desc: x\n# rules: SCN-EXPECT\nstat /etc/passwd\n")
+    r = fusecheck("lint", str(tmp_path))
+    assert r.code == 2
+    assert "a.scn:3:" in r.stderr and "b.scn:3:" in r.stderr
+    assert fusecheck("lint", scenarios_dir).code == 0
+
+
+def test_missing_filesystem_binary(fusecheck):
+    r = fusecheck("run", "--only", "truncate", "--fs", "/nonexistent/fs-binary {mountpoint}")
+    assert r.code == 2, r
+    assert "cannot start '/nonexistent/fs-binary'" in r.stderr + r.stdout
+
+
+def test_fs_without_mountpoint_placeholder(fusecheck):
+    r = fusecheck("run", "--fs", "memfs /tmp/x")
+    assert r.code == 2
+    assert "{mountpoint}" in r.stderr
+
+
+def test_unwritable_out_dir(fusecheck):
+    r = fusecheck("run", "--out", "/proc/fusecheck-cannot-be-here")
+    assert r.code == 2
+    assert "/proc/fusecheck-cannot-be-here" in r.stderr
+
+
+def test_filesystem_that_exits_at_once(fusecheck):
+    r = fusecheck("run", "--only", "truncate", "--fs", "sh -c 'exit 3' {mountpoint}")
+    assert r.code == 2, r
+    assert "exited with status 3 before answering INIT" in r.stderr + r.stdout
+
+
+def test_filesystem_killed_mid_scenario_is_broken(fusecheck, memfs_bin):
+    killer = os.path.join(HERE, "fs", "die_after.py")
+    r = fusecheck("run", "--only", "readdir-large-plus,truncate", "--fs",
+                  f"/usr/bin/python3 {killer} 1.5 {memfs_bin} {{mountpoint}}",
+                  timeout=300)
+    assert r.code == 2, r
+    scn = r.scenarios()
+    assert scn["readdir-large-plus"]["status"] == "broken"
+    assert "filesystem ended" in scn["readdir-large-plus"]["reason"]
+    # Later scenarios get a fresh mount (truncate finishes in under 1.5 s).
+    assert scn["truncate"]["status"] == "pass"
+
+
+def test_unknown_command_and_option(fusecheck):
+    assert fusecheck("frobnicate").code == 2
+    assert fusecheck("run", "--frobnicate").code == 2

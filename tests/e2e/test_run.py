@@ -1,0 +1,177 @@
+"""Whole runs of `fusecheck run`: the bundled default, --fs with memfs and
+with a filesystem from Debian's packages, reports, exit codes."""
+import json
+import os
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def default_run(fusecheck_bin, tmp_path_factory):
+    """`fusecheck run` with no arguments but --out: every bundled scenario
+    on the bundled memfs.  Shared by the tests that read its output."""
+    out = tmp_path_factory.mktemp("default")
+    proc = subprocess.run([fusecheck_bin, "run", "--out", str(out),
+                           "--junit", str(out / "junit.xml")],
+                          capture_output=True, text=True, errors="replace",
+                          timeout=900)
+    return proc, out
+
+
+def load(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def test_default_run_passes(default_run, scenarios_dir):
+    proc, out = default_run
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = load(out / "report.json")
+    bundled = [f for f in os.listdir(scenarios_dir) if f.endswith(".scn")]
+    assert len(bundled) >= 25
+    assert len(report["scenarios"]) == len(bundled)
+    statuses = {s["name"]: s["status"] for s in report["scenarios"]}
+    assert set(statuses.values()) <= {"pass", "skip"}
+    # Skips only where the installed libfuse cannot do it, with a reason.
+    for s in report["scenarios"]:
+        if s["status"] == "skip":
+            assert s["reason"].startswith("requires "), s
+    assert sum(v == "pass" for v in statuses.values()) >= 25
+    # One line per scenario and a summary on stdout.
+    for name in statuses:
+        assert name in proc.stdout
+    assert f"{len(bundled)} scenarios:" in proc.stdout
+
+
+def test_default_run_metadata(default_run):
+    _, out = default_run
+    run = load(out / "report.json")["run"]
+    assert run["kernel_release"] == os.uname().release
+    assert run["libfuse_version"].startswith("3.")
+    assert run["reference_fs"] is True
+    assert run["quiesce_method"] == "drop_caches"
+    assert "refledger" in run["caps"]
+    init = run["init"]
+    assert init["seen"] and init["kernel"]["major"] == 7
+    # The tap caps max_pages so a spliced reply stays one message.
+    assert init["capped"] and init["max_pages"] <= 8
+    assert os.path.getsize(out / "events.fclog") > 8
+
+
+def test_default_run_junit(default_run):
+    _, out = default_run
+    suite = ET.parse(out / "junit.xml").getroot()
+    if suite.tag == "testsuites":
+        suite = suite.find("testsuite")
+    assert int(suite.get("failures")) == 0
+    assert int(suite.get("errors")) == 0
+    assert len(suite.findall("testcase")) == int(suite.get("tests"))
+
+
+def test_replay_reaches_same_verdicts(default_run, fusecheck, tmp_path):
+    _, out = default_run
+    r = fusecheck("replay", "--json", str(tmp_path / "replay.json"),
+                  str(out / "events.fclog"))
+    assert r.code == 0, r
+    live = load(out / "report.json")["scenarios"]
+    again = load(tmp_path / "replay.json")["scenarios"]
+    assert [(s["name"], s["status"], len(s["violations"])) for s in live] == \
+           [(s["name"], s["status"], len(s["violations"])) for s in again]
+
+
+def test_fs_memfs_binary_passes(fusecheck, memfs_bin):
+    r = fusecheck("run", "--fs", f"{memfs_bin} {{mountpoint}}")
+    assert r.code == 0, r
+    scn = r.scenarios()
+    # Without the control channel the reference-ledger scenarios skip.
+    assert scn["unlink-open-outstanding"]["status"] == "skip"
+    assert "refledger" in scn["unlink-open-outstanding"]["reason"]
+    assert scn["unlink-open-read"]["status"] == "pass"
+    assert r.report["run"]["reference_fs"] is False
+
+
+# Scenarios fuse-overlayfs keeps; the others show real deviations that
+# docs/conformance.md explains (nlink of an unlinked open file stays 1;
+# 255-byte names are refused with ENAMETOOLONG).
+OVERLAY_OK = ["create-close-quiesce", "lookup-existing", "lookup-missing",
+              "mkdir-rmdir-tree", "rename-exchange", "rename-noreplace",
+              "rename-over-open-target", "unlink-open-read", "truncate",
+              "readdir-large-plus", "parallel-create-one-dir", "xattrs",
+              "symlink-readlink", "non-utf8-names"]
+
+
+@pytest.fixture
+def overlay_cmd(tmp_path):
+    if not shutil.which("fuse-overlayfs"):
+        pytest.fail("fuse-overlayfs is not installed (scripts/setup.sh)")
+    dirs = {d: tmp_path / d for d in ("lower", "upper", "work")}
+    for d in dirs.values():
+        d.mkdir()
+    return ("fuse-overlayfs -f -o lowerdir={lower},upperdir={upper},"
+            "workdir={work} {{mountpoint}}").format(**dirs)
+
+
+def test_fs_debian_fuse_overlayfs_passes(fusecheck, overlay_cmd):
+    r = fusecheck("run", "--fs", overlay_cmd, "--only", ",".join(OVERLAY_OK))
+    assert r.code == 0, r
+    assert {s["status"] for s in r.report["scenarios"]} == {"pass"}
+    assert len(r.report["scenarios"]) == len(OVERLAY_OK)
+
+
+def test_fs_debian_fuse_overlayfs_deviation_is_reported(fusecheck, overlay_cmd):
+    r = fusecheck("run", "--fs", overlay_cmd, "--only", "unlink-open-fstat")
+    assert r.code == 1, r
+    v = r.scenarios()["unlink-open-fstat"]["violations"]
+    assert v and v[0]["rule"] == "LF-UNLINKED-OPEN"
+    assert "nlink expected 0, got 1" in v[0]["detail"]
+    assert v[0]["scenario_file"].endswith("unlink-open-fstat.scn")
+    assert v[0]["line"] > 0
+
+
+def test_tap_output(fusecheck):
+    r = fusecheck("run", "--tap", "--only", "truncate,tmpfile")
+    assert r.code == 0, r
+    lines = r.stdout.splitlines()
+    assert lines[0] == "TAP version 13"
+    assert "1..2" in lines
+    assert any(l.startswith("ok ") and "truncate" in l for l in lines)
+    assert any("tmpfile" in l and "# SKIP" in l for l in lines)
+
+
+def test_failed_expectation_exits_1_with_file_and_line(fusecheck, tmp_path):
+    scn = tmp_path / "wrong.scn"
+    scn.write_text("# desc: expects the impossible\n# rules: SCN-EXPECT\n"
+                   "# requires: write\n\ncreate a 0644\nexpect ENOENT stat a\n")
+    r = fusecheck("run", str(scn))
+    assert r.code == 1, r
+    (s,) = r.report["scenarios"]
+    assert s["status"] == "fail"
+    (v,) = s["violations"]
+    assert v["rule"] == "SCN-EXPECT" and v["line"] == 6
+    assert f"{scn}:6" in r.stdout
+
+
+@pytest.mark.parametrize("command", ["run", "exec", "replay", "log", "lint", "diff"])
+def test_help(fusecheck, command):
+    r = fusecheck(command, "--help")
+    assert r.code == 0
+    assert r.stdout.startswith("usage: fusecheck " + command)
+
+
+def test_exec_runs_a_program_through_the_tap(fusecheck):
+    r = fusecheck("exec", "--", "sh", "-c",
+                  "cd {dir} && mkdir d && echo hi > d/f && ln d/f d/g && "
+                  "rm d/f && cat d/g && rm -r d")
+    assert r.code == 0, r
+    assert "hi" in r.stdout
+    (s,) = r.report["scenarios"]
+    assert s["status"] == "pass"
+
+
+def test_exec_failing_program_is_a_failure(fusecheck):
+    r = fusecheck("exec", "--", "sh", "-c", "exit 3")
+    assert r.code == 1, r
+    assert "exited with status 3" in r.report["scenarios"][0]["violations"][0]["detail"]
