@@ -63,9 +63,9 @@ const char *attach_name(int method)
 
 static struct {
 	int ready;
-	char dir[64];            /* /tmp/fusecheck-attach.XXXXXX */
-	char bin[96];            /* dir/bin: fusermount, fusermount3 */
-	char mnt[96];            /* dir/mnt: the filesystem's mountpoint */
+	char dir[PATH_MAX - 64]; /* $TMPDIR/fusecheck-attach.XXXXXX */
+	char bin[PATH_MAX - 32]; /* dir/bin: fusermount, fusermount3 */
+	char mnt[PATH_MAX - 32]; /* dir/mnt: the filesystem's mountpoint */
 	char shim[PATH_MAX];
 } run;
 
@@ -83,7 +83,7 @@ static const char *const system_fusermounts[] = {
 
 static void run_cleanup(void)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX + 32];
 	const char *const *l;
 
 	if (!run.dir[0])
@@ -190,7 +190,8 @@ static int bind_over_system(char *err, size_t errlen)
 
 static int run_setup(char *err, size_t errlen)
 {
-	char path[PATH_MAX];
+	const char *tmp = getenv("TMPDIR");
+	char path[PATH_MAX + 32];
 	const char *const *l;
 	int rc;
 
@@ -202,10 +203,11 @@ static int run_setup(char *err, size_t errlen)
 			 "(set FUSECHECK_SHIM): %s", SHIM_NAME, strerror(-rc));
 		return rc;
 	}
-	snprintf(run.dir, sizeof(run.dir), "/tmp/fusecheck-attach.XXXXXX");
+	snprintf(run.dir, sizeof(run.dir), "%s/fusecheck-attach.XXXXXX",
+		 tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(run.dir)) {
 		rc = -errno;
-		snprintf(err, errlen, "cannot create a directory in /tmp: %s",
+		snprintf(err, errlen, "cannot create '%s': %s", run.dir,
 			 strerror(errno));
 		run.dir[0] = 0;
 		return rc;

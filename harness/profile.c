@@ -324,14 +324,16 @@ static int run_setup(struct profile *p, const char *script, int out_fd,
 
 int profile_setup(struct profile *p, int out_fd, char *err, size_t errlen)
 {
+	const char *tmp = getenv("TMPDIR");
 	char *s;
 	int rc;
 
-	snprintf(p->workdir, sizeof(p->workdir), "/tmp/fusecheck-work.XXXXXX");
+	snprintf(p->workdir, sizeof(p->workdir), "%s/fusecheck-work.XXXXXX",
+		 tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(p->workdir)) {
 		rc = -errno;
-		snprintf(err, errlen, "cannot create a work directory in "
-			 "/tmp: %s", strerror(errno));
+		snprintf(err, errlen, "cannot create '%s': %s", p->workdir,
+			 strerror(errno));
 		p->workdir[0] = 0;
 		return rc;
 	}

@@ -16,7 +16,7 @@ struct profile {
 	int attach;          /* enum attach_method, -1: not given */
 	int has_provides;    /* provides given: it replaces the probe */
 	unsigned provides;   /* enum scn_req bits */
-	char workdir[64];    /* made by profile_setup, "" before */
+	char workdir[4096];  /* made by profile_setup, "" before */
 };
 
 /* Read NAME (looked up in FUSECHECK_PROFILES, the source tree's
