@@ -227,8 +227,13 @@ def main():
         check(len(snap) > 1000, "snapshot spans several messages (%d)"
               % len(snap))
     finally:
-        subprocess.call(["umount", m])
-        proc.wait(timeout=10)
+        if subprocess.call(["umount", m]):
+            subprocess.call(["umount", "-l", m])  # a descriptor leaked
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
         ours.close()
         os.rmdir(m)
     print("memfs exit", proc.returncode, "log", log)
