@@ -24,7 +24,7 @@ import fclog
 from fclog import (CHECK_ALIVE, CHECK_BALANCED, CHECK_FREED,
                    CHECK_OUTSTANDING, Dirent, FsInode, LogWriter, OPENDIR,
                    Q_DROP_CACHES, Q_NONE, RELEASEDIR, RENAME_EXCHANGE,
-                   ROOT_ID, S_IFDIR, S_IFLNK, S_IFREG, ST_BROKEN, ST_FAIL,
+                   ROOT_ID, S_IFDIR, S_IFREG, ST_BROKEN, ST_FAIL,
                    ST_PASS, ST_SKIP)
 
 REPO = Path(__file__).resolve().parents[2]
@@ -1096,3 +1096,108 @@ def test_fclog_layout_prints_as_meant(replay_bin, tmp_path):
     assert lines[49].startswith('#50 SCENARIO end index=0 file="/s/a.scn"')
     if "reason=" in lines[49]:
         assert 'status=skip reason="why"' in lines[49]
+
+
+# --- paths in violations follow the name map --------------------------------
+
+def _p_rename_over(w):
+    w.lookup(1, "f", 2, pid=TID)
+    w.lookup(1, "g", 3, pid=TID)
+    w.rename(1, "f", 1, "g", pid=TID)
+
+
+def _p_rename_exchange(w):
+    w.mkdir(1, "d", 4, pid=TID)
+    w.lookup(1, "a", 2, pid=TID)
+    w.lookup(4, "b", 3, pid=TID)
+    w.rename2(1, "a", 4, "b", RENAME_EXCHANGE, pid=TID)
+    w.forget(4, 1)
+
+
+def _p_notify_delete(w):
+    w.lookup(1, "f", 2, pid=TID)
+    w.notify_delete(1, 2, "f")
+
+
+def _p_hard_link_latest_name(w):
+    w.create(1, "f", 2, fh=3, pid=TID)
+    w.release(2, 3)
+    w.link(2, 1, "g", pid=TID)
+    w.unlink(1, "f", pid=TID)           # not the latest name: no change
+
+
+def _p_failed_unlink(w):
+    w.lookup(1, "f", 2, pid=TID)
+    w.unlink(1, "f", pid=TID, error=-16)
+
+
+def _p_tmpfile_has_no_name(w):
+    r = w.request(fclog.TMPFILE, 1, fclog.CREATE_IN.pack(
+        0o100002, S_IFREG | 0o600, 0o022, 0), pid=TID)
+    w.create_reply(r.unique, 2, 5)
+
+
+def _p_deep(w):
+    w.mkdir(1, "a", 2, pid=TID)
+    w.mkdir(2, "b", 3, pid=TID)
+    w.lookup(3, "c\nd", 4, pid=TID)
+    w.batch_forget([(2, 1), (3, 1)])
+
+
+@pytest.mark.parametrize("build,want", [
+    pytest.param(_p_rename_over, [(2, "g"), (3, "g (unlinked)")],
+                 id="rename-over-target"),
+    pytest.param(_p_rename_exchange, [(2, "d/b"), (3, "a")],
+                 id="rename-exchange"),
+    pytest.param(_p_notify_delete, [(2, "f (unlinked)")],
+                 id="notify-delete"),
+    pytest.param(_p_hard_link_latest_name, [(2, "g")],
+                 id="hard-link-latest-name"),
+    pytest.param(_p_failed_unlink, [(2, "f")], id="failed-unlink"),
+    pytest.param(_p_tmpfile_has_no_name, [(2, "<nodeid 2>")],
+                 id="tmpfile-no-name"),
+    pytest.param(_p_deep, [(4, "a/b/c\\x0ad")], id="nested-raw-bytes"),
+])
+def test_violation_paths(replay_bin, tmp_path, build, want):
+    w = LogWriter()
+    opening(w)
+    build(w)
+    w.quiesce(0)
+    closing(w)
+    res = replay(replay_bin, tmp_path, w)
+    assert res.code == 1
+    got = [(v["nodeid"], v["path"]) for v in violations(res.report)]
+    assert got == want
+    assert {v["rule"] for v in violations(res.report)} == \
+        {"LC-QUIESCE-BALANCE"}
+    for v in violations(res.report):
+        # a name that is not clean text also comes as exact hex
+        if "\\x" in v["path"]:
+            assert bytes.fromhex(v["path_hex"]) == \
+                v["path"].replace("\\x0a", "\n").encode()
+        else:
+            assert "path_hex" not in v
+
+
+def test_init_comes_back_through_replay(replay_bin, tmp_path):
+    w = LogWriter()
+    w.mount()
+    r = w.init_request(7, 45, 131072, fclog.FUSE_ASYNC_READ |
+                       fclog.FUSE_EXPORT_SUPPORT | fclog.FUSE_INIT_EXT,
+                       flags2=1)
+    w.init_cap(1048576, 256, 32768, 8)
+    w.init_reply(r.unique, 7, 31, 65536, fclog.FUSE_ASYNC_READ |
+                 fclog.FUSE_MAX_PAGES, max_write=32768, max_pages=8)
+    w.unmount()
+    res = replay(replay_bin, tmp_path, w)
+    assert res.code == 0, res.stdout + res.stderr
+    init = res.report["run"]["init"]
+    assert init["seen"] is True
+    assert (init["kernel"]["major"], init["kernel"]["minor"]) == (7, 45)
+    assert init["kernel"]["flags_raw"] == "0x0000000140000011"
+    assert (init["fs"]["major"], init["fs"]["minor"]) == (7, 31)
+    assert init["fs"]["flags"] == ["ASYNC_READ", "MAX_PAGES"]
+    assert (init["max_write"], init["max_pages"],
+            init["max_readahead"]) == (32768, 8, 65536)
+    assert init["capped"] is True
+    assert (init["fs_max_write"], init["fs_max_pages"]) == (1048576, 256)
