@@ -110,6 +110,8 @@ static int fill(const struct verdicts *v, long idx, const struct scn *s,
 		sr->status = FC_ST_SKIP;
 	} else if (vs && vs->status == FC_SCN_ST_BROKEN) {
 		sr->status = FC_ST_BROKEN;
+	} else if (vs && vs->status == FC_SCN_ST_FAIL) {
+		sr->status = FC_ST_FAIL;
 	} else {
 		sr->status = sr->nviolations ? FC_ST_FAIL : FC_ST_PASS;
 	}
