@@ -268,6 +268,11 @@ int report_human(FILE *out, const struct fc_run_result *r, int color)
 
 	fputc('\n', out);
 	metadata(out, r);
+	for (i = 0; i < r->nnotes; i++) {
+		fputs("note: ", out);
+		put_text(out, r->notes[i]);
+		fputc('\n', out);
+	}
 	if (r->broken) {
 		fprintf(out, "%srun broken:%s ",
 			col(&h, look(FC_ST_BROKEN)->color), col(&h, C_RESET));

@@ -206,6 +206,16 @@ static json_t *jscenario(struct jb *b, const struct fc_scn_result *s)
 	return o;
 }
 
+static json_t *jnotes(struct jb *b, const struct fc_run_result *r)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; a && i < r->nnotes; i++)
+		json_array_append_new(a, jtext(r->notes[i]));
+	return a;
+}
+
 static json_t *jrun(struct jb *b, const struct fc_run_result *r)
 {
 	json_t *o = json_object();
@@ -220,6 +230,7 @@ static json_t *jrun(struct jb *b, const struct fc_run_result *r)
 	put(b, o, "init", jinit(b, &r->init));
 	put(b, o, "log_path", jtext(r->log_path));
 	put(b, o, "broken", jtext(r->broken));
+	put(b, o, "notes", jnotes(b, r));
 	put(b, o, "seconds", json_real(r->seconds));
 	put(b, o, "exit_code", json_integer(run_result_exit_code(r)));
 	return o;

@@ -127,6 +127,12 @@ int results_build(const struct verdicts *v, struct scn *const *scns,
 
 	for (i = 0; i < n; i++)
 		outside += checker_violation(v->checker, i)->scenario < 0;
+	r->nnotes = checker_nnotes(v->checker);
+	r->notes = calloc(r->nnotes ? r->nnotes : 1, sizeof(*r->notes));
+	if (!r->notes)
+		return -ENOMEM;
+	for (i = 0; i < r->nnotes; i++)
+		r->notes[i] = strdup(checker_note(v->checker, i));
 	slots = v->nscn + (outside ? 1 : 0);
 	r->scn = calloc(slots ? slots : 1, sizeof(*r->scn));
 	if (!r->scn)

@@ -90,6 +90,9 @@ void run_result_free(struct fc_run_result *r)
 	free(r->attach);
 	free(r->log_path);
 	free(r->broken);
+	for (i = 0; i < r->nnotes; i++)
+		free(r->notes[i]);
+	free(r->notes);
 	for (i = 0; i < r->nscn; i++)
 		scn_result_free(&r->scn[i]);
 	free(r->scn);

@@ -37,6 +37,8 @@ struct fc_run_result {
 	struct fc_init_info init;
 	char *log_path;        /* the event log, NULL if not written */
 	char *broken;          /* run-level reason it could not run, or NULL */
+	char **notes;          /* what the checker did not judge, and why */
+	size_t nnotes;
 	double seconds;
 	struct fc_scn_result *scn;
 	size_t nscn;
