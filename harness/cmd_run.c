@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -361,6 +362,7 @@ int run_harness_open(struct run_harness *h, const struct run_opts *o)
 
 	memset(h, 0, sizeof(*h));
 	h->o = o;
+	clock_gettime(CLOCK_MONOTONIC, &h->t0);
 	h->rc.fs_out_fd = -1;
 	snprintf(h->mnt, sizeof(h->mnt), "%s/fusecheck.XXXXXX",
 		 getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") :
@@ -426,6 +428,7 @@ int run_harness_finish(struct run_harness *h, struct scn *const *scns,
 		       size_t nscns)
 {
 	struct fc_run_result res = { 0 };
+	struct timespec t1;
 	char *fs_cmd = NULL;
 	int ret, code = 2;
 
@@ -442,6 +445,9 @@ int run_harness_finish(struct run_harness *h, struct scn *const *scns,
 			fill_metadata(&res, fs_cmd, !h->o->fs_cmd, h->rc.caps,
 				      h->rc.quiesce_method, h->logpath,
 				      h->checker);
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			res.seconds = (double)(t1.tv_sec - h->t0.tv_sec) +
+				      (double)(t1.tv_nsec - h->t0.tv_nsec) / 1e9;
 			res.attach = strdup(attach_name(h->rc.attach));
 			code = cmd_report(&res, h->o->out_dir, h->o->junit,
 					  h->o->tap, h->o->color);

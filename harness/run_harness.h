@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include "evlog.h"
 #include "profile.h"
 #include "run_scn.h"
@@ -45,6 +46,7 @@ struct run_harness {
 	char mnt[4096];          /* $TMPDIR/fusecheck.XXXXXX */
 	int mnt_made;            /* mkdtemp made mnt: remove it at the end */
 	char logpath[4096];
+	struct timespec t0;      /* when the run began */
 };
 
 /* --profile: load it, run its setup, take its command (NULL: memfs),
