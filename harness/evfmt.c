@@ -102,10 +102,11 @@ static int peek_u32(const struct fc_event *ev, size_t off, uint32_t *v)
 static void put_errno(struct evout *o, const char *key, int32_t err)
 {
 	const char *name = NULL;
-	int e = err < 0 ? -err : err;
 
-	if (e > 0 && e < 4096)
-		name = strerrorname_np(e);
+	/* range first: -INT32_MIN does not exist (a logged reply can hold
+	 * any error) */
+	if (err != 0 && err > -4096 && err < 4096)
+		name = strerrorname_np(err < 0 ? -err : err);
 	put(o, " %s=%d", key, err);
 	if (name)
 		put(o, " (%s)", name);
