@@ -10,6 +10,10 @@
 #include "scn_int.h"
 
 #define SCN_STAR_MAX 1048576u
+/* What "..."*N may build: the bytes a read or write may move, and a
+ * segment count no scenario needs ("$i"*N keeps one segment per copy). */
+#define SCN_REPEAT_BYTES (16u << 20)
+#define SCN_REPEAT_SEGS 4096u
 
 static int lex_err(struct scn_error *err, unsigned line, unsigned col,
 		   const char *fmt, const char *arg)
@@ -94,6 +98,41 @@ static int add_word(struct scn_word *w, const struct scn_word *src)
 			return rc;
 	}
 	return 0;
+}
+
+/* append src repeated count times.  A plain string is built once and
+ * appended in one piece: appending it count times would copy the growing
+ * word count times over. */
+static int add_repeat(struct scn_word *w, const struct scn_word *src,
+		      unsigned count)
+{
+	size_t k, len, bytes = 0;
+	char *buf;
+	int rc;
+
+	for (k = 0; k < src->nsegs; k++)
+		bytes += src->segs[k].len;
+	if (bytes > SCN_REPEAT_BYTES / count)
+		return -E2BIG;
+	if (src->nsegs != 1 || src->segs[0].kind != SCN_SEG_LIT) {
+		if (src->nsegs > SCN_REPEAT_SEGS / count)
+			return -E2BIG;
+		for (k = 0; k < count; k++) {
+			rc = add_word(w, src);
+			if (rc)
+				return rc;
+		}
+		return 0;
+	}
+	len = src->segs[0].len;
+	buf = malloc(len * count + 1);
+	if (!buf)
+		return -ENOMEM;
+	for (k = 0; k < count; k++)
+		memcpy(buf + k * len, src->segs[0].p, len);
+	rc = add_lit(w, buf, len * count);
+	free(buf);
+	return rc;
 }
 
 /* "$i" / "$n" at p (p[0] == '$'); 0 and *used, or -EINVAL */
@@ -224,7 +263,7 @@ static int lex_word(const struct scn_lex_ctx *c, const char *base,
 {
 	const char *p = *pp;
 	struct scn_word seg;
-	unsigned count, k;
+	unsigned count;
 	int rc = 0;
 
 	memset(w, 0, sizeof(*w));
@@ -237,8 +276,12 @@ static int lex_word(const struct scn_lex_ctx *c, const char *base,
 			rc = lex_string(c, base, &p, end, &seg, err);
 			if (!rc)
 				rc = lex_star(c, base, &p, end, &count, err);
-			for (k = 0; !rc && k < count; k++)
-				rc = add_word(w, &seg);
+			if (!rc)
+				rc = add_repeat(w, &seg, count);
+			if (rc == -E2BIG)
+				rc = lex_err(err, c->line, col,
+					     "'*' repeats the string past "
+					     "%s", "16 MiB or 4096 segments");
 			if (!rc && seg.vars && !w->var_col)
 				w->var_col = seg.var_col;
 			if (!rc && !seg.nsegs)
