@@ -18,6 +18,7 @@
 
 #include "checker.h"
 #include "evfmt.h"
+#include "garbage.h"
 #include "inflight.h"
 #include "ledger.h"
 #include "proto.h"
@@ -31,6 +32,9 @@
 #define MAX_VIOLATIONS 100000
 #define MAX_NOTES 1000
 #define PATH_BYTES 4096
+/* fs/fuse/fuse_i.h: a reply to an INTERRUPT has the request's (even)
+ * unique with bit 0 set */
+#define FC_INT_REQ_BIT 1ull
 /* RENAME_EXCHANGE from <linux/fs.h>, as RENAME2 carries it on the wire */
 #define FC_RENAME_EXCHANGE (1 << 1)
 
@@ -95,6 +99,10 @@ struct fc_checker {
 
 	uint64_t forget_uniques[FORGET_UNIQUES];
 	size_t forget_next;
+
+	/* the latest reply no request awaited: the kernel's ENOENT for it
+	 * (FC_EV_REPLY_REJECTED) makes it PR-UNKNOWN-UNIQUE */
+	uint64_t orphan_unique, orphan_seq;
 
 	struct ring_ev ring[EXCERPT_EVENTS];
 	size_t ring_next, ring_count;
@@ -287,6 +295,12 @@ static void on_rejected(struct fc_checker *c, const struct fc_event *ev)
 	if (ev->len < sizeof(rj))
 		return;
 	memcpy(&rj, ev->data, sizeof(rj));
+	if (rj.error == ENOENT && rj.unique && rj.unique == c->orphan_unique)
+		violate(c, "PR-UNKNOWN-UNIQUE", 0, 0, ev->seq, c->orphan_seq,
+			"the kernel refused a reply with unique %llu: no "
+			"request awaits it (answered already, or never sent)",
+			(unsigned long long)rj.unique);
+	c->orphan_unique = 0;
 	for (i = 0; i < UNDO_RECORDS; i++) {
 		struct undo_rec *u = &c->undo[i];
 
@@ -706,6 +720,44 @@ static const reply_fn reply_by_opcode[] = {
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
+/* PR-* rules on a reply with error 0 that the kernel takes but cannot
+ * use as sent (docs/rules.md). */
+static void check_garbage(struct fc_checker *c, const struct fc_event *ev,
+			  const struct inflight_req *r)
+{
+	const unsigned char *body = ev->data + sizeof(struct fuse_out_header);
+	size_t len = ev->len - sizeof(struct fuse_out_header);
+	struct fuse_entry_out eo;
+	char why[256];
+
+	switch (r->opcode) {
+	case FUSE_INIT:
+		if (garbage_init_size(body, len, why, sizeof(why)))
+			violate(c, "PR-INIT-SIZE", 0, r->line, ev->seq,
+				r->seq, "%s", why);
+		return;
+	case FUSE_READDIR:
+	case FUSE_READDIRPLUS:
+		/* the log keeps READDIR bodies whole (proto_log_len_reply) */
+		if (garbage_dirents(body, len, r->opcode == FUSE_READDIRPLUS,
+				    why, sizeof(why)))
+			violate(c, "PR-DIRENT", r->nodeid, r->line, ev->seq,
+				r->seq, "%s reply: %s",
+				proto_op_name(r->opcode), why);
+		return;
+	default:
+		if (len < sizeof(eo))
+			return;
+		memcpy(&eo, body, sizeof(eo));
+		if (garbage_entry_nodeid(r->opcode, eo.nodeid))
+			violate(c, "PR-ENTRY-NODEID", r->nodeid, r->line,
+				ev->seq, r->seq, "%s of '%s' answered with "
+				"a positive entry of nodeid 0",
+				proto_op_name(r->opcode), inflight_name(r));
+		return;
+	}
+}
+
 static void on_reply(struct fc_checker *c, const struct fc_event *ev)
 {
 	const struct fc_op_info *op;
@@ -718,14 +770,43 @@ static void on_reply(struct fc_checker *c, const struct fc_event *ev)
 		return;
 	memcpy(&oh, ev->data, sizeof(oh));
 	r = inflight_find(&c->inflight, oh.unique);
+	if (oh.len != (ev->orig_len ? ev->orig_len : ev->len)) {
+		/* the kernel refuses it (EINVAL) before any lookup; the tap
+		 * stops relaying (the session breaks) */
+		violate(c, "PR-REPLY-LENGTH", r ? r->nodeid : 0,
+			r ? r->line : 0, ev->seq, r ? r->seq : 0,
+			"reply to %s unique %llu says %u bytes in its header "
+			"but its message has %u",
+			r ? proto_op_name(r->opcode) : "an unknown request",
+			(unsigned long long)oh.unique, oh.len,
+			ev->orig_len ? ev->orig_len : ev->len);
+		return;
+	}
+	if (garbage_error(oh.error)) {
+		/* refused before the kernel looks for the request: it still
+		 * waits, so it stays in flight */
+		violate(c, "PR-REPLY-ERROR", r ? r->nodeid : 0,
+			r ? r->line : 0, ev->seq, r ? r->seq : 0,
+			"reply to %s unique %llu carries error %d, outside "
+			"-511..0",
+			r ? proto_op_name(r->opcode) : "an unknown request",
+			(unsigned long long)oh.unique, oh.error);
+		return;
+	}
 	if (!r) {
 		if (was_forget(c, oh.unique))
 			violate(c, "LC-FORGET-REPLY", 0, 0, ev->seq, 0,
 				"the filesystem replied to unique %llu, a "
 				"FORGET, which takes no reply",
 				(unsigned long long)oh.unique);
+		else if (!(oh.unique & FC_INT_REQ_BIT)) {
+			c->orphan_unique = oh.unique;
+			c->orphan_seq = ev->seq;
+		}
 		return;
 	}
+	if (!oh.error)
+		check_garbage(c, ev, r);
 	op = proto_op(r->opcode);
 	if (!proto_decode_reply(r->opcode, ev->data, ev->len,
 				ev->orig_len ? ev->orig_len : ev->len, &rp) &&
@@ -779,6 +860,7 @@ static void start_connection(struct fc_checker *c)
 		c->undo[i].n = 0;
 	}
 	memset(c->forget_uniques, 0, sizeof(c->forget_uniques));
+	c->orphan_unique = 0;
 	c->quiesce_seen = 0;
 	c->quiesce_ok = 0;
 	c->snap_seen = 0;

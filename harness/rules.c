@@ -65,6 +65,33 @@ const struct fc_rule fc_rules[] = {
 	  "an unlinked or renamed-over file that is still open keeps its "
 	  "data and attributes through its descriptor",
 	  "POSIX unlink(); libfuse include/fuse_lowlevel.h unlink()" },
+	{ "PR-REPLY-LENGTH", FC_RF_PROTOCOL,
+	  "a reply's header len equals the size of its message",
+	  "linux fs/fuse/dev.c fuse_dev_do_write (oh.len != nbytes: EINVAL)" },
+	{ "PR-REPLY-ERROR", FC_RF_PROTOCOL,
+	  "a reply's error is 0 or a negated errno above -512",
+	  "linux fs/fuse/dev.c fuse_dev_do_write (error <= -ERESTARTSYS or "
+	  "> 0: EINVAL, the request keeps waiting)" },
+	{ "PR-UNKNOWN-UNIQUE", FC_RF_PROTOCOL,
+	  "a reply answers a request that awaits one, once",
+	  "linux fs/fuse/dev.c fuse_dev_do_write (fuse_request_find fails: "
+	  "ENOENT); libfuse include/fuse_lowlevel.h (one reply per request)" },
+	{ "PR-DIRENT", FC_RF_PROTOCOL,
+	  "every READDIR / READDIRPLUS record is whole, with a name of 1 to "
+	  "1024 bytes and no '/' or NUL",
+	  "linux fs/fuse/readdir.c parse_dirfile, parse_dirplusfile, "
+	  "fuse_direntplus_link; include/uapi/linux/fuse.h FUSE_DIRENT_SIZE" },
+	{ "PR-ENTRY-NODEID", FC_RF_PROTOCOL,
+	  "a successful MKNOD, MKDIR, SYMLINK, LINK, CREATE or TMPFILE reply "
+	  "names a nodeid (not 0)",
+	  "linux fs/fuse/dir.c create_new_entry, fuse_create_open "
+	  "(invalid_nodeid: EIO)" },
+	{ "PR-INIT-SIZE", FC_RF_PROTOCOL,
+	  "an INIT reply carries the whole fuse_init_out of the minor it "
+	  "states (8 bytes below 7.5, 24 below 7.23, 64 from 7.23)",
+	  "include/uapi/linux/fuse.h FUSE_COMPAT_INIT_OUT_SIZE, "
+	  "FUSE_COMPAT_22_INIT_OUT_SIZE; libfuse lib/fuse_lowlevel.c "
+	  "do_init" },
 	{ "SCN-EXPECT", FC_RF_SCENARIO,
 	  "a syscall in a scenario returns what the scenario expects",
 	  "the scenario file" },

@@ -225,6 +225,9 @@ static void *notify_loop(void *arg)
 	return NULL;
 }
 
+/* How much of a garbled reply goes to the log. */
+#define TAP_GARBLED_LOG 4096u
+
 static void *reply_loop(void *arg)
 {
 	struct tap *t = arg;
@@ -251,8 +254,8 @@ static void *reply_loop(void *arg)
 		}
 		if ((size_t)n > TAP_BUF_SIZE) {
 			tap_fail(t, "filesystem sent a %zd-byte message, larger "
-				 "than any reply it may send (%u)",
-				 n, TAP_BUF_SIZE);
+				 "than any reply it may send (%u): cannot be "
+				 "relayed whole", n, TAP_BUF_SIZE);
 			break;
 		}
 		if ((size_t)n < sizeof(oh)) {
@@ -262,9 +265,15 @@ static void *reply_loop(void *arg)
 		}
 		memcpy(&oh, buf, sizeof(oh));
 		if (oh.len != (uint32_t)n) {
-			tap_fail(t, "reply unique=%llu says %u bytes but its "
-				 "message has %zd: a fragmented or garbled "
-				 "reply, not reassembled by guesswork",
+			/* Logged (cut short) so the checker names it
+			 * (PR-REPLY-LENGTH); never written to the kernel. */
+			evlog_emit(t->log, FC_EV_REPLY, buf,
+				   (uint32_t)(n < TAP_GARBLED_LOG ? n :
+					      TAP_GARBLED_LOG), (uint32_t)n);
+			tap_fail(t, "PR-REPLY-LENGTH: reply unique=%llu says "
+				 "%u bytes but its message has %zd: a "
+				 "fragmented or garbled reply, not "
+				 "reassembled by guesswork",
 				 (unsigned long long)oh.unique, oh.len, n);
 			break;
 		}
