@@ -15,6 +15,11 @@ int verdicts_init(struct verdicts *v, struct fc_checker *c)
 
 static struct verdict_scn *scn_at(struct verdicts *v, uint32_t index)
 {
+	/* A run numbers its scenarios 0, 1, 2 ... as it begins them: an
+	 * index past the next one is a damaged log, not a reason to
+	 * allocate up to 4G slots. */
+	if (index > v->nscn)
+		return NULL;
 	if (index >= v->capscn) {
 		size_t nc = v->capscn ? v->capscn * 2 : 64;
 		struct verdict_scn *ns;
