@@ -434,7 +434,106 @@ def expect_unknown_rule(w, fire):
     return [V("SCN-EXPECT", 0, "", 14, ex, 0)]
 
 
+# --- protocol: garbage replies (PR-*) ---------------------------------------
+
+def reply_length(w, fire):
+    r = w.request(fclog.LOOKUP, 1, names=["f"], pid=TID)
+    body = fclog.entry_out(2, S_IFREG | 0o644)
+    n = fclog.OUT_HEADER.size + len(body)
+    rp = w.reply(r.unique, 0, body, hdr_len=n + 8 if fire else n)
+    return [V("PR-REPLY-LENGTH", 1, ".", 5, rp, r.seq)]
+
+
+def _bad_error(error):
+    def build(w, fire):
+        r = w.request(fclog.LOOKUP, 1, names=["f"], pid=TID)
+        rp = w.reply(r.unique, error if fire else -2)
+        if fire:
+            # refused, so the request still waits: the real answer
+            w.reply_rejected(r.unique, 22)
+            w.reply(r.unique, -2)
+        return [V("PR-REPLY-ERROR", 1, ".", 5, rp, r.seq)]
+    build.__name__ = "reply_error_%s" % ("minus" if error < 0 else "plus")
+    return build
+
+
+def unknown_unique_duplicate(w, fire):
+    r = w.request(fclog.LOOKUP, 1, names=["f"], pid=TID)
+    w.reply(r.unique, -2)
+    if not fire:
+        return []
+    rp = w.reply(r.unique, -2)
+    rj = w.reply_rejected(r.unique, 2)
+    return [V("PR-UNKNOWN-UNIQUE", 0, "", 0, rj, rp)]
+
+
+def unknown_unique_after_abort(w, fire):
+    """Silent: a reply to a request still in flight that the kernel no
+    longer takes (the connection was aborted) is not the fs's fault."""
+    r = w.request(fclog.LOOKUP, 1, names=["f"], pid=TID)
+    u = r.unique if not fire else r.unique + 1000
+    rp = w.reply(u, -2)
+    rj = w.reply_rejected(u, 2)
+    return [V("PR-UNKNOWN-UNIQUE", 0, "", 0, rj, rp)]
+
+
+def _dirent_case(name, plus, mangle):
+    def build(w, fire):
+        w.open(1, 7, opcode=OPENDIR)
+        r = w.request(fclog.READDIRPLUS if plus else fclog.READDIR, 1,
+                      fclog.READ_IN.pack(7, 0, 4096, 0, 0, 0, 0), pid=TID)
+        if plus:
+            good = fclog.direntplus(Dirent("ok", 0, S_IFREG | 0o644, 5, 0),
+                                    1)
+        else:
+            good = fclog.DIRENT.pack(5, 1, 2, 8) + b"ok" + b"\0" * 6
+        body = good + (mangle(plus) if fire else good)
+        rp = w.reply(r.unique, 0, body)
+        w.release(1, 7, opcode=RELEASEDIR)
+        return [V("PR-DIRENT", 1, ".", 5, rp, r.seq)]
+    build.__name__ = "dirent_" + name
+    return build
+
+
+def _plus_named(name):
+    return lambda plus: fclog.direntplus(
+        Dirent(name, 0, S_IFREG | 0o644, 6, 0), 2)
+
+
+def _namelen(n):
+    def mangle(plus):
+        head = fclog.entry_out(0, S_IFREG | 0o644) if plus else b""
+        return head + fclog.DIRENT.pack(6, 2, n, 8) + b"x" * 8
+    return mangle
+
+
+def entry_nodeid_zero(w, fire):
+    op = w.mkdir(1, "d", 0 if fire else 2, pid=TID)
+    return [V("PR-ENTRY-NODEID", 1, ".", 5, op.reply, op.req)]
+
+
+def init_size(w, fire):
+    w.mount()
+    r = w.init_request()
+    body = fclog.INIT_OUT.pack(7, 31, 131072, 0, 16, 12, 65536, 1, 32, 0,
+                               0, 0)
+    rp = w.reply(r.unique, 0, body[:8] if fire else body)
+    return [V("PR-INIT-SIZE", 0, "", 0, rp, r.seq)]
+
+
 RULE_CASES = [
+    ("PR-REPLY-LENGTH", reply_length),
+    ("PR-REPLY-ERROR", _bad_error(-5000)),
+    ("PR-REPLY-ERROR", _bad_error(3)),
+    ("PR-UNKNOWN-UNIQUE", unknown_unique_duplicate),
+    ("PR-UNKNOWN-UNIQUE", unknown_unique_after_abort),
+    ("PR-DIRENT", _dirent_case("slash-plus", True, _plus_named("a/b"))),
+    ("PR-DIRENT", _dirent_case("nul-plus", True, _plus_named("a\0b"))),
+    ("PR-DIRENT", _dirent_case("namelen-huge", False, _namelen(5000))),
+    ("PR-DIRENT", _dirent_case("namelen-past-end", True, _namelen(100))),
+    ("PR-DIRENT", _dirent_case("truncated", False, lambda p: b"\1" * 20)),
+    ("PR-ENTRY-NODEID", entry_nodeid_zero),
+    ("PR-INIT-SIZE", init_size),
     ("LC-FORGET-EXCESS", forget_excess),
     ("LC-FORGET-EXCESS", forget_excess_batch),
     ("LC-FORGET-EXCESS", forget_excess_never_handed_out),
