@@ -51,7 +51,7 @@ NOTES = {
     ("bindfs", "hidden"):
         "an unlinked but open file is renamed to `.fuse_hidden<nodeid><ctr>` instead of removed: readdir still lists it and fstat shows nlink 1. High-level libfuse2 without `-o hard_remove` (libfuse lib/fuse.c `hide_node`). Checked: libfuse source, and the extra entries in the readdir count.",
     ("bindfs", "rmdir-open-dir"):
-        "fstat of an open, removed directory fails ENOENT: high-level libfuse is path-based, and after rmdir the node has no path to getattr by. Reasoned from libfuse"s design; not reproduced outside fusecheck.",
+        "fstat of an open, removed directory fails ENOENT: high-level libfuse is path-based, and after rmdir the node has no path to getattr by. Reasoned from libfuse's design; not reproduced outside fusecheck.",
     ("bindfs", "rename-noreplace"):
         "renameat2(RENAME_NOREPLACE) to a free name fails EINVAL: libfuse2 "
         "negotiates protocol 7.19 (< 7.23, no RENAME2), so the kernel "
