@@ -1107,6 +1107,8 @@ static const struct fc_fs_inode *snap_by_nodeid(const struct fc_checker *c,
 {
 	struct fc_fs_inode key = { .nodeid = nodeid };
 
+	if (!c->nsnap)
+		return NULL;
 	return bsearch(&key, c->snap, c->nsnap, sizeof(key), cmp_inode);
 }
 
@@ -1141,7 +1143,8 @@ static void on_fs_ledger(struct fc_checker *c, const struct fc_event *ev)
 		       h.count * sizeof(*c->snap));
 	c->nsnap = h.count;
 	c->snap_seen = 1;
-	qsort(c->snap, c->nsnap, sizeof(*c->snap), cmp_inode);
+	if (c->nsnap)	/* snap is still NULL after an empty first one */
+		qsort(c->snap, c->nsnap, sizeof(*c->snap), cmp_inode);
 
 	quiet = h.line == 0 && c->quiesce_ok;
 	if (c->inflight.count) {
