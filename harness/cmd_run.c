@@ -15,6 +15,7 @@
 #include <fuse_lowlevel.h>
 #include "attach.h"
 #include "cmd.h"
+#include "interrupt.h"
 #include "run_harness.h"
 #include "mount.h"
 #include "paths.h"
@@ -52,17 +53,19 @@ static const char run_usage[] =
 "  --reply-delay-us N        hold every reply N microseconds\n"
 "  --settle-ms N             quiet time that ends a quiesce (150)\n"
 "  --quiesce-timeout-ms N    longest wait for a quiesce (10000)\n"
+"  --request-timeout S       break the scenario when a request waits\n"
+"                            S seconds for its reply (30; 0: never)\n"
 "  --color / --no-color      force colors on or off\n"
 "  -h, --help                this text\n"
 "\n"
 "Exit status: 0 every scenario passed or was skipped, 1 violations,\n"
 "2 fusecheck could not run (bad input, mount failure, filesystem\n"
-"crashed or hung).\n";
+"crashed or hung, or fusecheck was interrupted by SIGINT/SIGTERM).\n";
 
 enum {
 	OPT_FS = 256, OPT_OUT, OPT_ONLY, OPT_JUNIT, OPT_TAP, OPT_MEMFS_ARGS,
 	OPT_MAX_PAGES, OPT_REPLY_DELAY, OPT_SETTLE, OPT_QTIMEOUT, OPT_COLOR,
-	OPT_NO_COLOR, OPT_ATTACH, OPT_PROFILE,
+	OPT_NO_COLOR, OPT_ATTACH, OPT_PROFILE, OPT_REQ_TIMEOUT,
 };
 
 static const struct option run_longopts[] = {
@@ -78,6 +81,7 @@ static const struct option run_longopts[] = {
 	{ "reply-delay-us", required_argument, NULL, OPT_REPLY_DELAY },
 	{ "settle-ms", required_argument, NULL, OPT_SETTLE },
 	{ "quiesce-timeout-ms", required_argument, NULL, OPT_QTIMEOUT },
+	{ "request-timeout", required_argument, NULL, OPT_REQ_TIMEOUT },
 	{ "color", no_argument, NULL, OPT_COLOR },
 	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
 	{ "help", no_argument, NULL, 'h' },
@@ -112,6 +116,7 @@ int run_parse_args(int argc, char **argv, struct run_opts *o,
 	o->attach = -1;
 	o->settle_ms = 150;
 	o->quiesce_timeout_ms = 10000;
+	o->request_timeout_s = 30;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", run_longopts, NULL)) != -1) {
 		switch (c) {
@@ -156,6 +161,12 @@ int run_parse_args(int argc, char **argv, struct run_opts *o,
 			if (v < 0)
 				return 2;
 			o->quiesce_timeout_ms = (unsigned)v;
+			break;
+		case OPT_REQ_TIMEOUT:
+			v = number_arg("request-timeout", optarg, 0, 86400);
+			if (v < 0)
+				return 2;
+			o->request_timeout_s = (unsigned)v;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -411,6 +422,7 @@ int run_harness_open(struct run_harness *h, const struct run_opts *o)
 	h->rc.reply_delay_us = o->reply_delay_us;
 	h->rc.quiesce.settle_ms = o->settle_ms;
 	h->rc.quiesce.timeout_ms = o->quiesce_timeout_ms;
+	h->rc.request_timeout_ms = o->request_timeout_s * 1000u;
 	h->rc.log = &h->log;
 
 	ret = run_probe(&h->rc, &h->rc.caps, err, sizeof(err));
@@ -510,10 +522,15 @@ int cmd_run(int argc, char **argv)
 	code = run_profile_open(&o, &prof);
 	if (code)
 		goto out_scns;
+	interrupt_install();
 	code = run_harness_open(&h, &o);
 	if (code == 0 && !h.broken)
-		for (i = 0; i < nscns; i++)
+		for (i = 0; i < nscns && !interrupt_pending(); i++)
 			run_scenario(&h.rc, scns[i], (uint32_t)i);
+	if (code == 0 && interrupt_pending() && !h.broken &&
+	    asprintf(&h.broken, "interrupted by %s: %zu of %zu scenarios "
+		     "not run", interrupt_name(), nscns - i, nscns) < 0)
+		h.broken = NULL;
 	if (code == 0 || h.log_open)
 		code = run_harness_finish(&h, scns, nscns);
 	else

@@ -28,6 +28,7 @@ struct run_opts {
 	struct profile *prof;    /* loaded and set up: run_profile_open */
 	char **scenario_args;    /* the operands after the options */
 	size_t nscenario_args;
+	unsigned request_timeout_s; /* --request-timeout, 0: none */
 };
 
 /* -1: go on; otherwise the exit code (help printed, or bad option). */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include "interrupt.h"
 #include "probe.h"
 #include "run_scn.h"
 #include "session.h"
@@ -119,6 +120,7 @@ static int start(struct run_ctx *rc, const struct scn *s,
 		.out_fd = rc->fs_out_fd,
 		.conn = ++rc->conn,
 		.attach = rc->attach,
+		.request_timeout_ms = rc->request_timeout_ms,
 	};
 	char *cmd;
 	int ret;
@@ -289,6 +291,12 @@ int run_body(struct run_ctx *rc, const struct run_body *b, uint32_t index)
 	int ret;
 
 	emit_scenario(rc->log, FC_SCN_BEGIN, index, 0, b->file, "");
+	if (interrupt_pending()) {
+		snprintf(reason, sizeof(reason), "interrupted by %s",
+			 interrupt_name());
+		status = FC_SCN_ST_BROKEN;
+		goto out_end;
+	}
 	if (missing) {
 		missing_caps(missing, reason, sizeof(reason));
 		status = FC_SCN_ST_SKIP;
@@ -334,6 +342,16 @@ out_stop:
 	if (session_stop(&sess)) {
 		snprintf(reason, sizeof(reason), "%s", sess.broken);
 		status = FC_SCN_ST_BROKEN;
+	}
+	/* the same signal may have ended the filesystem first: the cause
+	 * is the interrupt */
+	if (status == FC_SCN_ST_BROKEN && interrupt_pending() &&
+	    strncmp(reason, "interrupted", 11) != 0) {
+		char why[sizeof(reason)];
+
+		snprintf(why, sizeof(why), "%s", reason);
+		snprintf(reason, sizeof(reason), "interrupted by %s; %.500s",
+			 interrupt_name(), why);
 	}
 out_end:
 	emit_scenario(rc->log, FC_SCN_END, index, status, b->file, reason);

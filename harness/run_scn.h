@@ -24,6 +24,7 @@ struct run_ctx {
 	uint32_t conn;            /* connections so far */
 	const char *quiesce_method; /* last method used: "drop_caches"... */
 	int attach;               /* enum attach_method; auto until probed */
+	unsigned request_timeout_ms; /* oldest unanswered request: broken */
 };
 
 /* Start a session for scenario `s` (NULL: the probe) with its memfs

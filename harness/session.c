@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,8 @@
 #include <sys/socket.h>
 #include "../fsmodels/control.h"
 #include "attach.h"
+#include "inflight.h"
+#include "interrupt.h"
 #include "mount.h"
 #include "proto.h"
 #include "session.h"
@@ -62,10 +65,44 @@ void session_set_deadline(struct session *s, unsigned ms)
 	pthread_mutex_unlock(&s->lock);
 }
 
-/* Describe the death of the filesystem with the last request it got. */
+/* The oldest request still waiting for a reply, from the checker's
+ * in-flight table: its age in *age_ns (0: none) and a description. */
+static void oldest_request(struct session *s, char *buf, size_t size,
+			   uint64_t *age_ns)
+{
+	const struct inflight_req *r, *old = NULL;
+	const struct inflight *t;
+	char path[512];
+	uint64_t now = now_ns();
+	size_t pos = 0;
+
+	*age_ns = 0;
+	snprintf(buf, size, "no request was waiting");
+	evlog_lock(s->log);
+	t = checker_inflight_table(s->log->checker);
+	while (t && (r = inflight_next(t, &pos)))
+		if (!old || r->time_ns < old->time_ns)
+			old = r;
+	if (old) {
+		checker_path(s->log->checker, old->nodeid, path,
+			     sizeof(path));
+		*age_ns = now > old->time_ns ? now - old->time_ns : 1;
+		snprintf(buf, size, "%s unique=%llu nodeid=%llu path '%s%s%s'"
+			 " (scenario line %u), unanswered for %.1f s",
+			 proto_op_name(old->opcode),
+			 (unsigned long long)old->unique,
+			 (unsigned long long)old->nodeid, path,
+			 old->name_len ? "/" : "", inflight_name(old),
+			 old->line, (double)*age_ns / 1e9);
+	}
+	evlog_unlock(s->log);
+}
+
+/* Describe the death of the filesystem with the request it left. */
 static void describe_death(struct session *s, char *buf, size_t size)
 {
-	char how[128];
+	char how[128], req[384];
+	uint64_t age;
 
 	/* The process we started may be a wrapper that outlives the
 	 * filesystem: then all we know is that the connection closed. */
@@ -73,10 +110,29 @@ static void describe_death(struct session *s, char *buf, size_t size)
 		fsproc_describe(&s->fs, how, sizeof(how));
 	else
 		snprintf(how, sizeof(how), "it closed its connection");
+	oldest_request(s, req, sizeof(req), &age);
 	snprintf(buf, size, "filesystem ended while the kernel waited (%s); "
-		 "last request sent: %s unique=%llu", how,
+		 "oldest request unanswered: %s; last request sent: %s "
+		 "unique=%llu", how, req,
 		 proto_op_name(s->tap.last_request_opcode),
 		 (unsigned long long)s->tap.last_request_unique);
+}
+
+/* The per-request timeout: 1 with the verdict in why. */
+static int request_timed_out(struct session *s, char *why, size_t size)
+{
+	char req[384];
+	uint64_t age;
+
+	if (!s->request_timeout_ns)
+		return 0;
+	oldest_request(s, req, sizeof(req), &age);
+	if (age <= s->request_timeout_ns)
+		return 0;
+	snprintf(why, size, "request timeout: the filesystem did not answer "
+		 "%s (limit %.0f s)", req,
+		 (double)s->request_timeout_ns / 1e9);
+	return 1;
 }
 
 static void *watchdog_loop(void *arg)
@@ -89,6 +145,12 @@ static void *watchdog_loop(void *arg)
 		sleep_ms(20);
 		if (s->stopping)
 			break;
+		if (interrupt_pending()) {
+			snprintf(why, sizeof(why), "interrupted by %s",
+				 interrupt_name());
+			session_break(s, why);
+			continue;
+		}
 		tap_error(&s->tap, why, sizeof(why));
 		if (why[0]) {
 			session_break(s, why);
@@ -96,6 +158,11 @@ static void *watchdog_loop(void *arg)
 		}
 		if (s->tap.fs_gone && !s->tap.dev_gone) {
 			describe_death(s, why, sizeof(why));
+			session_break(s, why);
+			continue;
+		}
+		if (session_healthy(s) &&
+		    request_timed_out(s, why, sizeof(why))) {
 			session_break(s, why);
 			continue;
 		}
@@ -123,6 +190,11 @@ static int wait_init(struct session *s, int timeout_ms, char *err,
 	char why[512];
 
 	while (!s->tap.init_done) {
+		if (interrupt_pending()) {
+			snprintf(err, errlen, "interrupted by %s while "
+				 "waiting for INIT", interrupt_name());
+			return -EINTR;
+		}
 		tap_error(&s->tap, why, sizeof(why));
 		if (why[0]) {
 			snprintf(err, errlen, "%s", why);
@@ -163,6 +235,7 @@ static int start_one(struct session *s, const char *mnt,
 	s->log = log;
 	pthread_mutex_init(&s->lock, NULL);
 	snprintf(s->mnt, sizeof(s->mnt), "%s", mnt);
+	s->request_timeout_ns = (uint64_t)o->request_timeout_ms * 1000000u;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		rc = -errno;
@@ -313,6 +386,9 @@ int session_stop(struct session *s)
 	}
 	if (s->tap.started)
 		tap_stop_requests(&s->tap);
+	/* a filesystem stopped (SIGSTOP) would sit out the grace period */
+	if (s->broken[0] && s->fs.pid > 0 && !s->fs.reaped)
+		kill(s->fs.pid, SIGCONT);
 	if (s->fs.pid > 0 && !fsproc_wait(&s->fs, 5000))
 		fsproc_end(&s->fs, 2000);
 	if (s->tap.started)

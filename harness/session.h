@@ -22,6 +22,7 @@ struct session_opts {
 	uint32_t conn;         /* connection number for the MOUNT event */
 	int init_timeout_ms;   /* how long INIT may take */
 	int attach;            /* enum attach_method; 0: /dev/fd/N */
+	unsigned request_timeout_ms; /* oldest request unanswered: break */
 };
 
 struct session {
@@ -40,6 +41,7 @@ struct session {
 	volatile int stopping;
 	pthread_mutex_t lock;
 	uint64_t deadline_ns;  /* 0: none */
+	uint64_t request_timeout_ns; /* 0: none */
 	char broken[512];      /* why the session broke, "" while healthy */
 };
 
