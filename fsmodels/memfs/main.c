@@ -265,7 +265,9 @@ int main(int argc, char **argv)
 			goto unmount;
 		}
 	}
-	ret = run_loop(se) ? 1 : 0;
+	/* a signal ends the loop with the (positive) signal number: that is
+	 * a normal stop; only a negative errno is a failure */
+	ret = run_loop(se) < 0 ? 1 : 0;
 	memfs_control_stop();
 unmount:
 	fuse_session_unmount(se);
