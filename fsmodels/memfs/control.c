@@ -11,8 +11,9 @@
 #include "control.h"
 #include "memfs.h"
 
-#define RECS_PER_MSG \
-	((FC_CTL_MAX_MSG - sizeof(struct fc_ctl_hdr)) / sizeof(struct fc_fs_inode))
+#define RECS_PER_MSG                                                           \
+	((FC_CTL_MAX_MSG - sizeof(struct fc_ctl_hdr)) /                        \
+	 sizeof(struct fc_fs_inode))
 
 static pthread_t control_thread;
 static int control_fd = -1;
@@ -48,12 +49,12 @@ static int send_snapshot(void)
 		goto free_recs;
 	}
 	do {
-		size_t n = count - done < RECS_PER_MSG ? count - done
-						       : RECS_PER_MSG;
+		size_t n =
+		    count - done < RECS_PER_MSG ? count - done : RECS_PER_MSG;
 		struct fc_ctl_hdr hdr = {
-			.magic = FC_CTL_MAGIC,
-			.count = (uint32_t)n,
-			.last = done + n == count,
+		    .magic = FC_CTL_MAGIC,
+		    .count = (uint32_t)n,
+		    .last = done + n == count,
 		};
 
 		memcpy(msg, &hdr, sizeof(hdr));
@@ -78,8 +79,8 @@ static void *control_main(void *arg)
 		if (n <= 0)
 			break; /* EOF or the fd is gone: end quietly */
 		if (cmd != FC_CTL_SNAPSHOT) {
-			fprintf(stderr, "memfs: unknown control command 0x%02x\n",
-				cmd);
+			fprintf(stderr,
+				"memfs: unknown control command 0x%02x\n", cmd);
 			continue;
 		}
 		if (send_snapshot() < 0)

@@ -9,78 +9,71 @@
 bool memfs_fault_enabled[MEMFS_F_COUNT];
 
 const struct memfs_fault_desc memfs_faults[MEMFS_F_COUNT] = {
-	[MEMFS_F_LINK_NO_REF] = {
-		"link-no-ref",
-		"LINK replies with an entry but does not count the lookup",
-		"entry handed out without taking a reference",
-		"LF-FS-LEDGER (fs nlookup below the wire ledger)" },
-	[MEMFS_F_CREATE_NO_REF] = {
-		"create-no-ref",
-		"CREATE replies with an entry but does not count the lookup",
-		"entry handed out without taking a reference",
-		"LF-FS-LEDGER (fs nlookup below the wire ledger)" },
-	[MEMFS_F_READDIRPLUS_NO_REF] = {
-		"readdirplus-no-ref",
-		"READDIRPLUS entries are not counted as lookups",
-		"readdirplus treated like readdir",
-		"LF-FS-LEDGER (fs nlookup below the wire ledger)" },
-	[MEMFS_F_READDIRPLUS_DOT_REF] = {
-		"readdirplus-dot-ref",
-		"READDIRPLUS counts \".\" and \"..\" and sends their nodeids",
-		"dot entries counted although the kernel ignores them",
-		"LF-FS-LEDGER (fs nlookup above the wire ledger at quiesce)" },
-	[MEMFS_F_FORGET_BY_ONE] = {
-		"forget-by-one",
-		"FORGET decrements nlookup by 1 instead of by nlookup",
-		"forget count ignored (inode leak)",
-		"LF-FS-LEDGER (fs nlookup above the wire ledger)" },
-	[MEMFS_F_BATCH_FORGET_IGNORED] = {
-		"batch-forget-ignored",
-		"BATCH_FORGET is accepted and ignored",
-		"forget_multi not implemented (inode leak)",
-		"LF-FS-LEDGER (fs nlookup above the wire ledger)" },
-	[MEMFS_F_FREE_AT_UNLINK] = {
-		"free-at-unlink",
-		"UNLINK/RMDIR free the inode although it is open or referenced",
-		"eager free at unlink (use after free, lost open file)",
-		"LF-UNLINKED-OPEN" },
-	[MEMFS_F_FREE_AT_RENAME_OVER] = {
-		"free-at-rename-over",
-		"RENAME frees the replaced target although open or referenced",
-		"eager free of a renamed-over inode",
-		"LF-UNLINKED-OPEN" },
-	[MEMFS_F_REUSE_NODEID] = {
-		"reuse-nodeid",
-		"the nodeid of an unlinked inode the kernel still holds is "
-		"given to the next new inode, same generation",
-		"nodeid recycled while referenced (inode number reuse)",
-		"LC-NODEID-REUSE" },
-	[MEMFS_F_REUSE_NODEID_TYPE] = {
-		"reuse-nodeid-type",
-		"as reuse-nodeid, but only for a new inode of another type",
-		"nodeid recycled while referenced, type changes",
-		"LC-NODEID-REUSE" },
-	[MEMFS_F_FORGET_REPLY] = {
-		"forget-reply",
-		"FORGET and BATCH_FORGET are answered with a reply",
-		"reply to a request that takes none",
-		"LC-FORGET-REPLY" },
-	[MEMFS_F_ROOT_FORGETTABLE] = {
-		"root-forgettable",
-		"a FORGET of nodeid 1 zeroes and frees the root",
-		"root lifetime tied to its lookup count",
-		"LC-FORGET-EXCESS / later requests on the root fail" },
-	[MEMFS_F_ENOENT_HELD] = {
-		"enoent-held",
-		"GETATTR of an unlinked inode the kernel holds returns ENOENT",
-		"unlinked-but-open inode treated as gone",
-		"LF-UNLINKED-OPEN (fstat after unlink fails)" },
-	[MEMFS_F_NLOOKUP_UNDERFLOW_ABORT] = {
-		"nlookup-underflow-abort",
-		"abort() when a FORGET exceeds the fs's nlookup "
-		"(fires with create-no-ref or link-no-ref)",
-		"assert(nlookup >= n) in forget, as libfuse examples do",
-		"the filesystem crashes: harness verdict, exit 2" },
+    [MEMFS_F_LINK_NO_REF] =
+	{"link-no-ref",
+	 "LINK replies with an entry but does not count the lookup",
+	 "entry handed out without taking a reference",
+	 "LF-FS-LEDGER (fs nlookup below the wire ledger)"},
+    [MEMFS_F_CREATE_NO_REF] =
+	{"create-no-ref",
+	 "CREATE replies with an entry but does not count the lookup",
+	 "entry handed out without taking a reference",
+	 "LF-FS-LEDGER (fs nlookup below the wire ledger)"},
+    [MEMFS_F_READDIRPLUS_NO_REF] =
+	{"readdirplus-no-ref", "READDIRPLUS entries are not counted as lookups",
+	 "readdirplus treated like readdir",
+	 "LF-FS-LEDGER (fs nlookup below the wire ledger)"},
+    [MEMFS_F_READDIRPLUS_DOT_REF] =
+	{"readdirplus-dot-ref",
+	 "READDIRPLUS counts \".\" and \"..\" and sends their nodeids",
+	 "dot entries counted although the kernel ignores them",
+	 "LF-FS-LEDGER (fs nlookup above the wire ledger at quiesce)"},
+    [MEMFS_F_FORGET_BY_ONE] =
+	{"forget-by-one",
+	 "FORGET decrements nlookup by 1 instead of by nlookup",
+	 "forget count ignored (inode leak)",
+	 "LF-FS-LEDGER (fs nlookup above the wire ledger)"},
+    [MEMFS_F_BATCH_FORGET_IGNORED] =
+	{"batch-forget-ignored", "BATCH_FORGET is accepted and ignored",
+	 "forget_multi not implemented (inode leak)",
+	 "LF-FS-LEDGER (fs nlookup above the wire ledger)"},
+    [MEMFS_F_FREE_AT_UNLINK] =
+	{"free-at-unlink",
+	 "UNLINK/RMDIR free the inode although it is open or referenced",
+	 "eager free at unlink (use after free, lost open file)",
+	 "LF-UNLINKED-OPEN"},
+    [MEMFS_F_FREE_AT_RENAME_OVER] =
+	{"free-at-rename-over",
+	 "RENAME frees the replaced target although open or referenced",
+	 "eager free of a renamed-over inode", "LF-UNLINKED-OPEN"},
+    [MEMFS_F_REUSE_NODEID] =
+	{"reuse-nodeid",
+	 "the nodeid of an unlinked inode the kernel still holds is "
+	 "given to the next new inode, same generation",
+	 "nodeid recycled while referenced (inode number reuse)",
+	 "LC-NODEID-REUSE"},
+    [MEMFS_F_REUSE_NODEID_TYPE] =
+	{"reuse-nodeid-type",
+	 "as reuse-nodeid, but only for a new inode of another type",
+	 "nodeid recycled while referenced, type changes", "LC-NODEID-REUSE"},
+    [MEMFS_F_FORGET_REPLY] =
+	{"forget-reply", "FORGET and BATCH_FORGET are answered with a reply",
+	 "reply to a request that takes none", "LC-FORGET-REPLY"},
+    [MEMFS_F_ROOT_FORGETTABLE] =
+	{"root-forgettable", "a FORGET of nodeid 1 zeroes and frees the root",
+	 "root lifetime tied to its lookup count",
+	 "LC-FORGET-EXCESS / later requests on the root fail"},
+    [MEMFS_F_ENOENT_HELD] =
+	{"enoent-held",
+	 "GETATTR of an unlinked inode the kernel holds returns ENOENT",
+	 "unlinked-but-open inode treated as gone",
+	 "LF-UNLINKED-OPEN (fstat after unlink fails)"},
+    [MEMFS_F_NLOOKUP_UNDERFLOW_ABORT] =
+	{"nlookup-underflow-abort",
+	 "abort() when a FORGET exceeds the fs's nlookup "
+	 "(fires with create-no-ref or link-no-ref)",
+	 "assert(nlookup >= n) in forget, as libfuse examples do",
+	 "the filesystem crashes: harness verdict, exit 2"},
 };
 
 int memfs_fault_enable(const char *name)

@@ -26,10 +26,10 @@ enum memfs_fault {
 };
 
 struct memfs_fault_desc {
-	const char *name;        /* --fault=NAME */
+	const char *name;	 /* --fault=NAME */
 	const char *description; /* what the handler does wrong */
-	const char *imitates;    /* the bug class in real filesystems */
-	const char *rule;        /* fusecheck rule expected to catch it */
+	const char *imitates;	 /* the bug class in real filesystems */
+	const char *rule;	 /* fusecheck rule expected to catch it */
 };
 
 extern const struct memfs_fault_desc memfs_faults[MEMFS_F_COUNT];

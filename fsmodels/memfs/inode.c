@@ -13,7 +13,7 @@
 #define MEMFS_FIRST_COOKIE 3 /* 1 and 2 are "." and ".." */
 
 struct memfs memfs = {
-	.lock = PTHREAD_MUTEX_INITIALIZER,
+    .lock = PTHREAD_MUTEX_INITIALIZER,
 };
 
 void memfs_touch(struct timespec *ts)
@@ -211,8 +211,7 @@ int memfs_dir_add(struct memfs_inode *dir, const char *name,
 		dir->ents_cap = cap;
 	}
 	dir->ents[dir->nents++] = (struct memfs_dirent){
-		.name = copy, .inode = in, .cookie = dir->next_cookie++
-	};
+	    .name = copy, .inode = in, .cookie = dir->next_cookie++};
 	if (S_ISDIR(in->mode)) {
 		in->parent = dir;
 		dir->nlink++;
@@ -302,7 +301,8 @@ void memfs_undo_failed(fuse_ino_t nodeid, uint64_t nlookup, uint32_t nopen,
 	pthread_mutex_lock(&memfs.lock);
 	in = memfs_get(nodeid);
 	if (in) {
-		in->nlookup = in->nlookup >= nlookup ? in->nlookup - nlookup : 0;
+		in->nlookup =
+		    in->nlookup >= nlookup ? in->nlookup - nlookup : 0;
 		in->nopen = in->nopen >= nopen ? in->nopen - nopen : 0;
 		memfs_log("reply-failed %s nodeid=%llu n=%llu -> nlookup=%llu "
 			  "nopen=%u",
@@ -332,12 +332,12 @@ int memfs_snapshot(struct fc_fs_inode **out, size_t *count)
 		if (!in)
 			continue;
 		recs[n++] = (struct fc_fs_inode){
-			.nodeid = in->nodeid,
-			.ino = in->nodeid,
-			.nlookup = in->nlookup,
-			.nlink = in->nlink,
-			.nopen = in->nopen,
-			.mode = in->mode,
+		    .nodeid = in->nodeid,
+		    .ino = in->nodeid,
+		    .nlookup = in->nlookup,
+		    .nlink = in->nlink,
+		    .nopen = in->nopen,
+		    .mode = in->mode,
 		};
 	}
 	*out = recs;

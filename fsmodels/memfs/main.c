@@ -30,38 +30,38 @@ enum {
 };
 
 static const struct option long_opts[] = {
-	{ "control-fd", required_argument, NULL, OPT_CONTROL_FD },
-	{ "log", required_argument, NULL, OPT_LOG },
-	{ "no-readdirplus", no_argument, NULL, OPT_NO_READDIRPLUS },
-	{ "writeback", no_argument, NULL, OPT_WRITEBACK },
-	{ "no-parallel-dirops", no_argument, NULL, OPT_NO_PARALLEL_DIROPS },
-	{ "entry-timeout", required_argument, NULL, OPT_ENTRY_TIMEOUT },
-	{ "attr-timeout", required_argument, NULL, OPT_ATTR_TIMEOUT },
-	{ "delay-ms", required_argument, NULL, OPT_DELAY_MS },
-	{ "threads", required_argument, NULL, OPT_THREADS },
-	{ "single", no_argument, NULL, OPT_SINGLE },
-	{ "debug", no_argument, NULL, OPT_DEBUG },
-	{ "fault", required_argument, NULL, OPT_FAULT },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ 0 }
-};
+    {"control-fd", required_argument, NULL, OPT_CONTROL_FD},
+    {"log", required_argument, NULL, OPT_LOG},
+    {"no-readdirplus", no_argument, NULL, OPT_NO_READDIRPLUS},
+    {"writeback", no_argument, NULL, OPT_WRITEBACK},
+    {"no-parallel-dirops", no_argument, NULL, OPT_NO_PARALLEL_DIROPS},
+    {"entry-timeout", required_argument, NULL, OPT_ENTRY_TIMEOUT},
+    {"attr-timeout", required_argument, NULL, OPT_ATTR_TIMEOUT},
+    {"delay-ms", required_argument, NULL, OPT_DELAY_MS},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {"single", no_argument, NULL, OPT_SINGLE},
+    {"debug", no_argument, NULL, OPT_DEBUG},
+    {"fault", required_argument, NULL, OPT_FAULT},
+    {"help", no_argument, NULL, OPT_HELP},
+    {0}};
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"usage: memfs [options] MOUNTPOINT|/dev/fd/N\n"
-		"  --control-fd=N        SOCK_SEQPACKET control channel\n"
-		"  --log=FILE            append the lookup-count log to FILE\n"
-		"  --no-readdirplus      do not offer READDIRPLUS\n"
-		"  --writeback           enable the writeback cache\n"
-		"  --no-parallel-dirops  clear FUSE_CAP_PARALLEL_DIROPS\n"
-		"  --entry-timeout=SEC   entry timeout (default 1.0)\n"
-		"  --attr-timeout=SEC    attribute timeout (default 1.0)\n"
-		"  --delay-ms=N          hold every reply N ms (outside the lock)\n"
-		"  --threads=N           max idle threads of the mt loop\n"
-		"  --single              single-threaded session loop\n"
-		"  --debug               libfuse debug output (-d)\n"
-		"  --fault=NAME          plant a fault (repeatable):\n");
+	fprintf(
+	    out,
+	    "usage: memfs [options] MOUNTPOINT|/dev/fd/N\n"
+	    "  --control-fd=N        SOCK_SEQPACKET control channel\n"
+	    "  --log=FILE            append the lookup-count log to FILE\n"
+	    "  --no-readdirplus      do not offer READDIRPLUS\n"
+	    "  --writeback           enable the writeback cache\n"
+	    "  --no-parallel-dirops  clear FUSE_CAP_PARALLEL_DIROPS\n"
+	    "  --entry-timeout=SEC   entry timeout (default 1.0)\n"
+	    "  --attr-timeout=SEC    attribute timeout (default 1.0)\n"
+	    "  --delay-ms=N          hold every reply N ms (outside the lock)\n"
+	    "  --threads=N           max idle threads of the mt loop\n"
+	    "  --single              single-threaded session loop\n"
+	    "  --debug               libfuse debug output (-d)\n"
+	    "  --fault=NAME          plant a fault (repeatable):\n");
 	memfs_fault_list(out);
 }
 
@@ -99,8 +99,10 @@ static int parse_opts(int argc, char **argv, struct memfs_opts *o)
 	long v;
 	int c;
 
-	*o = (struct memfs_opts){ .control_fd = -1, .entry_timeout = 1.0,
-				  .attr_timeout = 1.0, .threads = -1 };
+	*o = (struct memfs_opts){.control_fd = -1,
+				 .entry_timeout = 1.0,
+				 .attr_timeout = 1.0,
+				 .threads = -1};
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
 		const char *name = optind > 1 ? argv[optind - 1] : "?";
@@ -179,8 +181,8 @@ static void memfs_init(void *userdata, struct fuse_conn_info *conn)
 	/* libfuse has already set its defaults in conn->want, among them
 	 * FUSE_CAP_PARALLEL_DIROPS and READDIRPLUS(_AUTO) */
 	if (memfs.opts.no_readdirplus)
-		conn->want &= ~(FUSE_CAP_READDIRPLUS |
-				FUSE_CAP_READDIRPLUS_AUTO);
+		conn->want &=
+		    ~(FUSE_CAP_READDIRPLUS | FUSE_CAP_READDIRPLUS_AUTO);
 	if (memfs.opts.writeback && (conn->capable & FUSE_CAP_WRITEBACK_CACHE))
 		conn->want |= FUSE_CAP_WRITEBACK_CACHE;
 	if (memfs.opts.no_parallel_dirops)
@@ -219,8 +221,8 @@ int main(int argc, char **argv)
 {
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 	struct fuse_lowlevel_ops ops = {
-		.init = memfs_init,
-		.destroy = memfs_destroy,
+	    .init = memfs_init,
+	    .destroy = memfs_destroy,
 	};
 	struct fuse_session *se;
 	int ret = 2, err;
@@ -260,7 +262,8 @@ int main(int argc, char **argv)
 	if (memfs.opts.control_fd >= 0) {
 		err = memfs_control_start(memfs.opts.control_fd);
 		if (err) {
-			fprintf(stderr, "memfs: cannot start control thread: %s\n",
+			fprintf(stderr,
+				"memfs: cannot start control thread: %s\n",
 				strerror(-err));
 			goto unmount;
 		}

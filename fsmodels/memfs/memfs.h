@@ -104,8 +104,7 @@ int memfs_dir_add(struct memfs_inode *dir, const char *name,
 void memfs_dir_remove(struct memfs_inode *dir, struct memfs_dirent *de);
 size_t memfs_dir_first_after(struct memfs_inode *dir, uint64_t off);
 void memfs_fill_stat(const struct memfs_inode *in, struct stat *st);
-void memfs_fill_entry(const struct memfs_inode *in,
-		      struct fuse_entry_param *e);
+void memfs_fill_entry(const struct memfs_inode *in, struct fuse_entry_param *e);
 void memfs_touch(struct timespec *ts);
 int memfs_set_size(struct memfs_inode *in, size_t size);
 int memfs_check_name(const char *name);

@@ -54,8 +54,7 @@ static void memfs_getattr(fuse_req_t req, fuse_ino_t nodeid,
 		fuse_reply_attr(req, &st, memfs.opts.attr_timeout);
 }
 
-static void set_time(struct timespec *dst, const struct timespec *src,
-		     bool now)
+static void set_time(struct timespec *dst, const struct timespec *src, bool now)
 {
 	if (now)
 		memfs_touch(dst);
@@ -156,13 +155,13 @@ static void memfs_readlink(fuse_req_t req, fuse_ino_t nodeid)
 static void memfs_statfs(fuse_req_t req, fuse_ino_t nodeid)
 {
 	struct statvfs sv = {
-		.f_bsize = 4096,
-		.f_frsize = 4096,
-		.f_blocks = MEMFS_FAKE_BLOCKS,
-		.f_bfree = MEMFS_FAKE_BLOCKS,
-		.f_bavail = MEMFS_FAKE_BLOCKS,
-		.f_files = MEMFS_FAKE_FILES,
-		.f_namemax = MEMFS_NAME_MAX,
+	    .f_bsize = 4096,
+	    .f_frsize = 4096,
+	    .f_blocks = MEMFS_FAKE_BLOCKS,
+	    .f_bfree = MEMFS_FAKE_BLOCKS,
+	    .f_bavail = MEMFS_FAKE_BLOCKS,
+	    .f_files = MEMFS_FAKE_FILES,
+	    .f_namemax = MEMFS_NAME_MAX,
 	};
 
 	pthread_mutex_lock(&memfs.lock);
@@ -183,8 +182,7 @@ static void memfs_access(fuse_req_t req, fuse_ino_t nodeid, int mask)
 	fuse_reply_err(req, -err);
 }
 
-static struct memfs_xattr **xattr_find(struct memfs_inode *in,
-				       const char *name)
+static struct memfs_xattr **xattr_find(struct memfs_inode *in, const char *name)
 {
 	struct memfs_xattr **p;
 

@@ -67,8 +67,8 @@ static size_t add_entry(fuse_req_t req, struct dir_batch *b, size_t size,
 
 	memfs_fill_entry(in, &e);
 	if (!plus) {
-		n = fuse_add_direntry(req, b->buf + b->len, room, name,
-				      &e.attr, (off_t)next_off);
+		n = fuse_add_direntry(req, b->buf + b->len, room, name, &e.attr,
+				      (off_t)next_off);
 		if (n > room)
 			return 0;
 		b->len += n;
@@ -152,8 +152,7 @@ static int memfs_do_readdir(fuse_req_t req, fuse_ino_t nodeid, size_t size,
 			memfs_log_name(esc, sizeof(esc), de->name),
 			ULL(de->inode->nodeid));
 		if (b->ncounted > before)
-			fprintf(log, "/nlookup=%llu",
-				ULL(de->inode->nlookup));
+			fprintf(log, "/nlookup=%llu", ULL(de->inode->nlookup));
 	}
 done:
 	fclose(log);
@@ -173,7 +172,7 @@ unlock:
 static void reply_readdir(fuse_req_t req, fuse_ino_t nodeid, size_t size,
 			  off_t off, bool plus)
 {
-	struct dir_batch b = { 0 };
+	struct dir_batch b = {0};
 	int err = memfs_do_readdir(req, nodeid, size, off, plus, &b);
 
 	memfs_delay();

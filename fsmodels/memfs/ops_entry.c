@@ -89,7 +89,7 @@ unlock:
 
 static void memfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	struct memfs_entry_out out = { 0 };
+	struct memfs_entry_out out = {0};
 	int err = memfs_do_lookup(parent, name, &out);
 
 	reply_entry(req, err, &out, "lookup");
@@ -109,8 +109,8 @@ static void forget_one(fuse_ino_t nodeid, uint64_t n, const char *op)
 	if (memfs_fault(MEMFS_F_FORGET_BY_ONE))
 		dec = 1; /* FAULT forget-by-one */
 	if (dec > in->nlookup) {
-		memfs_log("%s nodeid=%llu n=%llu -> underflow nlookup=%llu",
-			  op, ULL(nodeid), ULL(n), ULL(in->nlookup));
+		memfs_log("%s nodeid=%llu n=%llu -> underflow nlookup=%llu", op,
+			  ULL(nodeid), ULL(n), ULL(in->nlookup));
 		if (memfs_fault(MEMFS_F_NLOOKUP_UNDERFLOW_ABORT)) {
 			/* FAULT nlookup-underflow-abort */
 			memfs_log_flush();
@@ -169,8 +169,8 @@ struct make_args {
 	mode_t mode;
 	dev_t rdev;
 	const char *target; /* symlink */
-	bool open;          /* create: the reply also opens it */
-	bool no_ref;        /* a fault says: do not count the reply */
+	bool open;	    /* create: the reply also opens it */
+	bool no_ref;	    /* a fault says: do not count the reply */
 };
 
 static int memfs_do_make(fuse_req_t req, const struct make_args *a,
@@ -231,13 +231,20 @@ unlock:
 static void memfs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
 			mode_t mode, dev_t rdev)
 {
-	struct make_args a = { .op = "mknod", .parent = parent, .name = name,
-			       .mode = mode, .rdev = rdev };
-	struct memfs_entry_out out = { 0 };
+	struct make_args a = {.op = "mknod",
+			      .parent = parent,
+			      .name = name,
+			      .mode = mode,
+			      .rdev = rdev};
+	struct memfs_entry_out out = {0};
 	int err;
 
 	switch (mode & S_IFMT) {
-	case S_IFREG: case S_IFIFO: case S_IFCHR: case S_IFBLK: case S_IFSOCK:
+	case S_IFREG:
+	case S_IFIFO:
+	case S_IFCHR:
+	case S_IFBLK:
+	case S_IFSOCK:
 		err = memfs_do_make(req, &a, &out);
 		break;
 	default:
@@ -249,20 +256,25 @@ static void memfs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
 static void memfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 			mode_t mode)
 {
-	struct make_args a = { .op = "mkdir", .parent = parent, .name = name,
-			       .mode = (mode & 07777) | S_IFDIR };
-	struct memfs_entry_out out = { 0 };
+	struct make_args a = {.op = "mkdir",
+			      .parent = parent,
+			      .name = name,
+			      .mode = (mode & 07777) | S_IFDIR};
+	struct memfs_entry_out out = {0};
 	int err = memfs_do_make(req, &a, &out);
 
 	reply_entry(req, err, &out, "mkdir");
 }
 
-static void memfs_symlink(fuse_req_t req, const char *target,
-			  fuse_ino_t parent, const char *name)
+static void memfs_symlink(fuse_req_t req, const char *target, fuse_ino_t parent,
+			  const char *name)
 {
-	struct make_args a = { .op = "symlink", .parent = parent, .name = name,
-			       .mode = S_IFLNK | 0777, .target = target };
-	struct memfs_entry_out out = { 0 };
+	struct make_args a = {.op = "symlink",
+			      .parent = parent,
+			      .name = name,
+			      .mode = S_IFLNK | 0777,
+			      .target = target};
+	struct memfs_entry_out out = {0};
 	int err = memfs_do_make(req, &a, &out);
 
 	reply_entry(req, err, &out, "symlink");
@@ -272,12 +284,15 @@ static void memfs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 			 mode_t mode, struct fuse_file_info *fi)
 {
 	struct make_args a = {
-		.op = "create", .parent = parent, .name = name,
-		.mode = (mode & 07777) | S_IFREG, .open = true,
-		/* FAULT create-no-ref */
-		.no_ref = memfs_fault(MEMFS_F_CREATE_NO_REF),
+	    .op = "create",
+	    .parent = parent,
+	    .name = name,
+	    .mode = (mode & 07777) | S_IFREG,
+	    .open = true,
+	    /* FAULT create-no-ref */
+	    .no_ref = memfs_fault(MEMFS_F_CREATE_NO_REF),
 	};
-	struct memfs_entry_out out = { 0 };
+	struct memfs_entry_out out = {0};
 	int err = memfs_do_make(req, &a, &out);
 
 	memfs_delay();
@@ -340,7 +355,7 @@ unlock:
 static void memfs_link(fuse_req_t req, fuse_ino_t nodeid, fuse_ino_t newparent,
 		       const char *newname)
 {
-	struct memfs_entry_out out = { 0 };
+	struct memfs_entry_out out = {0};
 	int err = memfs_do_link(nodeid, newparent, newname, &out);
 
 	reply_entry(req, err, &out, "link");
@@ -582,7 +597,7 @@ static void memfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 			 fuse_ino_t newparent, const char *newname,
 			 unsigned int flags)
 {
-	struct rename_args r = { parent, name, newparent, newname, flags };
+	struct rename_args r = {parent, name, newparent, newname, flags};
 	int err = memfs_do_rename(&r);
 
 	memfs_delay();

@@ -52,8 +52,8 @@ static void memfs_open(fuse_req_t req, fuse_ino_t nodeid,
 		memfs_undo_failed(nodeid, 0, 1, "open");
 }
 
-static int memfs_do_read(fuse_ino_t nodeid, size_t size, off_t off,
-			 char **buf, size_t *len)
+static int memfs_do_read(fuse_ino_t nodeid, size_t size, off_t off, char **buf,
+			 size_t *len)
 {
 	struct memfs_inode *in;
 	int err = 0;
