@@ -12,6 +12,8 @@
 #include <unistd.h>
 #include <sys/wait.h>
 #include "cmd.h"
+#include "interrupt.h"
+#include "profile.h"
 #include "run_harness.h"
 #include "session.h"
 
@@ -24,9 +26,9 @@ static const char exec_usage[] =
 "'{dir}' in ARGS is replaced by it.  A PROGRAM that exits non-zero is a\n"
 "failed expectation.\n"
 "\n"
-"Options are those of 'fusecheck run' (--fs, --out, --memfs-args,\n"
-"--max-pages, --reply-delay-us, --settle-ms, --quiesce-timeout-ms,\n"
-"--junit, --tap, --color, --no-color), plus:\n"
+"Options are those of 'fusecheck run' (--fs, --profile, --attach, --out,\n"
+"--memfs-args, --max-pages, --reply-delay-us, --settle-ms,\n"
+"--quiesce-timeout-ms, --junit, --tap, --color, --no-color), plus:\n"
 "  --timeout S    give PROGRAM at most S seconds (default 600)\n"
 "\n"
 "Exit status: 0 PROGRAM succeeded and every rule held, 1 violations or\n"
@@ -112,6 +114,7 @@ int cmd_exec(int argc, char **argv)
 {
 	struct run_opts o;
 	struct run_harness h;
+	struct profile prof = { .attach = -1 };
 	struct exec_arg ea;
 	struct run_body b = {
 		.file = "exec", .name = "exec", .timeout_s = 600,
@@ -145,11 +148,17 @@ int cmd_exec(int argc, char **argv)
 		return 2;
 	}
 	ea.argv = o.scenario_args;
+	code = run_profile_open(&o, &prof);
+	if (code)
+		return code;
+	interrupt_install();
 	code = run_harness_open(&h, &o);
 	if (code == 0 && !h.broken)
 		run_body(&h.rc, &b, 0);
 	if (code == 0 || h.log_open)
-		return run_harness_finish(&h, NULL, 0);
-	run_harness_finish(&h, NULL, 0);
+		code = run_harness_finish(&h, NULL, 0);
+	else
+		run_harness_finish(&h, NULL, 0);
+	profile_free(&prof);
 	return code;
 }

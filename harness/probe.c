@@ -92,8 +92,21 @@ static int probe_rename(const char *dir, unsigned flags)
 		return 0;
 	close(fd);
 	ok = renameat2(AT_FDCWD, a, AT_FDCWD, b, flags);
-	/* NOREPLACE must refuse an existing target; EXCHANGE must swap. */
-	ok = flags == RENAME_NOREPLACE ? ok < 0 && errno == EEXIST : ok == 0;
+	/* EXCHANGE must swap.  NOREPLACE must refuse an existing target,
+	 * which the kernel may answer itself, and must also reach the
+	 * filesystem for a free target: one that does not speak RENAME2
+	 * (protocol < 7.23) gets EINVAL there. */
+	if (flags == RENAME_NOREPLACE) {
+		char c[4096];
+
+		ok = ok < 0 && errno == EEXIST;
+		at(c, sizeof(c), dir, "h");
+		if (ok)
+			ok = renameat2(AT_FDCWD, a, AT_FDCWD, c, flags) == 0 &&
+			     rename(c, a) == 0;
+	} else {
+		ok = ok == 0;
+	}
 	unlink(b);
 	if (flags == RENAME_EXCHANGE && access(a, F_OK) != 0) {
 		fd = open(a, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);

@@ -11,7 +11,8 @@ packages=(
 	# run: FUSE userspace and the mount helpers some filesystems need
 	fuse3
 	# tests: pytest, and real filesystems from Debian to attach to
-	python3-pytest fuse-overlayfs squashfuse squashfs-tools
+	python3-pytest fuse-overlayfs squashfuse squashfs-tools bindfs
+	python3-pyfuse3
 )
 
 missing=()
