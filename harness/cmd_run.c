@@ -385,6 +385,7 @@ int run_harness_open(struct run_harness *h, const struct run_opts *o)
 	}
 	if (fs_templates(o, &h->memfs_cmd) || prepare_out(o->out_dir))
 		return 2;
+	fsproc_become_subreaper();
 	ret = mnt_enter_private_ns();
 	if (ret) {
 		fprintf(stderr, "fusecheck: cannot enter a private mount "

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <wordexp.h>
+#include <dirent.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include "fsproc.h"
@@ -235,4 +236,76 @@ void fsproc_describe(const struct fsproc *p, char *buf, size_t size)
 			 WTERMSIG(p->status), strsignal(WTERMSIG(p->status)));
 	else
 		snprintf(buf, size, "ended (status 0x%x)", p->status);
+}
+
+int fsproc_become_subreaper(void)
+{
+	return prctl(PR_SET_CHILD_SUBREAPER, 1) < 0 ? -errno : 0;
+}
+
+/* Children of every thread of ours, from /proc (adopted orphans go to
+ * one of our threads).  Returns how many pids it stored. */
+static size_t list_children(pid_t *pids, size_t max)
+{
+	char path[64], buf[4096];
+	struct dirent *de;
+	size_t n = 0;
+	DIR *d = opendir("/proc/self/task");
+	FILE *f;
+	char *tok, *save;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) && n < max) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/children",
+			 de->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		if (fgets(buf, sizeof(buf), f))
+			for (tok = strtok_r(buf, " \n", &save); tok && n < max;
+			     tok = strtok_r(NULL, " \n", &save))
+				pids[n++] = (pid_t)atoi(tok);
+		fclose(f);
+	}
+	closedir(d);
+	return n;
+}
+
+static void reap_ended(void)
+{
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}
+
+int fsproc_end_orphans(int grace_ms)
+{
+	pid_t pids[64];
+	size_t n, i;
+	int waited;
+
+	reap_ended();
+	n = list_children(pids, 64);
+	for (i = 0; i < n; i++)
+		kill(pids[i], SIGTERM);
+	for (waited = 0; n && waited < grace_ms; waited += 10) {
+		usleep(10000);
+		reap_ended();
+		if (!list_children(pids, 64))
+			break;
+	}
+	if (n) {
+		size_t left = list_children(pids, 64);
+
+		for (i = 0; i < left; i++)
+			kill(pids[i], SIGKILL);
+		for (waited = 0; left && waited < 2000; waited += 10) {
+			usleep(10000);
+			reap_ended();
+			left = list_children(pids, 64);
+		}
+	}
+	return (int)n;
 }

@@ -33,6 +33,14 @@ int fsproc_spawn_hook(struct fsproc *p, char **argv, const int *keep,
 int fsproc_wait(struct fsproc *p, int timeout_ms);
 /* End it: SIGTERM, then SIGKILL after grace_ms; always reaps. */
 void fsproc_end(struct fsproc *p, int grace_ms);
+/* Become the reaper of every process our children leave behind, so a
+ * filesystem that daemonizes stays ours to wait for and to end. */
+int fsproc_become_subreaper(void);
+/* Reap every child that has ended; SIGTERM (then, after grace_ms,
+ * SIGKILL) those still running, e.g. a daemon that outlived its
+ * connection.  Call when no child of ours should be left.  Returns how
+ * many had to be signalled. */
+int fsproc_end_orphans(int grace_ms);
 /* "exited with status 1", "killed by signal 9 (Killed)", "running" */
 void fsproc_describe(const struct fsproc *p, char *buf, size_t size);
 

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include "../fsmodels/control.h"
 #include "attach.h"
 #include "inflight.h"
@@ -183,6 +184,11 @@ static void *watchdog_loop(void *arg)
 	return NULL;
 }
 
+static int exited_ok(const struct fsproc *p)
+{
+	return p->reaped && WIFEXITED(p->status) && WEXITSTATUS(p->status) == 0;
+}
+
 static int wait_init(struct session *s, int timeout_ms, char *err,
 		     size_t errlen)
 {
@@ -200,7 +206,11 @@ static int wait_init(struct session *s, int timeout_ms, char *err,
 			snprintf(err, errlen, "%s", why);
 			return -EPROTO;
 		}
-		if (s->tap.fs_gone || fsproc_wait(&s->fs, 0)) {
+		/* A filesystem that daemonizes exits 0 while its daemon
+		 * keeps the connection: only the end of the connection, or
+		 * a failing exit, means it is gone. */
+		if (s->tap.fs_gone ||
+		    (fsproc_wait(&s->fs, 0) && !exited_ok(&s->fs))) {
 			fsproc_wait(&s->fs, 500);
 			fsproc_describe(&s->fs, why, sizeof(why));
 			snprintf(err, errlen, "filesystem %s before answering "
@@ -393,6 +403,9 @@ int session_stop(struct session *s)
 		fsproc_end(&s->fs, 2000);
 	if (s->tap.started)
 		tap_stop(&s->tap);
+	/* A daemon the filesystem forked was adopted by us (subreaper): it
+	 * has read end-of-file by now; reap it, or end it if it lingers. */
+	fsproc_end_orphans(2000);
 	if (s->mounted) {
 		evlog_emit(s->log, FC_EV_UNMOUNT, NULL, 0, 0);
 		s->mounted = 0;
