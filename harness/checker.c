@@ -21,6 +21,7 @@
 #include "garbage.h"
 #include "inflight.h"
 #include "ledger.h"
+#include "lock.h"
 #include "proto.h"
 
 #define ROOT_ID FUSE_ROOT_ID
@@ -69,6 +70,7 @@ struct tid_line {
 struct fc_checker {
 	struct ledger ledger;
 	struct inflight inflight;
+	struct lock_checker *lock;  /* LK-* rules (lock.c) */
 
 	struct fc_violation *viol;
 	size_t nviol, viol_cap;
@@ -219,6 +221,15 @@ static void violate(struct fc_checker *c, const char *rule_id,
 		return;
 	}
 	c->nviol++;
+}
+
+/* A lock rule broken (lock.c): both requests are named in the detail. */
+static void lock_report(void *arg, const struct lock_conflict *cf)
+{
+	struct fc_checker *c = arg;
+
+	violate(c, lock_rule(cf->rule)->id, cf->nodeid, cf->line, cf->seq,
+		cf->seq_ref, "%s", cf->detail);
 }
 
 /* --- attribution -------------------------------------------------------- */
@@ -471,6 +482,7 @@ static void on_request(struct fc_checker *c, const struct fc_event *ev)
 	if (rq.name || rq.name2)
 		inflight_set_names(r, rq.name, rq.name_len, rq.name2,
 				   rq.name2_len);
+	lock_on_request(c->lock, ev, &rq, line, c->scenario);
 }
 
 /* --- replies -------------------------------------------------------------- */
@@ -828,6 +840,10 @@ static void on_reply(struct fc_checker *c, const struct fc_event *ev)
 			c->init.max_readahead = rp.max_readahead;
 		}
 		c->cur_undo = NULL;
+		lock_on_reply(c->lock, r, inflight_name(r), inflight_name2(r),
+			      &rp);
+	} else {
+		lock_on_reply(c->lock, r, NULL, NULL, NULL);
 	}
 	inflight_remove(&c->inflight, r);
 }
@@ -874,6 +890,7 @@ static void start_connection(struct fc_checker *c)
 static void on_mount(struct fc_checker *c, const struct fc_event *ev)
 {
 	start_connection(c);
+	lock_on_mount(c->lock);
 }
 
 static void on_unmount(struct fc_checker *c, const struct fc_event *ev)
@@ -881,6 +898,7 @@ static void on_unmount(struct fc_checker *c, const struct fc_event *ev)
 	/* No FORGETs at unmount (fuse_evict_inode needs SB_ACTIVE), so the
 	 * ledger is not judged here; requests never answered are dropped. */
 	inflight_reset(&c->inflight);
+	lock_on_unmount(c->lock);
 }
 
 static void on_scenario(struct fc_checker *c, const struct fc_event *ev)
@@ -1278,10 +1296,15 @@ struct fc_checker *checker_new(void)
 		goto free_c;
 	if (inflight_init(&c->inflight))
 		goto free_ledger;
+	c->lock = lock_new(lock_report, c);
+	if (!c->lock)
+		goto free_inflight;
 	c->scenario = -1;
 	start_connection(c);
 	return c;
 
+free_inflight:
+	inflight_destroy(&c->inflight);
 free_ledger:
 	ledger_destroy(&c->ledger);
 free_c:
@@ -1310,6 +1333,7 @@ void checker_free(struct fc_checker *c)
 	free(c->snap);
 	free(c->tids);
 	free(c->scn_file);
+	lock_free(c->lock);
 	inflight_destroy(&c->inflight);
 	ledger_destroy(&c->ledger);
 	free(c);
@@ -1377,4 +1401,9 @@ uint64_t checker_dropped(const struct fc_checker *c)
 const struct inflight *checker_inflight_table(const struct fc_checker *c)
 {
 	return &c->inflight;
+}
+
+const struct lock_checker *checker_lock(const struct fc_checker *c)
+{
+	return c ? c->lock : NULL;
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 #include "report.h"
 #include "evfmt.h"
+#include "lock.h"
 #include "proto.h"
 
 #define NAME_COL_MAX 40
@@ -169,6 +170,42 @@ static void violation(const struct human *h, const struct fc_violation *v,
 	excerpt(out, v->excerpt);
 }
 
+/* How each lock verdict looks, indexed by enum lock_verdict. */
+static const struct status_look lock_looks[] = {
+	[LOCK_V_NA] = { "n/a", C_DIM },
+	[LOCK_V_VACUOUS] = { "vacuous", "\033[33m" },
+	[LOCK_V_PASS] = { "pass", "\033[32m" },
+	[LOCK_V_VIOLATION] = { "violation", "\033[1;31m" },
+};
+
+/* The run's lock verdicts: one row a rule, with the overlap figure that
+ * tells a pass from a vacuous one. */
+static void lock_table(const struct human *h, const struct fc_run_result *r)
+{
+	size_t i;
+
+	if (!r->nlock)
+		return;
+	fprintf(h->out, "\nlock rules (overlap: most requests of the rule's "
+		"class in flight at once)\n");
+	for (i = 0; i < r->nlock; i++) {
+		const struct fc_lock_row *w = &r->lock[i];
+		int v = w->verdict;
+		const struct status_look *l;
+
+		if (v < LOCK_V_NA || v > LOCK_V_VIOLATION)
+			v = LOCK_V_VACUOUS;
+		l = &lock_looks[v];
+		fprintf(h->out, "  %-18s %s%-9s%s overlap %-4zu judged %-7"
+			PRIu64 " exempt %" PRIu64, w->rule ? w->rule : "?",
+			col(h, l->color), l->label, col(h, C_RESET),
+			w->max_overlap, w->judged, w->exempt);
+		if (w->violations)
+			fprintf(h->out, " violations %" PRIu64, w->violations);
+		fputc('\n', h->out);
+	}
+}
+
 static void flag_names(FILE *out, uint64_t flags)
 {
 	char *names = report_flag_names(flags);
@@ -266,6 +303,7 @@ int report_human(FILE *out, const struct fc_run_result *r, int color)
 			violation(&h, &s->violations[j], j);
 	}
 
+	lock_table(&h, r);
 	fputc('\n', out);
 	metadata(out, r);
 	for (i = 0; i < r->nnotes; i++) {

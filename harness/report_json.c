@@ -14,6 +14,7 @@
 #include <string.h>
 #include <jansson.h>
 #include "report.h"
+#include "lock.h"
 #include "proto.h"
 
 /* Building stops caring about errors until the end: `err` remembers that
@@ -182,6 +183,29 @@ static json_t *jviolation(struct jb *b, const struct fc_violation *v)
 	return o;
 }
 
+/* Lock verdicts (LK-*): one object a rule. */
+static json_t *jlock(struct jb *b, const struct fc_lock_row *rows, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		json_t *o = json_object();
+
+		put(b, o, "rule", json_string(rows[i].rule ? rows[i].rule :
+					      "UNKNOWN"));
+		put(b, o, "verdict",
+		    json_string(lock_verdict_name(rows[i].verdict)));
+		put(b, o, "max_overlap",
+		    json_integer((json_int_t)rows[i].max_overlap));
+		put(b, o, "judged", ju64(rows[i].judged));
+		put(b, o, "exempt", ju64(rows[i].exempt));
+		put(b, o, "violations", ju64(rows[i].violations));
+		push(b, a, o);
+	}
+	return a;
+}
+
 static json_t *jscenario(struct jb *b, const struct fc_scn_result *s)
 {
 	json_t *o = json_object();
@@ -202,6 +226,7 @@ static json_t *jscenario(struct jb *b, const struct fc_scn_result *s)
 	put(b, o, "reason", jtext(s->reason));
 	put(b, o, "seconds", json_real(s->seconds));
 	put(b, o, "max_inflight", json_integer((json_int_t)s->max_inflight));
+	put(b, o, "lock_rules", jlock(b, s->lock, s->nlock));
 	put(b, o, "violations", vs);
 	return o;
 }
@@ -265,6 +290,7 @@ int report_json(const char *path, const struct fc_run_result *r)
 	put(&b, root, "schema_version", json_integer(REPORT_JSON_VERSION));
 	put(&b, root, "run", jrun(&b, r));
 	put(&b, root, "totals", jtotals(&b, r));
+	put(&b, root, "lock_rules", jlock(&b, r->lock, r->nlock));
 	put(&b, root, "scenarios", scns);
 	if (b.err) {
 		ret = -ENOMEM;

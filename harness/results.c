@@ -6,6 +6,7 @@
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include "lock.h"
 #include "results.h"
 
 static char *xstrdup(const char *s)
@@ -144,7 +145,11 @@ int results_build(const struct verdicts *v, struct scn *const *scns,
 		if (err)
 			return err;
 	}
-	if (outside)
-		return fill(v, -1, NULL, &r->scn[v->nscn]);
+	if (outside) {
+		err = fill(v, -1, NULL, &r->scn[v->nscn]);
+		if (err)
+			return err;
+	}
+	lock_fill_results(checker_lock(v->checker), v->nscn, r);
 	return 0;
 }

@@ -92,6 +92,37 @@ const struct fc_rule fc_rules[] = {
 	  "include/uapi/linux/fuse.h FUSE_COMPAT_INIT_OUT_SIZE, "
 	  "FUSE_COMPAT_22_INIT_OUT_SIZE; libfuse lib/fuse_lowlevel.c "
 	  "do_init" },
+	{ "LK-PARENT-EXCL", FC_RF_LOCK,
+	  "CREATE, MKNOD, MKDIR, SYMLINK, LINK, UNLINK, RMDIR and RENAME(2) "
+	  "hold their parent directory (both for rename) exclusively: no "
+	  "two of them on one directory are in flight together",
+	  "linux Documentation/filesystems/locking.rst (inode_operations); "
+	  "fs/namei.c filename_create, open_last_lookups, do_unlinkat, "
+	  "do_rmdir, lock_rename" },
+	{ "LK-LOOKUP-SHARED", FC_RF_LOCK,
+	  "a LOOKUP from ->lookup holds its parent shared: it is never in "
+	  "flight together with an exclusive operation on that directory "
+	  "(revalidation and \".\"/\"..\" LOOKUPs are exempt)",
+	  "linux fs/namei.c lookup_slow (inode_lock_shared); fs/fuse/dir.c "
+	  "fuse_lookup, fuse_dentry_revalidate (no lock)" },
+	{ "LK-READDIR-SHARED", FC_RF_LOCK,
+	  "READDIR and READDIRPLUS hold the directory shared: never in "
+	  "flight together with an exclusive operation on it",
+	  "linux fs/readdir.c iterate_dir (iterate_shared); fs/fuse/readdir.c "
+	  "fuse_readdir" },
+	{ "LK-DIROPS-SERIAL", FC_RF_LOCK,
+	  "without FUSE_PARALLEL_DIROPS, LOOKUPs and READDIRs on one "
+	  "directory are never in flight together",
+	  "linux fs/fuse/inode.c fuse_lock_inode (fi->mutex unless "
+	  "parallel_dirops), called by fs/fuse/dir.c fuse_lookup and "
+	  "fs/fuse/readdir.c fuse_readdir_uncached" },
+	{ "LK-WRITE-INODE", FC_RF_LOCK,
+	  "without the writeback cache, WRITEs to one inode from write(2) "
+	  "are never in flight together (page-cache writeback, "
+	  "FOPEN_PARALLEL_DIRECT_WRITES and async O_DIRECT are exempt)",
+	  "linux fs/fuse/file.c fuse_cache_write_iter, "
+	  "fuse_direct_write_iter, fuse_dio_wr_exclusive_lock; libfuse "
+	  "docs (writes serialised unless writeback caching)" },
 	{ "SCN-EXPECT", FC_RF_SCENARIO,
 	  "a syscall in a scenario returns what the scenario expects",
 	  "the scenario file" },

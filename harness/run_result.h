@@ -10,6 +10,19 @@ enum fc_status { FC_ST_PASS = 0, FC_ST_FAIL, FC_ST_SKIP, FC_ST_BROKEN };
 /* "pass" "fail" "skip" "broken" */
 const char *fc_status_name(int status);
 
+/* One lock rule's verdict (LK-*, harness/lock.h): pass, violation,
+ * vacuous (never two requests of its class in flight at once) or n/a (the
+ * negotiated INIT voids the kernel's guarantee). */
+#define FC_LOCK_RULES_MAX 8
+struct fc_lock_row {
+	const char *rule;      /* "LK-PARENT-EXCL"; static, not owned */
+	int verdict;           /* enum lock_verdict */
+	size_t max_overlap;    /* most requests of its class in flight */
+	uint64_t judged;       /* requests of its class judged */
+	uint64_t exempt;       /* of its class, exempt (see rules.md) */
+	uint64_t violations;
+};
+
 struct fc_scn_result {
 	char *name;            /* file name without directory and ".scn" */
 	char *file;            /* path as given */
@@ -22,6 +35,8 @@ struct fc_scn_result {
 	struct fc_violation *violations;  /* owned copies */
 	size_t nviolations;
 	size_t max_inflight;   /* most requests in flight at once */
+	struct fc_lock_row lock[FC_LOCK_RULES_MAX]; /* lock verdicts */
+	size_t nlock;
 };
 
 struct fc_run_result {
@@ -40,6 +55,8 @@ struct fc_run_result {
 	char **notes;          /* what the checker did not judge, and why */
 	size_t nnotes;
 	double seconds;
+	struct fc_lock_row lock[FC_LOCK_RULES_MAX]; /* over the whole run */
+	size_t nlock;
 	struct fc_scn_result *scn;
 	size_t nscn;
 };
