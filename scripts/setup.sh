@@ -13,6 +13,8 @@ packages=(
 	# tests: pytest, and real filesystems from Debian to attach to
 	python3-pytest fuse-overlayfs squashfuse squashfs-tools bindfs
 	python3-pyfuse3
+	# fuzzing (scripts/fuzz.sh): clang and its libFuzzer/sanitizer runtimes
+	clang libclang-rt-14-dev
 )
 
 missing=()
