@@ -24,6 +24,9 @@
 #include "lock.h"
 #include "proto.h"
 
+/* More scenarios than any run has: see on_scenario. */
+#define FC_SCN_INDEX_MAX 65536u
+
 #define ROOT_ID FUSE_ROOT_ID
 #define EXCERPT_EVENTS 6
 #define EXCERPT_BYTES 512
@@ -913,6 +916,13 @@ static void on_scenario(struct fc_checker *c, const struct fc_event *ev)
 	c->scn_file = NULL;
 	c->ntids = 0;
 	if (s.phase != FC_SCN_BEGIN) {
+		c->scenario = -1;
+		return;
+	}
+	/* an index no run reaches is a damaged log: attributing to it
+	 * would size per-scenario tables by it (FC_SCN_INDEX_MAX, as
+	 * verdicts.c) */
+	if (s.index >= FC_SCN_INDEX_MAX) {
 		c->scenario = -1;
 		return;
 	}

@@ -5,6 +5,9 @@
 #include <string.h>
 #include "verdicts.h"
 
+/* as FC_SCN_INDEX_MAX in checker.c */
+#define VERDICTS_SCN_MAX 65536u
+
 int verdicts_init(struct verdicts *v, struct fc_checker *c)
 {
 	memset(v, 0, sizeof(*v));
@@ -15,10 +18,9 @@ int verdicts_init(struct verdicts *v, struct fc_checker *c)
 
 static struct verdict_scn *scn_at(struct verdicts *v, uint32_t index)
 {
-	/* A run numbers its scenarios 0, 1, 2 ... as it begins them: an
-	 * index past the next one is a damaged log, not a reason to
-	 * allocate up to 4G slots. */
-	if (index > v->nscn)
+	/* More scenarios than any run has (the checker's cap too): a
+	 * damaged log, not a reason to allocate up to 4G slots. */
+	if (index >= VERDICTS_SCN_MAX)
 		return NULL;
 	if (index >= v->capscn) {
 		size_t nc = v->capscn ? v->capscn * 2 : 64;
