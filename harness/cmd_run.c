@@ -23,6 +23,7 @@
 #include "report.h"
 #include "results.h"
 #include "run_scn.h"
+#include "timeline.h"
 #include "verdicts.h"
 
 
@@ -47,6 +48,8 @@ static const char run_usage[] =
 "  --out DIR                 where reports and logs go (fusecheck-out)\n"
 "  --only NAME[,NAME...]     run only these scenarios\n"
 "  --junit FILE              also write JUnit XML\n"
+"  --timeline DIR            draw each scenario's lock timeline as\n"
+"                            DIR/NN-NAME.svg\n"
 "  --tap                     print TAP 13 instead of the human summary\n"
 "  --memfs-args 'ARGS'       extra options for the bundled memfs\n"
 "  --max-pages N             cap max_pages in INIT (default 8)\n"
@@ -66,6 +69,7 @@ enum {
 	OPT_FS = 256, OPT_OUT, OPT_ONLY, OPT_JUNIT, OPT_TAP, OPT_MEMFS_ARGS,
 	OPT_MAX_PAGES, OPT_REPLY_DELAY, OPT_SETTLE, OPT_QTIMEOUT, OPT_COLOR,
 	OPT_NO_COLOR, OPT_ATTACH, OPT_PROFILE, OPT_REQ_TIMEOUT,
+	OPT_TIMELINE,
 };
 
 static const struct option run_longopts[] = {
@@ -75,6 +79,7 @@ static const struct option run_longopts[] = {
 	{ "out", required_argument, NULL, OPT_OUT },
 	{ "only", required_argument, NULL, OPT_ONLY },
 	{ "junit", required_argument, NULL, OPT_JUNIT },
+	{ "timeline", required_argument, NULL, OPT_TIMELINE },
 	{ "tap", no_argument, NULL, OPT_TAP },
 	{ "memfs-args", required_argument, NULL, OPT_MEMFS_ARGS },
 	{ "max-pages", required_argument, NULL, OPT_MAX_PAGES },
@@ -133,6 +138,7 @@ int run_parse_args(int argc, char **argv, struct run_opts *o,
 		case OPT_OUT: o->out_dir = optarg; break;
 		case OPT_ONLY: o->only = optarg; break;
 		case OPT_JUNIT: o->junit = optarg; break;
+		case OPT_TIMELINE: o->timeline_dir = optarg; break;
 		case OPT_TAP: o->tap = 1; break;
 		case OPT_MEMFS_ARGS: o->memfs_args = optarg; break;
 		case OPT_COLOR: o->color = 1; break;
@@ -506,6 +512,16 @@ int run_profile_open(struct run_opts *o, struct profile *p)
 	return 0;
 }
 
+/* --timeline: drawn from the closed log; a failure here is reported but
+ * does not change the verdict. */
+static void draw_timelines(const char *log_path, const char *dir)
+{
+	char err[600];
+
+	if (timeline_write(log_path, dir, err, sizeof(err)))
+		fprintf(stderr, "fusecheck: %s\n", err);
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct run_opts o;
@@ -532,10 +548,13 @@ int cmd_run(int argc, char **argv)
 	    asprintf(&h.broken, "interrupted by %s: %zu of %zu scenarios "
 		     "not run", interrupt_name(), nscns - i, nscns) < 0)
 		h.broken = NULL;
-	if (code == 0 || h.log_open)
+	if (code == 0 || h.log_open) {
 		code = run_harness_finish(&h, scns, nscns);
-	else
+		if (o.timeline_dir && code != 2)
+			draw_timelines(h.logpath, o.timeline_dir);
+	} else {
 		run_harness_finish(&h, scns, 0);
+	}
 	profile_free(&prof);
 out_scns:
 	for (i = 0; i < nscns; i++)

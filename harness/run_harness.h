@@ -25,6 +25,7 @@ struct run_opts {
 	unsigned settle_ms, quiesce_timeout_ms;
 	int attach;              /* enum attach_method, -1: not given */
 	const char *profile;     /* --profile NAME or file */
+	const char *timeline_dir; /* --timeline DIR: SVG per scenario */
 	struct profile *prof;    /* loaded and set up: run_profile_open */
 	char **scenario_args;    /* the operands after the options */
 	size_t nscenario_args;
