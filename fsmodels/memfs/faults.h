@@ -30,6 +30,14 @@ struct memfs_fault_desc {
 	const char *description; /* what the handler does wrong */
 	const char *imitates;	 /* the bug class in real filesystems */
 	const char *rule;	 /* fusecheck rule expected to catch it */
+	/* For `fusecheck selftest` (memfs --list-faults): "RULE-ID" that
+	 * must be among the run's violations, "broken:CAUSE" when the run
+	 * must break with CAUSE in its reason, "xfail:WHY" when fusecheck
+	 * cannot see it from the wire yet; the scenarios (comma list) that
+	 * catch it; faults planted with it ("" none). */
+	const char *expect;
+	const char *scenarios;
+	const char *with;
 };
 
 extern const struct memfs_fault_desc memfs_faults[MEMFS_F_COUNT];
@@ -38,6 +46,8 @@ extern bool memfs_fault_enabled[MEMFS_F_COUNT];
 /* enable fault `name`: 0 or -ENOENT */
 int memfs_fault_enable(const char *name);
 void memfs_fault_list(FILE *out);
+/* name TAB expect TAB class TAB description TAB scenarios TAB with */
+void memfs_fault_table(FILE *out);
 
 static inline bool memfs_fault(enum memfs_fault f)
 {

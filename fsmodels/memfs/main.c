@@ -26,6 +26,7 @@ enum {
 	OPT_SINGLE,
 	OPT_DEBUG,
 	OPT_FAULT,
+	OPT_LIST_FAULTS,
 	OPT_HELP,
 };
 
@@ -42,6 +43,7 @@ static const struct option long_opts[] = {
     {"single", no_argument, NULL, OPT_SINGLE},
     {"debug", no_argument, NULL, OPT_DEBUG},
     {"fault", required_argument, NULL, OPT_FAULT},
+    {"list-faults", no_argument, NULL, OPT_LIST_FAULTS},
     {"help", no_argument, NULL, OPT_HELP},
     {0}};
 
@@ -61,6 +63,9 @@ static void usage(FILE *out)
 	    "  --threads=N           max idle threads of the mt loop\n"
 	    "  --single              single-threaded session loop\n"
 	    "  --debug               libfuse debug output (-d)\n"
+	    "  --list-faults         print the fault table, tab-separated:\n"
+	    "                        name expect class description scenarios"
+	    " with\n"
 	    "  --fault=NAME          plant a fault (repeatable):\n");
 	memfs_fault_list(out);
 }
@@ -159,6 +164,10 @@ static int parse_opts(int argc, char **argv, struct memfs_opts *o)
 				return -EINVAL;
 			}
 			break;
+		case OPT_LIST_FAULTS:
+			/* machine-readable, for `fusecheck selftest` */
+			memfs_fault_table(stdout);
+			return 1;
 		case OPT_HELP:
 			usage(stdout);
 			return 1;
