@@ -15,6 +15,7 @@
 #include <fuse_lowlevel.h>
 #include "attach.h"
 #include "cmd.h"
+#include "guardian.h"
 #include "interrupt.h"
 #include "run_harness.h"
 #include "mount.h"
@@ -391,6 +392,10 @@ int run_harness_open(struct run_harness *h, const struct run_opts *o)
 	}
 	if (fs_templates(o, &h->memfs_cmd) || prepare_out(o->out_dir))
 		return 2;
+	/* before we adopt orphans: the guardian must not be one of the
+	 * children session_stop ends.  Best effort: without it only a
+	 * SIGKILL mid-request lingers. */
+	guardian_start();
 	fsproc_become_subreaper();
 	ret = mnt_enter_private_ns();
 	if (ret) {
@@ -541,8 +546,9 @@ int cmd_run(int argc, char **argv)
 		goto out_scns;
 	interrupt_install();
 	code = run_harness_open(&h, &o);
+	i = 0;
 	if (code == 0 && !h.broken)
-		for (i = 0; i < nscns && !interrupt_pending(); i++)
+		for (; i < nscns && !interrupt_pending(); i++)
 			run_scenario(&h.rc, scns[i], (uint32_t)i);
 	if (code == 0 && interrupt_pending() && !h.broken &&
 	    asprintf(&h.broken, "interrupted by %s: %zu of %zu scenarios "

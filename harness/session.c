@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include "../fsmodels/control.h"
 #include "attach.h"
+#include "guardian.h"
 #include "inflight.h"
 #include "interrupt.h"
 #include "mount.h"
@@ -88,7 +89,7 @@ static void oldest_request(struct session *s, char *buf, size_t size,
 		checker_path(s->log->checker, old->nodeid, path,
 			     sizeof(path));
 		*age_ns = now > old->time_ns ? now - old->time_ns : 1;
-		snprintf(buf, size, "%s unique=%llu nodeid=%llu path '%s%s%s'"
+		snprintf(buf, size, "%s unique=%llu nodeid=%llu path '%.200s%s%.100s'"
 			 " (scenario line %u), unanswered for %.1f s",
 			 proto_op_name(old->opcode),
 			 (unsigned long long)old->unique,
@@ -113,7 +114,7 @@ static void describe_death(struct session *s, char *buf, size_t size)
 		snprintf(how, sizeof(how), "it closed its connection");
 	oldest_request(s, req, sizeof(req), &age);
 	snprintf(buf, size, "filesystem ended while the kernel waited (%s); "
-		 "oldest request unanswered: %s; last request sent: %s "
+		 "oldest request unanswered: %.300s; last request sent: %s "
 		 "unique=%llu", how, req,
 		 proto_op_name(s->tap.last_request_opcode),
 		 (unsigned long long)s->tap.last_request_unique);
@@ -278,6 +279,7 @@ static int start_one(struct session *s, const char *mnt,
 		goto out_argv;
 	}
 	s->mounted = 1;
+	guardian_watch(s->dev);
 	s->sock = sv[0];
 	s->ctl = cv[0];
 
@@ -410,6 +412,7 @@ int session_stop(struct session *s)
 		evlog_emit(s->log, FC_EV_UNMOUNT, NULL, 0, 0);
 		s->mounted = 0;
 	}
+	guardian_watch(0);
 	if (s->devfd >= 0)
 		close(s->devfd);
 	if (s->sock >= 0)

@@ -188,10 +188,11 @@ class RawFs:
         good = rec(b"ok")
         if kind == "dirent-truncated":
             return good + rec(b"cut", cut=20)
+        # first, so the kernel emits nothing and getdents fails (EIO)
         if kind == "dirent-namelen":
-            return good + rec(b"long", namelen=5000)
+            return rec(b"long", namelen=5000) + good
         if kind == "dirent-slash":
-            return good + rec(b"a/b")
+            return rec(b"a/b") + good
         return good + rec(b"a\0b")
 
     # --- requests --------------------------------------------------------
