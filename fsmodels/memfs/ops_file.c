@@ -77,7 +77,8 @@ static int memfs_do_read(fuse_ino_t nodeid, size_t size, off_t off, char **buf,
 		err = -ENOMEM;
 		goto unlock;
 	}
-	memcpy(*buf, in->data + (*len ? off : 0), *len);
+	if (*len)	/* an empty file has no data buffer at all */
+		memcpy(*buf, in->data + off, *len);
 	memfs_touch(&in->atime);
 unlock:
 	pthread_mutex_unlock(&memfs.lock);
@@ -122,7 +123,8 @@ static int memfs_do_write(fuse_ino_t nodeid, const char *buf, size_t size,
 		if (err)
 			goto unlock;
 	}
-	memcpy(in->data + off, buf, size);
+	if (size)
+		memcpy(in->data + off, buf, size);
 	memfs_touch(&in->mtime);
 	in->ctime = in->mtime;
 unlock:
