@@ -14,6 +14,9 @@ static const struct {
 	{ "log", cmd_log, "print a saved event log, one event a line" },
 	{ "lint", cmd_lint, "parse scenario files and report errors" },
 	{ "diff", cmd_diff, "compare two report.json files" },
+	{ "selftest", cmd_selftest, "prove every planted memfs fault is caught" },
+	{ "probe-leaks", cmd_probe_leaks, "watch a filesystem's memory and fds "
+	  "over repeated cycles" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -27,7 +30,7 @@ static void usage(FILE *out)
 	      "and a FUSE filesystem: lookup counts, deferred removal, and\n"
 	      "the rules behind them (docs/rules.md).\n\ncommands:\n", out);
 	for (i = 0; i < NCOMMANDS; i++)
-		fprintf(out, "  %-8s %s\n", commands[i].name,
+		fprintf(out, "  %-11s %s\n", commands[i].name,
 			commands[i].summary);
 	fputs("\n'fusecheck COMMAND --help' describes each.\n", out);
 }

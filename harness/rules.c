@@ -65,6 +65,11 @@ const struct fc_rule fc_rules[] = {
 	  "an unlinked or renamed-over file that is still open keeps its "
 	  "data and attributes through its descriptor",
 	  "POSIX unlink(); libfuse include/fuse_lowlevel.h unlink()" },
+	{ "LF-LEAK-PROBE", FC_RF_LIFECYCLE,
+	  "the filesystem process's resident memory and open descriptors do "
+	  "not grow steadily over repeated create/unlink/forget cycles",
+	  "libfuse include/fuse_lowlevel.h forget() (an inode may be freed "
+	  "at nlookup 0); fusecheck probe-leaks, docs/selftest.md" },
 	{ "PR-REPLY-LENGTH", FC_RF_PROTOCOL,
 	  "a reply's header len equals the size of its message",
 	  "linux fs/fuse/dev.c fuse_dev_do_write (oh.len != nbytes: EINVAL)" },

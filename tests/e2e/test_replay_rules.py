@@ -427,6 +427,15 @@ def expect_named_rule(w, fire):
     return [V("LF-UNLINKED-OPEN", 0, "", 13, ex, 0)]
 
 
+def leak_probe(w, fire):
+    """probe-leaks logs its verdict as an expectation at line 0."""
+    if not fire:
+        return []
+    ex = w.expect(0, "LF-LEAK-PROBE", "leak: resident memory +4194304 "
+                  "bytes per cycle")
+    return [V("LF-LEAK-PROBE", 0, "", 0, ex, 0)]
+
+
 def expect_unknown_rule(w, fire):
     if not fire:
         return []
@@ -569,6 +578,7 @@ RULE_CASES = [
     ("SCN-EXPECT", expect_scn),
     ("LF-UNLINKED-OPEN", expect_named_rule),
     ("SCN-EXPECT", expect_unknown_rule),
+    ("LF-LEAK-PROBE", leak_probe),
 ]
 
 
