@@ -60,12 +60,12 @@ const struct memfs_fault_desc memfs_faults[MEMFS_F_COUNT] = {
 	 "given to the next new inode, same generation",
 	 "nodeid recycled while referenced (inode number reuse)",
 	 "LC-NODEID-REUSE",
-	 "LC-NODEID-REUSE", "create-unlink-churn", ""},
+	 "LC-NODEID-REUSE", "unlink-reuse-name-open", ""},
     [MEMFS_F_REUSE_NODEID_TYPE] =
 	{"reuse-nodeid-type",
 	 "as reuse-nodeid, but only for a new inode of another type",
 	 "nodeid recycled while referenced, type changes", "LC-NODEID-REUSE",
-	 "LC-NODEID-REUSE", "create-unlink-churn", ""},
+	 "LC-NODEID-REUSE", "lock-dirops-one-dir", ""},
     [MEMFS_F_FORGET_REPLY] =
 	{"forget-reply", "FORGET and BATCH_FORGET are answered with a reply",
 	 "reply to a request that takes none", "LC-FORGET-REPLY",
