@@ -406,13 +406,14 @@ static int leak_probe(struct selftest *st, const char *name,
 
 static json_t *fault_json(const struct fault *f)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:O, s:s?, s:i}",
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s?, s:i}",
 			 "name", f->name, "expect", f->expect,
 			 "imitates", f->imitates,
 			 "description", f->description,
 			 "scenarios", f->scenarios, "with", f->with,
 			 "status", f->status ? f->status : "not run",
-			 "fired", f->fired ? f->fired : json_array(),
+			 "fired", f->fired ? json_incref(f->fired) :
+					     json_array(),
 			 "broken", f->broken, "exit_code", f->code);
 }
 
@@ -569,8 +570,9 @@ int cmd_selftest(int argc, char **argv)
 	printf("detection score: %zu/%zu\n", caught, total);
 	if (!could)
 		code = 2;
-	else if (caught == total && (clean_code == -1 ||
-		 (clean_code == 0 && !nviol)) && (!leak || (lc == 0 && lb == 1)))
+	else if (caught == total &&
+		 (clean_code == -1 || (clean_code == 0 && !nviol)) &&
+		 (!leak || (lc == 0 && lb == 1)))
 		code = 0;
 	else
 		code = 1;
@@ -580,13 +582,14 @@ int cmd_selftest(int argc, char **argv)
 		if (listed(st.only, st.f[i].name))
 			json_array_append_new(faults, fault_json(&st.f[i]));
 	doc = json_pack("{s:s, s:i, s:{s:i, s:i}, s:o, s:{s:s, s:i, s:i, "
-			"s:O, s:s?}, s:{s:O?, s:O?}, s:i}",
+			"s:o, s:s?}, s:{s:O?, s:O?}, s:i}",
 			"schema", "fusecheck-selftest", "schema_version", 1,
 			"score", "caught", (int)caught, "total", (int)total,
 			"faults", faults,
 			"clean", "scenarios", scns ? scns : "",
 			"exit_code", clean_code, "violations", (int)nviol,
-			"fired", clean_fired ? clean_fired : json_array(),
+			"fired", clean_fired ? json_incref(clean_fired) :
+					       json_array(),
 			"broken", clean_broken,
 			"leak_probe", "clean", leak_clean,
 			"forget_by_one", leak_bad,

@@ -14,7 +14,8 @@ static const struct {
 	{ "log", cmd_log, "print a saved event log, one event a line" },
 	{ "lint", cmd_lint, "parse scenario files and report errors" },
 	{ "diff", cmd_diff, "compare two report.json files" },
-	{ "selftest", cmd_selftest, "prove every planted memfs fault is caught" },
+	{ "selftest", cmd_selftest, "prove every planted memfs fault is "
+	  "caught" },
 	{ "probe-leaks", cmd_probe_leaks, "watch a filesystem's memory and fds "
 	  "over repeated cycles" },
 };

@@ -74,7 +74,8 @@ const struct memfs_fault_desc memfs_faults[MEMFS_F_COUNT] = {
 	{"root-forgettable", "a FORGET of nodeid 1 zeroes and frees the root",
 	 "root lifetime tied to its lookup count",
 	 "LC-FORGET-EXCESS / later requests on the root fail",
-	 "xfail:the kernel never sends a FORGET for the root while mounted", "", ""},
+	 "xfail:the kernel never sends a FORGET for the root while "
+	 "mounted", "", ""},
     [MEMFS_F_ENOENT_HELD] =
 	{"enoent-held",
 	 "GETATTR of an unlinked inode the kernel holds returns ENOENT",
