@@ -109,7 +109,7 @@ static int add_dir(const char *dir, char ***list, size_t *n, size_t *cap)
 		err = push(list, n, cap, path);
 	}
 	closedir(d);
-	if (!err)
+	if (!err && *n > first)	/* *list is still NULL when none was found */
 		qsort(*list + first, *n - first, sizeof(**list), cmp_str);
 	return err;
 }
