@@ -2,9 +2,12 @@
 # The whole test suite on a build with AddressSanitizer (and LeakSanitizer)
 # and UBSan: the cmocka units through meson, then the pytest e2e suite
 # against that build, so fusecheck, memfs, the shim and every helper they
-# start run sanitized.  Every report goes to a file under
+# start run sanitized.  ASan and LeakSanitizer reports go to files under
 # build-san/sanitizer-logs/ (a leak found when memfs exits inside a mount
-# namespace has no terminal to print to), and any report fails the run.
+# namespace has no terminal to print to: its exit status is not judged),
+# and any report there fails the run.  UBSan (gcc's runtime ignores
+# log_path here) prints to the process's stderr and halts it with status
+# 1, which fails the test that ran it.
 # Needs root, like scripts/test.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
