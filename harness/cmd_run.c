@@ -21,6 +21,7 @@
 #include "mount.h"
 #include "paths.h"
 #include "probe.h"
+#include "proto.h"
 #include "report.h"
 #include "results.h"
 #include "run_scn.h"
@@ -55,6 +56,9 @@ static const char run_usage[] =
 "  --memfs-args 'ARGS'       extra options for the bundled memfs\n"
 "  --max-pages N             cap max_pages in INIT (default 8)\n"
 "  --reply-delay-us N        hold every reply N microseconds\n"
+"  --init-set FLAG[,FLAG]    add INIT flags the kernel offered to the\n"
+"                            filesystem's INIT reply (e.g. PARALLEL_DIROPS,\n"
+"                            which libfuse 3.14 never sends); reported\n"
 "  --settle-ms N             quiet time that ends a quiesce (150)\n"
 "  --quiesce-timeout-ms N    longest wait for a quiesce (10000)\n"
 "  --request-timeout S       break the scenario when a request waits\n"
@@ -70,7 +74,7 @@ enum {
 	OPT_FS = 256, OPT_OUT, OPT_ONLY, OPT_JUNIT, OPT_TAP, OPT_MEMFS_ARGS,
 	OPT_MAX_PAGES, OPT_REPLY_DELAY, OPT_SETTLE, OPT_QTIMEOUT, OPT_COLOR,
 	OPT_NO_COLOR, OPT_ATTACH, OPT_PROFILE, OPT_REQ_TIMEOUT,
-	OPT_TIMELINE,
+	OPT_TIMELINE, OPT_INIT_SET,
 };
 
 static const struct option run_longopts[] = {
@@ -84,6 +88,7 @@ static const struct option run_longopts[] = {
 	{ "tap", no_argument, NULL, OPT_TAP },
 	{ "memfs-args", required_argument, NULL, OPT_MEMFS_ARGS },
 	{ "max-pages", required_argument, NULL, OPT_MAX_PAGES },
+	{ "init-set", required_argument, NULL, OPT_INIT_SET },
 	{ "reply-delay-us", required_argument, NULL, OPT_REPLY_DELAY },
 	{ "settle-ms", required_argument, NULL, OPT_SETTLE },
 	{ "quiesce-timeout-ms", required_argument, NULL, OPT_QTIMEOUT },
@@ -93,6 +98,33 @@ static const struct option run_longopts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* --init-set: INIT flag names (as the reports print them) to bits. */
+static int init_flags_arg(const char *arg, uint64_t *flags)
+{
+	char *copy = strdup(arg), *tok, *save;
+	unsigned bit;
+	int err = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	for (tok = strtok_r(copy, ",", &save); tok && !err;
+	     tok = strtok_r(NULL, ",", &save)) {
+		for (bit = 0; bit < 64; bit++)
+			if (proto_init_flag_name(bit) &&
+			    !strcmp(proto_init_flag_name(bit), tok))
+				break;
+		if (bit == 64) {
+			fprintf(stderr, "fusecheck: --init-set: '%s' is not an "
+				"INIT flag name\n", tok);
+			err = -EINVAL;
+		} else {
+			*flags |= 1ull << bit;
+		}
+	}
+	free(copy);
+	return err;
+}
 
 /* The number an option takes, or -1 with a message. */
 static long number_arg(const char *opt, const char *s, long lo, long hi)
@@ -144,6 +176,10 @@ int run_parse_args(int argc, char **argv, struct run_opts *o,
 		case OPT_MEMFS_ARGS: o->memfs_args = optarg; break;
 		case OPT_COLOR: o->color = 1; break;
 		case OPT_NO_COLOR: o->color = 0; break;
+		case OPT_INIT_SET:
+			if (init_flags_arg(optarg, &o->init_set))
+				return 2;
+			break;
 		case OPT_MAX_PAGES:
 			v = number_arg("max-pages", optarg, 1, 256);
 			if (v < 0)
@@ -431,6 +467,7 @@ int run_harness_open(struct run_harness *h, const struct run_opts *o)
 	h->rc.attach = o->attach < 0 ? ATTACH_AUTO : o->attach;
 	h->rc.memfs_cmd = h->memfs_cmd;
 	h->rc.max_pages = o->max_pages;
+	h->rc.init_set = o->init_set;
 	h->rc.reply_delay_us = o->reply_delay_us;
 	h->rc.quiesce.settle_ms = o->settle_ms;
 	h->rc.quiesce.timeout_ms = o->quiesce_timeout_ms;
@@ -446,6 +483,29 @@ int run_harness_open(struct run_harness *h, const struct run_opts *o)
 		h->broken = strdup(err);
 	}
 	return 0;
+}
+
+/* Say in the report that the tap changed the negotiation. */
+static void note_init_set(struct fc_run_result *r, uint64_t flags)
+{
+	char **nn, *names;
+
+	if (!flags)
+		return;
+	names = report_flag_names(flags);
+	nn = realloc(r->notes, (r->nnotes + 1) * sizeof(*nn));
+	if (!names || !nn) {
+		free(names);
+		if (nn)
+			r->notes = nn;
+		return;
+	}
+	r->notes = nn;
+	if (asprintf(&r->notes[r->nnotes], "the tap added INIT flags %s to "
+		     "the filesystem's INIT reply where the kernel offered "
+		     "them (--init-set)", names) >= 0)
+		r->nnotes++;
+	free(names);
 }
 
 int run_harness_finish(struct run_harness *h, struct scn *const *scns,
@@ -469,6 +529,7 @@ int run_harness_finish(struct run_harness *h, struct scn *const *scns,
 			fill_metadata(&res, fs_cmd, !h->o->fs_cmd, h->rc.caps,
 				      h->rc.quiesce_method, h->logpath,
 				      h->checker);
+			note_init_set(&res, h->o->init_set);
 			clock_gettime(CLOCK_MONOTONIC, &t1);
 			res.seconds = (double)(t1.tv_sec - h->t0.tv_sec) +
 				      (double)(t1.tv_nsec - h->t0.tv_nsec) / 1e9;

@@ -21,6 +21,7 @@ struct run_opts {
 	int tap;
 	int color;               /* -1: when stdout is a terminal */
 	uint32_t max_pages;
+	uint64_t init_set;       /* INIT flags the tap adds (--init-set) */
 	uint32_t reply_delay_us;
 	unsigned settle_ms, quiesce_timeout_ms;
 	int attach;              /* enum attach_method, -1: not given */

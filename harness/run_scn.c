@@ -116,6 +116,7 @@ static int start(struct run_ctx *rc, const struct scn *s,
 {
 	struct session_opts o = {
 		.max_pages = rc->max_pages,
+		.init_set = rc->init_set,
 		.reply_delay_us = rc->reply_delay_us,
 		.out_fd = rc->fs_out_fd,
 		.conn = ++rc->conn,

@@ -16,6 +16,7 @@ struct run_ctx {
 	const char *fs_cmd;       /* --fs template, or NULL for memfs */
 	const char *memfs_cmd;    /* memfs template without scenario args */
 	uint32_t max_pages;
+	uint64_t init_set;
 	uint32_t reply_delay_us;
 	int fs_out_fd;            /* the filesystem's output (fs.log) */
 	unsigned caps;            /* probed requirements */

@@ -17,6 +17,7 @@
 struct session_opts {
 	const char *fs_cmd;    /* template: {mountpoint}, optional {control} */
 	uint32_t max_pages;    /* INIT cap, 0 = default */
+	uint64_t init_set;     /* INIT flags the tap adds, if offered */
 	uint32_t reply_delay_us;
 	int out_fd;            /* the filesystem's stdout/stderr */
 	uint32_t conn;         /* connection number for the MOUNT event */

@@ -80,6 +80,14 @@ static int takes_reply(uint32_t opcode)
 	return !op || op->reply != FC_RK_NONE;
 }
 
+static void remember_kernel_flags(struct tap *t, const void *buf, size_t n)
+{
+	struct fc_req req;
+
+	if (proto_decode_request(buf, n, &req) == 0)
+		t->kernel_flags = req.init_flags;
+}
+
 static void *req_loop(void *arg)
 {
 	struct tap *t = arg;
@@ -110,6 +118,8 @@ static void *req_loop(void *arg)
 			break;
 		}
 		memcpy(&h, buf, sizeof(h));
+		if (h.opcode == FUSE_INIT)
+			remember_kernel_flags(t, buf, (size_t)n);
 		t->last_request_unique = h.unique;
 		t->last_request_opcode = h.opcode;
 		if (takes_reply(h.opcode) &&
@@ -166,6 +176,13 @@ static void cap_init(struct tap *t, unsigned char *buf, size_t n)
 		io.flags |= FUSE_MAX_PAGES;
 		io.max_pages = want < t->max_pages ? want : t->max_pages;
 	}
+	/* Flags asked for with --init-set, where the kernel offered them:
+	 * a way to test kernel behaviour the filesystem's library never
+	 * asks for.  The checker sees the reply as the kernel gets it. */
+	io.flags |= (uint32_t)(t->init_set & t->kernel_flags);
+	if (have >= offsetof(struct fuse_init_out, flags2) + sizeof(uint32_t) &&
+	    (io.flags & FUSE_INIT_EXT))
+		io.flags2 |= (uint32_t)((t->init_set & t->kernel_flags) >> 32);
 	cap.max_write = io.max_write;
 	cap.max_pages = (io.flags & FUSE_MAX_PAGES) ? io.max_pages : 32;
 	memcpy(buf + sizeof(struct fuse_out_header), &io,

@@ -28,6 +28,8 @@ struct tap {
 	struct evlog *log;
 	uint32_t max_pages;   /* cap for the INIT reply */
 	uint32_t reply_delay_us; /* hold each reply (widens race windows) */
+	uint64_t init_set;    /* INIT flags to add, when the kernel offered them */
+	uint64_t kernel_flags; /* offered by the kernel's INIT request */
 
 	struct tap_pending pending;   /* unique -> opcode of requests */
 	struct tap_notify_q *nq;

@@ -270,3 +270,25 @@ def test_timeline_one_svg_per_scenario(lock_run):
     svg = (out / "tl" / files[0]).read_text()
     assert svg.startswith("<?xml") and svg.rstrip().endswith("</svg>")
     assert "lock timeline" in svg and "<rect" in svg
+
+
+def test_parallel_dirops_on_through_init_set(fusecheck):
+    """libfuse 3.14 never sends PARALLEL_DIROPS; --init-set makes the tap
+    add it.  Then LOOKUP/READDIR serialisation no longer applies (n/a) and
+    lookups in one directory must be seen overlapping (positive control),
+    while the shared-lock rule still holds."""
+    r = fusecheck("run", "--init-set", "PARALLEL_DIROPS",
+                  "--only", "lock-lookup-while-create")
+    assert r.code == 0, r
+    assert "PARALLEL_DIROPS" in r.report["run"]["init"]["fs"]["flags"]
+    assert any("--init-set" in n for n in r.report["run"]["notes"])
+    rows = {x["rule"]: x for x in r.report["lock_rules"]}
+    assert rows["LK-DIROPS-SERIAL"]["verdict"] == "n/a"
+    assert rows["LK-LOOKUP-SHARED"]["verdict"] == "pass"
+    assert rows["LK-LOOKUP-SHARED"]["max_overlap"] >= 2
+
+
+def test_init_set_rejects_unknown_flag(fusecheck):
+    r = fusecheck("run", "--init-set", "NO_SUCH_FLAG")
+    assert r.code == 2
+    assert "NO_SUCH_FLAG" in r.stderr
