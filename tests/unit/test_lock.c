@@ -46,7 +46,8 @@ static uint64_t req(struct fx *f, uint32_t opcode, uint64_t nodeid,
 	struct fuse_in_header h = { 0 };
 	size_t off = sizeof(h);
 
-	memcpy(f->buf + off, args, alen);
+	if (alen)	/* args is NULL for an opcode without them */
+		memcpy(f->buf + off, args, alen);
 	off += alen;
 	if (n1) {
 		memcpy(f->buf + off, n1, strlen(n1) + 1);
