@@ -1175,10 +1175,10 @@ static void on_fs_ledger(struct fc_checker *c, const struct fc_event *ev)
 		qsort(c->snap, c->nsnap, sizeof(*c->snap), cmp_inode);
 
 	quiet = h.line == 0 && c->quiesce_ok;
-	if (c->inflight.count) {
+	if (inflight_count(&c->inflight)) {
 		note(c, "reference fs ledger at line %u: %zu requests in "
 			"flight, nlookup not compared", h.line,
-		     c->inflight.count);
+		     inflight_count(&c->inflight));
 	} else {
 		for (i = 0; i < c->nsnap; i++) {
 			const struct fc_fs_inode *fi = &c->snap[i];
@@ -1374,7 +1374,7 @@ uint64_t checker_forgets(const struct fc_checker *c)
 
 size_t checker_inflight(const struct fc_checker *c)
 {
-	return c->inflight.count;
+	return inflight_count(&c->inflight);
 }
 
 size_t checker_max_inflight(const struct fc_checker *c)

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "u64tab.h"
 
 #define INFLIGHT_INLINE 64
 
@@ -32,8 +33,7 @@ struct inflight_req {
 };
 
 struct inflight {
-	struct inflight_req *slots;
-	size_t cap, count;    /* cap: power of two */
+	struct u64tab tab;    /* of struct inflight_req, keyed by unique */
 	size_t max;           /* largest count since init */
 };
 
@@ -55,6 +55,8 @@ int inflight_set_names(struct inflight_req *r, const char *name,
 const char *inflight_name(const struct inflight_req *r);
 const char *inflight_name2(const struct inflight_req *r);
 
+/* Requests in flight now. */
+size_t inflight_count(const struct inflight *t);
 /* Iterate: *pos starts at 0; the next record or NULL. */
 struct inflight_req *inflight_next(const struct inflight *t, size_t *pos);
 

@@ -1,8 +1,9 @@
 /* ledger.c - nodeid table and name map of one connection (ledger.h).
  *
- * Two open-addressing tables with linear probing: nodes keyed by nodeid
- * (never deleted until reset, so no tombstones), and a dentry index keyed
- * by a hash of (parent, name) whose slots are deleted by backward shift.
+ * Nodes live in a u64tab keyed by nodeid (never deleted until reset).
+ * The dentry index is keyed by a hash of (parent, name); two names may
+ * share a hash, so it keeps its own probing, with names compared and
+ * slots deleted by backward shift.
  * The live tap feeds every message through here under a mutex, so the
  * common operations are O(1) amortized and allocate only when a table
  * grows or a name outgrows its buffer.
@@ -18,65 +19,45 @@
 #define LEDGER_MAX_DEPTH 128
 #define ROOT_ID 1
 
-/* splitmix64 finalizer: nodeids are often sequential, spread them. */
-static uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	x ^= x >> 31;
-	return x;
-}
-
 static uint64_t dent_hash(uint64_t parent, const char *name, size_t len)
 {
-	uint64_t h = 0xcbf29ce484222325ULL ^ mix64(parent);
+	uint64_t h = 0xcbf29ce484222325ULL ^ u64tab_mix(parent);
 	size_t i;
 
 	for (i = 0; i < len; i++) {
 		h ^= (unsigned char)name[i];
 		h *= 0x100000001b3ULL;
 	}
-	h = mix64(h);
+	h = u64tab_mix(h);
 	return h ? h : 1;
 }
 
 int ledger_init(struct ledger *l)
 {
 	memset(l, 0, sizeof(*l));
-	l->nodes = calloc(LEDGER_MIN_CAP, sizeof(*l->nodes));
-	if (!l->nodes)
-		goto fail;
+	u64tab_init(&l->nodes, sizeof(struct ledger_node));
 	l->dents = calloc(LEDGER_MIN_CAP, sizeof(*l->dents));
 	if (!l->dents)
-		goto free_nodes;
-	l->cap = LEDGER_MIN_CAP;
+		return -ENOMEM;
 	l->dcap = LEDGER_MIN_CAP;
 	return 0;
-
-free_nodes:
-	free(l->nodes);
-	l->nodes = NULL;
-fail:
-	return -ENOMEM;
 }
 
 static void free_names(struct ledger *l)
 {
-	size_t i;
+	struct ledger_node *n;
+	size_t pos = 0;
 
-	for (i = 0; i < l->cap; i++)
-		if (l->nodes[i].nodeid)
-			free(l->nodes[i].name);
+	while ((n = u64tab_next(&l->nodes, &pos)))
+		free(n->name);
 }
 
 void ledger_destroy(struct ledger *l)
 {
-	if (!l->nodes)
+	if (!l->dents)
 		return;
 	free_names(l);
-	free(l->nodes);
+	u64tab_fini(&l->nodes);
 	free(l->dents);
 	memset(l, 0, sizeof(*l));
 }
@@ -84,75 +65,26 @@ void ledger_destroy(struct ledger *l)
 void ledger_reset(struct ledger *l)
 {
 	free_names(l);
-	memset(l->nodes, 0, l->cap * sizeof(*l->nodes));
+	u64tab_clear(&l->nodes);
 	memset(l->dents, 0, l->dcap * sizeof(*l->dents));
-	l->count = 0;
 	l->dcount = 0;
 }
 
 struct ledger_node *ledger_find(const struct ledger *l, uint64_t nodeid)
 {
-	size_t mask = l->cap - 1;
-	size_t i;
-
-	if (!nodeid)
-		return NULL;
-	for (i = mix64(nodeid) & mask; l->nodes[i].nodeid; i = (i + 1) & mask)
-		if (l->nodes[i].nodeid == nodeid)
-			return &l->nodes[i];
-	return NULL;
-}
-
-static int grow_nodes(struct ledger *l)
-{
-	size_t ncap = l->cap * 2, mask = ncap - 1, i, j;
-	struct ledger_node *n = calloc(ncap, sizeof(*n));
-
-	if (!n)
-		return -ENOMEM;
-	for (i = 0; i < l->cap; i++) {
-		if (!l->nodes[i].nodeid)
-			continue;
-		j = mix64(l->nodes[i].nodeid) & mask;
-		while (n[j].nodeid)
-			j = (j + 1) & mask;
-		n[j] = l->nodes[i];
-	}
-	free(l->nodes);
-	l->nodes = n;
-	l->cap = ncap;
-	return 0;
+	return u64tab_find(&l->nodes, nodeid);
 }
 
 struct ledger_node *ledger_get(struct ledger *l, uint64_t nodeid)
 {
-	struct ledger_node *n = ledger_find(l, nodeid);
-	size_t mask, i;
+	int created;
 
-	if (n || !nodeid)
-		return n;
-	/* keep the load under 1/2 so probes stay short */
-	if ((l->count + 1) * 2 > l->cap && grow_nodes(l))
-		return NULL;
-	mask = l->cap - 1;
-	for (i = mix64(nodeid) & mask; l->nodes[i].nodeid; i = (i + 1) & mask)
-		;
-	n = &l->nodes[i];
-	memset(n, 0, sizeof(*n));
-	n->nodeid = nodeid;
-	l->count++;
-	return n;
+	return u64tab_insert(&l->nodes, nodeid, &created);
 }
 
 struct ledger_node *ledger_next(const struct ledger *l, size_t *pos)
 {
-	while (*pos < l->cap) {
-		struct ledger_node *n = &l->nodes[(*pos)++];
-
-		if (n->nodeid)
-			return n;
-	}
-	return NULL;
+	return u64tab_next(&l->nodes, pos);
 }
 
 /* --- dentry index ------------------------------------------------------ */

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "u64tab.h"
 
 enum ledger_flag {
 	LEDGER_F_TYPED = 1 << 0,      /* type and generation known */
@@ -48,8 +49,7 @@ struct ledger_dent {
 };
 
 struct ledger {
-	struct ledger_node *nodes;
-	size_t cap, count;    /* cap: power of two */
+	struct u64tab nodes;  /* of struct ledger_node, keyed by nodeid */
 	struct ledger_dent *dents;
 	size_t dcap, dcount;
 };

@@ -32,6 +32,7 @@
 #include "evfmt.h"
 #include "inflight.h"
 #include "lock.h"
+#include "u64tab.h"
 #include "run_result.h"
 
 /* What a judged request locks. */
@@ -84,19 +85,23 @@ struct lk_req {
 	char name[4 * NAME_KEEP + 4];  /* escaped, for messages */
 };
 
-/* A set of uint64 keys (0 stored as 1: a hash is never trusted for more
- * than "maybe seen"). */
+/* A set of name hashes (never 0: a hash is never trusted for more than
+ * "maybe seen"): a u64tab of bare keys. */
 struct keyset {
-	uint64_t *keys;
-	size_t cap, count;
+	struct u64tab tab;
 };
 
-/* fh -> union of the FOPEN flags every open reply gave it. */
+/* fh -> union of the FOPEN flags every open reply gave it.  A file handle
+ * may be 0, which a u64tab cannot hold: it gets a slot of its own. */
+struct fh_rec {
+	uint64_t fh;
+	uint32_t flags;
+};
+
 struct fhmap {
-	uint64_t *fh;
-	uint32_t *flags;
-	unsigned char *used;
-	size_t cap, count;
+	struct u64tab tab;       /* of struct fh_rec */
+	int has_zero;
+	uint32_t zero_flags;
 };
 
 struct lock_checker {
@@ -135,141 +140,53 @@ static uint64_t hash_name(uint64_t parent, const char *s, size_t len)
 	return h ? h : 1;
 }
 
-static size_t slot_of(uint64_t key, size_t cap)
-{
-	key ^= key >> 33;
-	key *= 0xff51afd7ed558ccdULL;
-	key ^= key >> 33;
-	return (size_t)key & (cap - 1);
-}
-
 static int keyset_add(struct keyset *s, uint64_t key)
 {
-	size_t i;
+	int created;
 
-	if ((s->count + 1) * 2 > s->cap) {
-		size_t ncap = s->cap ? s->cap * 2 : 256, k;
-		uint64_t *n = calloc(ncap, sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		for (k = 0; k < s->cap; k++) {
-			if (!s->keys[k])
-				continue;
-			i = slot_of(s->keys[k], ncap);
-			while (n[i])
-				i = (i + 1) & (ncap - 1);
-			n[i] = s->keys[k];
-		}
-		free(s->keys);
-		s->keys = n;
-		s->cap = ncap;
-	}
-	i = slot_of(key, s->cap);
-	while (s->keys[i] && s->keys[i] != key)
-		i = (i + 1) & (s->cap - 1);
-	if (!s->keys[i]) {
-		s->keys[i] = key;
-		s->count++;
-	}
-	return 0;
+	return u64tab_insert(&s->tab, key, &created) ? 0 : -ENOMEM;
 }
 
 static int keyset_has(const struct keyset *s, uint64_t key)
 {
-	size_t i;
-
-	if (!s->cap)
-		return 0;
-	i = slot_of(key, s->cap);
-	while (s->keys[i]) {
-		if (s->keys[i] == key)
-			return 1;
-		i = (i + 1) & (s->cap - 1);
-	}
-	return 0;
+	return u64tab_find(&s->tab, key) != NULL;
 }
 
 static void keyset_clear(struct keyset *s)
 {
-	if (s->keys)
-		memset(s->keys, 0, s->cap * sizeof(*s->keys));
-	s->count = 0;
+	u64tab_clear(&s->tab);
 }
 
-static uint32_t *fhmap_find(const struct fhmap *m, uint64_t fh)
+static const uint32_t *fhmap_find(const struct fhmap *m, uint64_t fh)
 {
-	size_t i;
+	const struct fh_rec *r;
 
-	if (!m->cap)
-		return NULL;
-	i = slot_of(fh, m->cap);
-	while (m->used[i]) {
-		if (m->fh[i] == fh)
-			return &m->flags[i];
-		i = (i + 1) & (m->cap - 1);
-	}
-	return NULL;
-}
-
-static int fhmap_grow(struct fhmap *m)
-{
-	size_t ncap = m->cap ? m->cap * 2 : 64, k, i;
-	uint64_t *fh = calloc(ncap, sizeof(*fh));
-	uint32_t *fl = calloc(ncap, sizeof(*fl));
-	unsigned char *used = calloc(ncap, 1);
-
-	if (!fh || !fl || !used) {
-		free(fh);
-		free(fl);
-		free(used);
-		return -ENOMEM;
-	}
-	for (k = 0; k < m->cap; k++) {
-		if (!m->used[k])
-			continue;
-		i = slot_of(m->fh[k], ncap);
-		while (used[i])
-			i = (i + 1) & (ncap - 1);
-		used[i] = 1;
-		fh[i] = m->fh[k];
-		fl[i] = m->flags[k];
-	}
-	free(m->fh);
-	free(m->flags);
-	free(m->used);
-	m->fh = fh;
-	m->flags = fl;
-	m->used = used;
-	m->cap = ncap;
-	return 0;
+	if (!fh)
+		return m->has_zero ? &m->zero_flags : NULL;
+	r = u64tab_find(&m->tab, fh);
+	return r ? &r->flags : NULL;
 }
 
 static void fhmap_or(struct fhmap *m, uint64_t fh, uint32_t flags)
 {
-	uint32_t *f = fhmap_find(m, fh);
-	size_t i;
+	struct fh_rec *r;
+	int created;
 
-	if (f) {
-		*f |= flags;
+	if (!fh) {
+		m->has_zero = 1;
+		m->zero_flags |= flags;
 		return;
 	}
-	if ((m->count + 1) * 2 > m->cap && fhmap_grow(m))
-		return;
-	i = slot_of(fh, m->cap);
-	while (m->used[i])
-		i = (i + 1) & (m->cap - 1);
-	m->used[i] = 1;
-	m->fh[i] = fh;
-	m->flags[i] = flags;
-	m->count++;
+	r = u64tab_insert(&m->tab, fh, &created);
+	if (r)
+		r->flags |= flags;
 }
 
 static void fhmap_clear(struct fhmap *m)
 {
-	if (m->used)
-		memset(m->used, 0, m->cap);
-	m->count = 0;
+	u64tab_clear(&m->tab);
+	m->has_zero = 0;
+	m->zero_flags = 0;
 }
 
 /* --- statistics -------------------------------------------------------- */
@@ -669,6 +586,8 @@ struct lock_checker *lock_new(lock_report_fn report, void *arg)
 		return NULL;
 	lk->report = report;
 	lk->arg = arg;
+	u64tab_init(&lk->positive.tab, sizeof(uint64_t));
+	u64tab_init(&lk->fhs.tab, sizeof(struct fh_rec));
 	return lk;
 }
 
@@ -677,10 +596,8 @@ void lock_free(struct lock_checker *lk)
 	if (!lk)
 		return;
 	free(lk->live);
-	free(lk->positive.keys);
-	free(lk->fhs.fh);
-	free(lk->fhs.flags);
-	free(lk->fhs.used);
+	u64tab_fini(&lk->positive.tab);
+	u64tab_fini(&lk->fhs.tab);
 	free(lk->scn);
 	free(lk);
 }

@@ -1,22 +1,17 @@
 /* tap_pending.h - unique -> opcode for requests awaiting a reply, so the
  * tap knows what a reply answers (INIT to cap, READ data to leave out of
- * the log) without asking the checker.  Open addressing, one mutex. */
+ * the log) without asking the checker.  One mutex: the request and reply
+ * threads both use it. */
 #ifndef FC_TAP_PENDING_H
 #define FC_TAP_PENDING_H
 
 #include <pthread.h>
 #include <stdint.h>
-
-struct tap_pending_slot {
-	uint64_t unique;      /* 0: empty */
-	uint32_t opcode;
-};
+#include "u64tab.h"
 
 struct tap_pending {
 	pthread_mutex_t lock;
-	struct tap_pending_slot *slots;
-	size_t cap;           /* power of two */
-	size_t used;
+	struct u64tab tab;    /* of struct tap_pending_rec */
 };
 
 int tap_pending_init(struct tap_pending *p);
