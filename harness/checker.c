@@ -115,16 +115,26 @@ struct fc_checker {
 
 /* --- notes and violations ---------------------------------------------- */
 
+/* A note names the scenario it belongs to, as "file: ...". */
 static void note(struct fc_checker *c, const char *fmt, ...)
 {
 	char buf[512];
+	const char *base;
 	va_list ap;
 	char *s;
+	int off = 0;
 
 	if (c->nnotes >= MAX_NOTES)
 		return;
+	if (c->scn_file) {
+		base = strrchr(c->scn_file, '/');
+		off = snprintf(buf, sizeof(buf), "%s: ",
+			       base ? base + 1 : c->scn_file);
+		if (off < 0 || (size_t)off >= sizeof(buf))
+			off = 0;
+	}
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	vsnprintf(buf + off, sizeof(buf) - (size_t)off, fmt, ap);
 	va_end(ap);
 	if (c->nnotes == c->notes_cap) {
 		size_t ncap = c->notes_cap ? c->notes_cap * 2 : 16;
@@ -1026,7 +1036,11 @@ static void on_quiesce(struct fc_checker *c, const struct fc_event *ev)
 	c->quiesce_seen = 1;
 	c->quiesce_ok = !why;
 	if (why) {
-		note(c, "quiesce at line %u not judged: %s", q.line, why);
+		/* A settle keeps descriptors open on purpose: not judging
+		 * its balance is the design, not news. */
+		if (q.full)
+			note(c, "quiesce at line %u not judged: %s", q.line,
+			     why);
 		return;
 	}
 	judge_balance(c, ev, q.line, "quiesce");
