@@ -247,7 +247,7 @@ int fsproc_become_subreaper(void)
  * one of our threads).  Returns how many pids it stored. */
 static size_t list_children(pid_t *pids, size_t max)
 {
-	char path[64], buf[4096];
+	char path[300], buf[4096];
 	struct dirent *de;
 	size_t n = 0;
 	DIR *d = opendir("/proc/self/task");

@@ -114,7 +114,7 @@ static void describe_death(struct session *s, char *buf, size_t size)
 		snprintf(how, sizeof(how), "it closed its connection");
 	oldest_request(s, req, sizeof(req), &age);
 	snprintf(buf, size, "filesystem ended while the kernel waited (%s); "
-		 "oldest request unanswered: %.300s; last request sent: %s "
+		 "oldest request unanswered: %.250s; last request sent: %s "
 		 "unique=%llu", how, req,
 		 proto_op_name(s->tap.last_request_opcode),
 		 (unsigned long long)s->tap.last_request_unique);
