@@ -12,8 +12,6 @@
 #include <unistd.h>
 #include <sys/wait.h>
 #include "cmd.h"
-#include "interrupt.h"
-#include "profile.h"
 #include "run_harness.h"
 #include "session.h"
 
@@ -113,15 +111,13 @@ out_free:
 int cmd_exec(int argc, char **argv)
 {
 	struct run_opts o;
-	struct run_harness h;
-	struct profile prof = { .attach = -1 };
 	struct exec_arg ea;
 	struct run_body b = {
 		.file = "exec", .name = "exec", .timeout_s = 600,
 		.fn = exec_body, .arg = &ea,
 	};
 	long timeout;
-	int i, ret, code;
+	int i, ret;
 
 	/* Our own option first; the rest are run's. */
 	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
@@ -148,17 +144,5 @@ int cmd_exec(int argc, char **argv)
 		return 2;
 	}
 	ea.argv = o.scenario_args;
-	code = run_profile_open(&o, &prof);
-	if (code)
-		return code;
-	interrupt_install();
-	code = run_harness_open(&h, &o);
-	if (code == 0 && !h.broken)
-		run_body(&h.rc, &b, 0);
-	if (code == 0 || h.log_open)
-		code = run_harness_finish(&h, NULL, 0);
-	else
-		run_harness_finish(&h, NULL, 0);
-	profile_free(&prof);
-	return code;
+	return run_one_body(&o, &b);
 }

@@ -588,6 +588,27 @@ static void draw_timelines(const char *log_path, const char *dir)
 		fprintf(stderr, "fusecheck: %s\n", err);
 }
 
+int run_one_body(struct run_opts *o, const struct run_body *b)
+{
+	struct profile prof = { .attach = -1 };
+	struct run_harness h;
+	int code;
+
+	code = run_profile_open(o, &prof);
+	if (code)
+		return code;
+	interrupt_install();
+	code = run_harness_open(&h, o);
+	if (code == 0 && !h.broken)
+		run_body(&h.rc, b, 0);
+	if (code == 0 || h.log_open)
+		code = run_harness_finish(&h, NULL, 0);
+	else
+		run_harness_finish(&h, NULL, 0);
+	profile_free(&prof);
+	return code;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct run_opts o;

@@ -300,9 +300,7 @@ int cmd_probe_leaks(int argc, char **argv)
 		.file = "probe-leaks", .name = "probe-leaks",
 		.timeout_s = 600, .fn = probe_body, .arg = &pa,
 	};
-	struct profile prof = { .attach = -1 };
 	struct run_opts o;
-	struct run_harness h;
 	char path[4096];
 	int ret, code;
 
@@ -322,18 +320,10 @@ int cmd_probe_leaks(int argc, char **argv)
 		return 2;
 	memset(pa.buf, 'L', lo.bytes);
 	snprintf(res.verdict, sizeof(res.verdict), "not judged: no cycle ran");
-	code = run_profile_open(&o, &prof);
-	if (code)
+	code = run_one_body(&o, &b);
+	/* Nothing to report when it could not run at all. */
+	if (code == 2 && !res.ncycles)
 		goto out_buf;
-	interrupt_install();
-	code = run_harness_open(&h, &o);
-	if (code == 0 && !h.broken)
-		run_body(&h.rc, &b, 0);
-	if (code == 0 || h.log_open)
-		code = run_harness_finish(&h, NULL, 0);
-	else
-		run_harness_finish(&h, NULL, 0);
-	profile_free(&prof);
 	print_result(&lo, &res);
 	snprintf(path, sizeof(path), "%s/leak.json", o.out_dir);
 	ret = leakprobe_write_json(path, &lo, &res);

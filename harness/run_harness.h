@@ -59,6 +59,9 @@ int run_profile_open(struct run_opts *o, struct profile *p);
 
 /* 0 (check h->broken) or the exit code 2 with a message printed. */
 int run_harness_open(struct run_harness *h, const struct run_opts *o);
+/* The whole life of a run of one body (exec, probe-leaks): profile,
+ * harness, the body, reports.  Returns the exit code. */
+int run_one_body(struct run_opts *o, const struct run_body *b);
 /* Close the log, report, clean up; returns the exit code. */
 int run_harness_finish(struct run_harness *h, struct scn *const *scns,
 		       size_t nscns);
