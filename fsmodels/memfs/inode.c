@@ -86,6 +86,16 @@ struct memfs_inode *memfs_get(fuse_ino_t nodeid)
 	return memfs.tab[nodeid];
 }
 
+struct memfs_inode *memfs_get_live(fuse_ino_t nodeid, int *err)
+{
+	struct memfs_inode *in = memfs_get(nodeid);
+
+	/* a nodeid the kernel names but we do not have: a stale handle */
+	if (!in)
+		*err = -ESTALE;
+	return in;
+}
+
 /* The id a new inode gets.  Normally the counter; the reuse faults hand
  * out the id of an unlinked inode that the kernel still references. */
 static uint64_t next_nodeid(mode_t mode)

@@ -94,6 +94,8 @@ extern struct memfs memfs;
 int memfs_table_init(void);
 void memfs_table_destroy(void);
 struct memfs_inode *memfs_get(fuse_ino_t nodeid);
+/* memfs_get, with *err = -ESTALE when the inode does not exist. */
+struct memfs_inode *memfs_get_live(fuse_ino_t nodeid, int *err);
 int memfs_new_inode(mode_t mode, dev_t rdev, struct memfs_inode **out);
 void memfs_maybe_free(struct memfs_inode *in);
 void memfs_force_free(struct memfs_inode *in);

@@ -13,22 +13,13 @@
 #define MEMFS_FAKE_BLOCKS (1ULL << 24)
 #define MEMFS_FAKE_FILES (1ULL << 24)
 
-static struct memfs_inode *get_inode(fuse_ino_t nodeid, int *err)
-{
-	struct memfs_inode *in = memfs_get(nodeid);
-
-	if (!in)
-		*err = -ESTALE;
-	return in;
-}
-
 static int memfs_do_getattr(fuse_ino_t nodeid, struct stat *st)
 {
 	struct memfs_inode *in;
 	int err = 0;
 
 	pthread_mutex_lock(&memfs.lock);
-	in = get_inode(nodeid, &err);
+	in = memfs_get_live(nodeid, &err);
 	if (!in)
 		goto unlock;
 	if (in->nlink == 0 && memfs_fault(MEMFS_F_ENOENT_HELD)) {
@@ -69,7 +60,7 @@ static int memfs_do_setattr(fuse_ino_t nodeid, const struct stat *attr,
 	int err = 0;
 
 	pthread_mutex_lock(&memfs.lock);
-	in = get_inode(nodeid, &err);
+	in = memfs_get_live(nodeid, &err);
 	if (!in)
 		goto unlock;
 	if (to_set & FUSE_SET_ATTR_SIZE) {
@@ -124,7 +115,7 @@ static int memfs_do_readlink(fuse_ino_t nodeid, char **target)
 	int err = 0;
 
 	pthread_mutex_lock(&memfs.lock);
-	in = get_inode(nodeid, &err);
+	in = memfs_get_live(nodeid, &err);
 	if (!in)
 		goto unlock;
 	if (!S_ISLNK(in->mode)) {
@@ -176,7 +167,7 @@ static void memfs_access(fuse_req_t req, fuse_ino_t nodeid, int mask)
 	int err = 0;
 
 	pthread_mutex_lock(&memfs.lock);
-	get_inode(nodeid, &err);
+	memfs_get_live(nodeid, &err);
 	pthread_mutex_unlock(&memfs.lock);
 	memfs_delay();
 	fuse_reply_err(req, -err);
@@ -201,7 +192,7 @@ static int memfs_do_setxattr(fuse_ino_t nodeid, const char *name,
 	int err = 0;
 
 	pthread_mutex_lock(&memfs.lock);
-	in = get_inode(nodeid, &err);
+	in = memfs_get_live(nodeid, &err);
 	if (!in)
 		goto unlock;
 	p = xattr_find(in, name);
@@ -274,7 +265,7 @@ static int memfs_do_getxattr(fuse_ino_t nodeid, const char *name, char **buf,
 	int err = 0;
 
 	pthread_mutex_lock(&memfs.lock);
-	in = get_inode(nodeid, &err);
+	in = memfs_get_live(nodeid, &err);
 	if (!in)
 		goto unlock;
 	x = *xattr_find(in, name);
@@ -314,7 +305,7 @@ static int memfs_do_listxattr(fuse_ino_t nodeid, char **buf, size_t *len)
 	int err = 0;
 
 	pthread_mutex_lock(&memfs.lock);
-	in = get_inode(nodeid, &err);
+	in = memfs_get_live(nodeid, &err);
 	if (!in)
 		goto unlock;
 	for (x = in->xattrs; x; x = x->next)
@@ -353,7 +344,7 @@ static int memfs_do_removexattr(fuse_ino_t nodeid, const char *name)
 	int err = 0;
 
 	pthread_mutex_lock(&memfs.lock);
-	in = get_inode(nodeid, &err);
+	in = memfs_get_live(nodeid, &err);
 	if (!in)
 		goto unlock;
 	p = xattr_find(in, name);

@@ -28,12 +28,10 @@ static int memfs_do_opendir(fuse_ino_t nodeid)
 	int err = 0;
 
 	pthread_mutex_lock(&memfs.lock);
-	in = memfs_get(nodeid);
-	if (!in)
-		err = -ESTALE;
-	else if (!S_ISDIR(in->mode))
+	in = memfs_get_live(nodeid, &err);
+	if (in && !S_ISDIR(in->mode))
 		err = -ENOTDIR;
-	else
+	else if (in)
 		in->nopen++;
 	pthread_mutex_unlock(&memfs.lock);
 	return err;
@@ -113,11 +111,9 @@ static int memfs_do_readdir(fuse_req_t req, fuse_ino_t nodeid, size_t size,
 	if (!log)
 		return -ENOMEM;
 	pthread_mutex_lock(&memfs.lock);
-	dir = memfs_get(nodeid);
-	if (!dir) {
-		err = -ESTALE;
+	dir = memfs_get_live(nodeid, &err);
+	if (!dir)
 		goto unlock;
-	}
 	if (!S_ISDIR(dir->mode)) {
 		err = -ENOTDIR;
 		goto unlock;

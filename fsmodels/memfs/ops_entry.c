@@ -22,11 +22,11 @@ struct memfs_entry_out {
 
 static struct memfs_inode *get_dir(fuse_ino_t nodeid, int *err)
 {
-	struct memfs_inode *dir = memfs_get(nodeid);
+	struct memfs_inode *dir = memfs_get_live(nodeid, err);
 
 	if (!dir)
-		*err = -ESTALE;
-	else if (!S_ISDIR(dir->mode))
+		return NULL;
+	if (!S_ISDIR(dir->mode))
 		*err = -ENOTDIR;
 	else if (dir->nlink == 0)
 		*err = -ENOENT; /* removed directory: no new names in it */
@@ -58,11 +58,9 @@ static int memfs_do_lookup(fuse_ino_t parent, const char *name,
 	if (err)
 		return err;
 	pthread_mutex_lock(&memfs.lock);
-	dir = memfs_get(parent);
-	if (!dir) {
-		err = -ESTALE;
+	dir = memfs_get_live(parent, &err);
+	if (!dir)
 		goto log;
-	}
 	if (!S_ISDIR(dir->mode)) {
 		err = -ENOTDIR;
 		goto log;
@@ -315,11 +313,9 @@ static int memfs_do_link(fuse_ino_t nodeid, fuse_ino_t newparent,
 	if (err)
 		return err;
 	pthread_mutex_lock(&memfs.lock);
-	in = memfs_get(nodeid);
-	if (!in) {
-		err = -ESTALE;
+	in = memfs_get_live(nodeid, &err);
+	if (!in)
 		goto unlock;
-	}
 	if (S_ISDIR(in->mode)) {
 		err = -EPERM;
 		goto unlock;

@@ -14,11 +14,9 @@ static int memfs_do_open(fuse_ino_t nodeid, int flags)
 	int err = 0;
 
 	pthread_mutex_lock(&memfs.lock);
-	in = memfs_get(nodeid);
-	if (!in) {
-		err = -ESTALE;
+	in = memfs_get_live(nodeid, &err);
+	if (!in)
 		goto unlock;
-	}
 	if (S_ISDIR(in->mode)) {
 		err = -EISDIR;
 		goto unlock;
@@ -59,11 +57,9 @@ static int memfs_do_read(fuse_ino_t nodeid, size_t size, off_t off, char **buf,
 	int err = 0;
 
 	pthread_mutex_lock(&memfs.lock);
-	in = memfs_get(nodeid);
-	if (!in) {
-		err = -ESTALE;
+	in = memfs_get_live(nodeid, &err);
+	if (!in)
 		goto unlock;
-	}
 	if (!S_ISREG(in->mode)) {
 		err = S_ISDIR(in->mode) ? -EISDIR : -EINVAL;
 		goto unlock;
@@ -109,11 +105,9 @@ static int memfs_do_write(fuse_ino_t nodeid, const char *buf, size_t size,
 	if (off < 0)
 		return -EINVAL;
 	pthread_mutex_lock(&memfs.lock);
-	in = memfs_get(nodeid);
-	if (!in) {
-		err = -ESTALE;
+	in = memfs_get_live(nodeid, &err);
+	if (!in)
 		goto unlock;
-	}
 	if (!S_ISREG(in->mode)) {
 		err = -EINVAL;
 		goto unlock;
