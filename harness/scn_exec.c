@@ -38,6 +38,59 @@ static int scratch(struct scn_thr *t, size_t size)
 	return 0;
 }
 
+/* a path's parent directory, resolved beneath the working directory,
+ * and its last component */
+struct scn_at {
+	int fd;
+	char name[PATH_MAX];
+};
+
+static int at_get(struct scn_thr *t, const char *rel, struct scn_at *a)
+{
+	a->fd = scn_path_parent(scn_root(t), rel, a->name, sizeof(a->name));
+	return a->fd < 0 ? a->fd : 0;
+}
+
+/* the result of an *at call, with the parent closed */
+static long at_done(struct scn_at *a, long rc)
+{
+	int e = errno;
+
+	close(a->fd);
+	return rc < 0 ? -e : rc;
+}
+
+/* One call on a parent and last component: at_get, the call, at_done. */
+#define AT_CALL(t, rel, a, call)                                     \
+	({                                                           \
+		long rc_ = at_get((t), (rel), (a));                  \
+		rc_ ? rc_ : at_done((a), (long)(call));              \
+	})
+
+/* a path followed to its inode, as /proc/self/fd/N in proc for the calls
+ * that only take a path; the fd to close, or -errno */
+static int follow(struct scn_thr *t, const char *rel, char *proc,
+		  size_t size)
+{
+	int fd = scn_path_open(scn_root(t), rel, O_PATH, 0);
+
+	if (fd >= 0)
+		scn_path_proc(fd, proc, size);
+	return fd;
+}
+
+/* One call by a followed path: follow, the call, close. */
+#define FOLLOW_CALL(t, rel, proc, call)                              \
+	({                                                           \
+		int fd_ = follow((t), (rel), (proc), sizeof(proc));  \
+		long rc_ = fd_;                                      \
+		if (fd_ >= 0) {                                      \
+			rc_ = res((long)(call));                     \
+			close(fd_);                                  \
+		}                                                    \
+		rc_;                                                 \
+	})
+
 static long keep_len(struct scn_thr *t, long ret)
 {
 	if (ret >= 0)
@@ -52,10 +105,11 @@ SCN_EXEC(open)
 	int mode = st->nargs > 3 ? (int)v[3].num : 0;
 	/* O_CLOEXEC always: the filesystem under test is a child of the
 	 * harness and must never inherit a reference into its own mount */
-	int fd = open(v[1].s, (int)v[2].num | O_CLOEXEC, mode);
+	int fd = scn_path_open(scn_root(t), v[1].s, (int)v[2].num | O_CLOEXEC,
+			       (mode_t)mode);
 
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (scn_fd_bind(t, v[0].fdname, fd)) {
 		close(fd);
 		scn_fail(t, st, "descriptor name %s is already open",
@@ -73,11 +127,11 @@ SCN_EXEC(close)
 
 SCN_EXEC(create)
 {
-	int fd = open(v[0].s, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC,
-		      (mode_t)v[1].num);
+	int fd = scn_path_open(scn_root(t), v[0].s, O_CREAT | O_EXCL | O_WRONLY,
+			       (mode_t)v[1].num);
 
 	if (fd < 0)
-		return -errno;
+		return fd;
 	return res(close(fd));
 }
 
@@ -113,7 +167,9 @@ SCN_EXEC(ftruncate)
 
 SCN_EXEC(truncate)
 {
-	return res(truncate(v[0].s, (off_t)v[1].num));
+	char proc[64];
+
+	return FOLLOW_CALL(t, v[0].s, proc, truncate(proc, (off_t)v[1].num));
 }
 
 SCN_EXEC(fsync)
@@ -125,12 +181,22 @@ SCN_EXEC(fsync)
 
 SCN_EXEC(stat)
 {
-	return res(stat(v[0].s, &t->st));
+	int fd = scn_path_open(scn_root(t), v[0].s, O_PATH, 0);
+	long rc;
+
+	if (fd < 0)
+		return fd;
+	rc = res(fstatat(fd, "", &t->st, AT_EMPTY_PATH));
+	close(fd);
+	return rc;
 }
 
 SCN_EXEC(lstat)
 {
-	return res(lstat(v[0].s, &t->st));
+	struct scn_at a;
+
+	return AT_CALL(t, v[0].s, &a, fstatat(a.fd, a.name, &t->st,
+					      AT_SYMLINK_NOFOLLOW));
 }
 
 SCN_EXEC(fstat)
@@ -140,82 +206,137 @@ SCN_EXEC(fstat)
 
 SCN_EXEC(mkdir)
 {
-	return res(mkdir(v[0].s, (mode_t)v[1].num));
+	struct scn_at a;
+
+	return AT_CALL(t, v[0].s, &a, mkdirat(a.fd, a.name, (mode_t)v[1].num));
 }
 
 SCN_EXEC(rmdir)
 {
-	return res(rmdir(v[0].s));
+	struct scn_at a;
+
+	return AT_CALL(t, v[0].s, &a, unlinkat(a.fd, a.name, AT_REMOVEDIR));
 }
 
 SCN_EXEC(unlink)
 {
-	return res(unlink(v[0].s));
+	struct scn_at a;
+
+	return AT_CALL(t, v[0].s, &a, unlinkat(a.fd, a.name, 0));
 }
 
 SCN_EXEC(mkfifo)
 {
-	return res(mkfifo(v[0].s, (mode_t)v[1].num));
+	struct scn_at a;
+
+	return AT_CALL(t, v[0].s, &a, mkfifoat(a.fd, a.name, (mode_t)v[1].num));
 }
 
 SCN_EXEC(symlink)
 {
-	return res(symlink(v[0].s, v[1].s));
+	struct scn_at a;
+
+	/* the target is only text here; it is confined whenever a later
+	 * call resolves through the link */
+	return AT_CALL(t, v[1].s, &a, symlinkat(v[0].s, a.fd, a.name));
 }
 
 SCN_EXEC(readlink)
 {
+	struct scn_at a;
+
 	if (scratch(t, PATH_MAX))
 		return -ENOMEM;
-	return keep_len(t, res(readlink(v[0].s, t->buf, PATH_MAX)));
+	return keep_len(t, AT_CALL(t, v[0].s, &a, readlinkat(a.fd, a.name,
+							     t->buf, PATH_MAX)));
+}
+
+/* two paths, each resolved to its parent: for link and rename */
+static long two_at(struct scn_thr *t, const char *from, const char *to,
+		   int op, unsigned flags)
+{
+	struct scn_at a, b;
+	long rc = at_get(t, from, &a);
+
+	if (rc)
+		return rc;
+	rc = at_get(t, to, &b);
+	if (rc) {
+		close(a.fd);
+		return rc;
+	}
+	rc = op ? renameat2(a.fd, a.name, b.fd, b.name, flags)
+		: linkat(a.fd, a.name, b.fd, b.name, 0);
+	rc = rc < 0 ? -errno : rc;
+	close(b.fd);
+	close(a.fd);
+	return rc;
 }
 
 SCN_EXEC(link)
 {
-	return res(link(v[0].s, v[1].s));
+	return two_at(t, v[0].s, v[1].s, 0, 0);
 }
 
 SCN_EXEC(rename)
 {
-	return res(rename(v[0].s, v[1].s));
+	return two_at(t, v[0].s, v[1].s, 1, 0);
 }
 
 SCN_EXEC(renameat2)
 {
-	return res(renameat2(AT_FDCWD, v[0].s, AT_FDCWD, v[1].s,
-			     (unsigned)v[2].num));
+	return two_at(t, v[0].s, v[1].s, 1, (unsigned)v[2].num);
 }
 
 SCN_EXEC(setxattr)
 {
-	return res(setxattr(v[0].s, v[1].s, v[2].s, v[2].len, 0));
+	char proc[64];
+
+	return FOLLOW_CALL(t, v[0].s, proc, setxattr(proc, v[1].s, v[2].s,
+						     v[2].len, 0));
 }
 
 SCN_EXEC(getxattr)
 {
+	char proc[64];
+
 	if (scratch(t, SCN_XATTR_MAX))
 		return -ENOMEM;
-	return keep_len(t, res(getxattr(v[0].s, v[1].s, t->buf,
-					SCN_XATTR_MAX)));
+	return keep_len(t, FOLLOW_CALL(t, v[0].s, proc,
+				       getxattr(proc, v[1].s, t->buf,
+						SCN_XATTR_MAX)));
 }
 
 SCN_EXEC(listxattr)
 {
+	char proc[64];
+
 	if (scratch(t, SCN_XATTR_MAX))
 		return -ENOMEM;
-	return keep_len(t, res(listxattr(v[0].s, t->buf, SCN_XATTR_MAX)));
+	return keep_len(t, FOLLOW_CALL(t, v[0].s, proc,
+				       listxattr(proc, t->buf,
+						 SCN_XATTR_MAX)));
 }
 
 SCN_EXEC(removexattr)
 {
-	return res(removexattr(v[0].s, v[1].s));
+	char proc[64];
+
+	return FOLLOW_CALL(t, v[0].s, proc, removexattr(proc, v[1].s));
 }
 
 SCN_EXEC(chdir)
 {
+	int fd, rc;
+
 	if (!strcmp(v[0].s, "-"))
 		return scn_cwd_leave(t);
-	return scn_cwd_enter(t, v[0].s);
+	fd = scn_path_open(scn_root(t), v[0].s, O_PATH | O_DIRECTORY, 0);
+	if (fd < 0)
+		return fd;
+	rc = scn_cwd_enter(t, fd);
+	close(fd);
+	return rc;
 }
 
 SCN_EXEC(sleep)
@@ -303,10 +424,11 @@ SCN_EXEC(readdir)
 {
 	char *names;
 	size_t len, n;
-	int fd = open(v[0].s, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+	int fd = scn_path_open(scn_root(t), v[0].s, O_RDONLY | O_DIRECTORY, 0);
+	int rc;
 
 	if (fd < 0)
-		return -errno;
+		return fd;
 	rc = list_dir(fd, &names, &len, NULL, &n);
 	close(fd);
 	if (rc)
@@ -321,10 +443,11 @@ SCN_EXEC(mkfiles)
 {
 	char name[32];
 	long long k;
-	int dfd = open(v[0].s, O_PATH | O_DIRECTORY | O_CLOEXEC), fd;
+	int dfd = scn_path_open(scn_root(t), v[0].s, O_PATH | O_DIRECTORY, 0);
+	int fd;
 
 	if (dfd < 0)
-		return -errno;
+		return dfd;
 	for (k = 0; k < v[1].num; k++) {
 		snprintf(name, sizeof(name), "f%lld", k);
 		fd = openat(dfd, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC,
@@ -343,14 +466,19 @@ SCN_EXEC(mkfiles)
 
 SCN_EXEC(mktree)
 {
+	struct scn_at a;
 	long long k;
 	int fd, nfd;
 
-	if (mkdir(v[0].s, 0755))
-		return -errno;
-	fd = open(v[0].s, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (at_get(t, v[0].s, &a))
+		return a.fd;
+	if (mkdirat(a.fd, a.name, 0755))
+		return at_done(&a, -1);
+	fd = openat(a.fd, a.name, O_PATH | O_DIRECTORY | O_NOFOLLOW |
+					  O_CLOEXEC);
 	if (fd < 0)
-		return -errno;
+		return at_done(&a, -1);
+	close(a.fd);
 	for (k = 0; k < v[1].num; k++) {
 		if (mkdirat(fd, "d", 0755))
 			goto fail;
@@ -396,7 +524,9 @@ static int rm_at(struct scn_thr *t, int dfd, const char *name, int isdir)
 		goto fail;
 	rc = list_dir(fd, &names, &len, &types, &n);
 	for (k = 0, p = names; !rc && k < n; k++, p += strlen(p) + 1)
-		rc = rm_at(t, fd, p, types[k] == DT_UNKNOWN ? -1
+		/* the kernel refuses such names from a filesystem; a '/'
+		 * here must never become a path */
+		rc = strchr(p, '/') ? -EIO : rm_at(t, fd, p, types[k] == DT_UNKNOWN ? -1
 							    : types[k] == DT_DIR);
 	free(names);
 	free(types);
@@ -415,7 +545,14 @@ fail:
 
 SCN_EXEC(rmtree)
 {
-	return rm_at(t, AT_FDCWD, v[0].s, -1);
+	struct scn_at a;
+	long rc = at_get(t, v[0].s, &a);
+
+	if (rc)
+		return rc;
+	rc = rm_at(t, a.fd, a.name, -1);
+	close(a.fd);
+	return rc;
 }
 
 /* --- statements of the harness --- */

@@ -155,9 +155,18 @@ void scn_ref(struct scn *s);
 
 /* --- lexing (scn_lex.c) --- */
 
+/* What the words of one file may hold once "..."*N is expanded: a word
+ * is at most the bytes a read or write may move, and a whole file four
+ * times that, so that a small file cannot make the parser allocate
+ * gigabytes. */
+#define SCN_WORD_BYTES_MAX (16u << 20)
+#define SCN_FILE_BYTES_MAX (64u << 20)
+
 struct scn_lex_ctx {
 	unsigned line;
 	int in_parallel, in_repeat;   /* which of $i / $n may appear */
+	size_t *spent;                /* bytes the file's words hold so
+					 far (NULL: not counted) */
 };
 
 /* Split one line (without its '\n') into words; a word starting with '#'
@@ -223,16 +232,32 @@ int scn_tag_get(struct scn_thr *t, long long tag, uint64_t *ino);
 int scn_tag_bind(struct scn_thr *t, long long tag, uint64_t ino);
 const char *scn_tag_name(struct scn_thr *t, long long tag);
 
-const struct scn_env *scn_thr_env(struct scn_thr *t);
-/* `chdir` moves the process cwd (a reference the kernel holds); scenario
- * paths are always joined to the working directory regardless */
-int scn_cwd_enter(struct scn_thr *t, const char *path);
+/* O_PATH descriptor of the scenario's working directory: every scenario
+ * path is resolved beneath it (scn_path.c) */
+int scn_root(struct scn_thr *t);
+/* `chdir` moves the process cwd (a reference the kernel holds) to dirfd;
+ * scenario paths are always resolved beneath the working directory
+ * regardless */
+int scn_cwd_enter(struct scn_thr *t, int dirfd);
 int scn_cwd_leave(struct scn_thr *t);
 /* ledger statements */
 long scn_run_quiesce(struct scn_thr *t, const struct scn_stmt *st, int full);
 long scn_run_check(struct scn_thr *t, const struct scn_stmt *st,
 		   struct scn_val *v);
 long scn_run_barrier(struct scn_thr *t);
+
+/* --- confined paths (scn_path.c) --- */
+
+/* open rel beneath root (openat2 RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS |
+ * RESOLVE_NO_XDEV); "" is the root itself.  fd or -errno. */
+int scn_path_open(int root, const char *rel, int flags, mode_t mode);
+/* resolve the directory that holds rel's last component beneath root:
+ * an O_PATH fd, the component copied into last ("." when rel ends in
+ * "." or ".."; the directory is then rel itself).  fd or -errno. */
+int scn_path_parent(int root, const char *rel, char *last, size_t lastsize);
+/* "/proc/self/fd/N": for the calls that exist only by path, the inode fd
+ * was confined to */
+void scn_path_proc(int fd, char *buf, size_t size);
 
 /* --- executors (scn_exec.c) --- */
 

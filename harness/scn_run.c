@@ -41,6 +41,8 @@ struct scn_runst {
 	struct scn_env env;
 	char *mnt;                    /* without a trailing '/' */
 	int startcwd;                 /* O_PATH of the cwd at start */
+	int rootfd;                   /* O_PATH of mnt: paths resolve
+					 beneath it (scn_path.c) */
 	int chdired;                  /* the process cwd is under the mount */
 
 	pthread_mutex_t mu;           /* everything below */
@@ -283,16 +285,16 @@ const char *scn_tag_name(struct scn_thr *t, long long tag)
 	return t->r->s->tags[tag];
 }
 
-const struct scn_env *scn_thr_env(struct scn_thr *t)
-{
-	return &t->r->env;
-}
-
 /* --- cwd --- */
 
-int scn_cwd_enter(struct scn_thr *t, const char *path)
+int scn_root(struct scn_thr *t)
 {
-	if (chdir(path))
+	return t->r->rootfd;
+}
+
+int scn_cwd_enter(struct scn_thr *t, int dirfd)
+{
+	if (fchdir(dirfd))
 		return -errno;
 	t->r->chdired = 1;
 	return 0;
@@ -441,16 +443,8 @@ static int expand_args(struct scn_thr *t, const struct scn_stmt *st,
 			scn_quote(rel, rel_len, q, sizeof(q));
 			subject_add(t, &at, q);
 		}
-		if (kind == SCN_A_PATH ||
-		    (kind == SCN_A_CHDIR && strcmp(rel, "-"))) {
-			if (asprintf(&v[k].s, "%s/%s", r->mnt, rel) < 0) {
-				free(rel);
-				return -ENOMEM;
-			}
-			v[k].len = strlen(v[k].s);
-			free(rel);
-			continue;
-		}
+		/* a PATH stays relative: the executors resolve it beneath
+		 * the working directory (scn_path.c) */
 		v[k].s = rel;
 		v[k].len = rel_len;
 	}
@@ -686,6 +680,8 @@ static void runst_put(struct scn_runst *r)
 	free(r->mnt);
 	if (r->startcwd >= 0)
 		close(r->startcwd);
+	if (r->rootfd >= 0)
+		close(r->rootfd);
 	pthread_mutex_destroy(&r->mu);
 	pthread_cond_destroy(&r->donecv);
 	scn_free((struct scn *)r->s);
@@ -741,7 +737,7 @@ static struct scn_runst *runst_new(const struct scn *s,
 	atomic_init(&r->refs, 2);
 	r->s = s;
 	r->env = *env;
-	r->startcwd = -1;
+	r->startcwd = r->rootfd = -1;
 	pthread_mutex_init(&r->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -753,12 +749,16 @@ static struct scn_runst *runst_new(const struct scn *s,
 	r->startcwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (r->startcwd < 0)
 		r->startcwd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (!r->mnt || !r->tagino || !r->tagset || r->startcwd < 0) {
+	r->rootfd = open(env->mnt, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (!r->mnt || !r->tagino || !r->tagset || r->startcwd < 0 ||
+	    r->rootfd < 0) {
 		free(r->mnt);
 		free(r->tagino);
 		free(r->tagset);
 		if (r->startcwd >= 0)
 			close(r->startcwd);
+		if (r->rootfd >= 0)
+			close(r->rootfd);
 		free(r);
 		return NULL;
 	}
