@@ -257,6 +257,34 @@ static int lex_star(const struct scn_lex_ctx *c, const char *base,
 	return 0;
 }
 
+/* literal bytes of a lexed string (variables count as none) */
+static size_t seg_bytes(const struct scn_word *w)
+{
+	size_t k, n = 0;
+
+	for (k = 0; k < w->nsegs; k++)
+		n += w->segs[k].len;
+	return n;
+}
+
+/* charge n more bytes to the word (wlen) and to the file; -EINVAL with
+ * the error at col past either limit */
+static int budget(const struct scn_lex_ctx *c, size_t *wlen, size_t n,
+		  unsigned col, struct scn_error *err)
+{
+	*wlen += n;
+	if (*wlen > SCN_WORD_BYTES_MAX)
+		return lex_err(err, c->line, col, "word longer than %s once "
+			       "expanded", "16 MiB");
+	if (!c->spent)
+		return 0;
+	*c->spent += n;
+	if (*c->spent > SCN_FILE_BYTES_MAX)
+		return lex_err(err, c->line, col, "the file's words hold more "
+			       "than %s once expanded", "64 MiB");
+	return 0;
+}
+
 static int lex_word(const struct scn_lex_ctx *c, const char *base,
 		    const char **pp, const char *end, struct scn_word *w,
 		    struct scn_error *err)
@@ -264,6 +292,7 @@ static int lex_word(const struct scn_lex_ctx *c, const char *base,
 	const char *p = *pp;
 	struct scn_word seg;
 	unsigned count;
+	size_t wlen = 0;
 	int rc = 0;
 
 	memset(w, 0, sizeof(*w));
@@ -276,6 +305,11 @@ static int lex_word(const struct scn_lex_ctx *c, const char *base,
 			rc = lex_string(c, base, &p, end, &seg, err);
 			if (!rc)
 				rc = lex_star(c, base, &p, end, &count, err);
+			/* the budgets are checked before anything is
+			 * copied: a word, then the whole file */
+			if (!rc)
+				rc = budget(c, &wlen, seg_bytes(&seg) * count,
+					    col, err);
 			if (!rc)
 				rc = add_repeat(w, &seg, count);
 			if (rc == -E2BIG)
@@ -292,7 +326,9 @@ static int lex_word(const struct scn_lex_ctx *c, const char *base,
 			rc = lex_var(c, w, p, end, col, err);
 			p += 2;
 		} else {
-			rc = add_lit(w, p, 1);
+			rc = budget(c, &wlen, 1, col, err);
+			if (!rc)
+				rc = add_lit(w, p, 1);
 			p++;
 		}
 		if (rc)

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "scn_int.h"
 
 #define SCN_PAR_MAX 1024u
@@ -18,6 +19,8 @@
 #define SCN_TIMEOUT_MAX 86400u
 #define SCN_DEPTH_MAX 16
 #define SCN_READ_MAX (16u << 20)
+/* a scenario file is text a person wrote: far below this */
+#define SCN_FILE_SIZE_MAX (1u << 20)
 
 struct frame {
 	struct scn_body *body;
@@ -31,9 +34,12 @@ struct parser {
 	unsigned line;
 	int seen_stmt;
 	unsigned char *bound;     /* per tag: bound by an earlier ino=@ */
-	struct frame stack[SCN_DEPTH_MAX];
+	/* stack[0] is the file's top level; blocks nest SCN_DEPTH_MAX
+	 * deep above it */
+	struct frame stack[SCN_DEPTH_MAX + 1];
 	int depth;
 	int in_parallel, in_repeat;
+	size_t expanded;          /* bytes the words hold (scn_lex.c) */
 };
 
 static int perr(struct parser *p, unsigned col, const char *fmt, ...)
@@ -692,7 +698,8 @@ static int open_block(struct parser *p, struct scn_word *w, size_t n,
 		return perr(p, w[0].col, "parallel inside parallel is not "
 					 "supported");
 	if (p->depth >= SCN_DEPTH_MAX)
-		return perr(p, w[0].col, "blocks nested too deep");
+		return perr(p, w[0].col, "blocks nested too deep (at most %d)",
+			    SCN_DEPTH_MAX);
 	rc = lit_only(p, &w[1], "count");
 	if (rc)
 		return rc;
@@ -737,7 +744,8 @@ static int close_block(struct parser *p, struct scn_word *w, size_t n)
 
 static int parse_stmt_line(struct parser *p, const char *text, size_t len)
 {
-	struct scn_lex_ctx lc = {p->line, p->in_parallel, p->in_repeat > 0};
+	struct scn_lex_ctx lc = {p->line, p->in_parallel, p->in_repeat > 0,
+				 &p->expanded};
 	struct scn_word *w = NULL;
 	struct scn_stmt *st;
 	size_t n = 0;
@@ -1001,7 +1009,9 @@ int scn_parse_string(const char *file, const char *text, struct scn **out,
 
 int scn_parse_file(const char *path, struct scn **out, struct scn_error *err)
 {
+	struct stat st;
 	FILE *f;
+	int fd;
 	char *buf = NULL;
 	size_t size = 0, cap = 0, n;
 	int rc;
@@ -1009,9 +1019,25 @@ int scn_parse_file(const char *path, struct scn **out, struct scn_error *err)
 	memset(err, 0, sizeof(*err));
 	snprintf(err->file, sizeof(err->file), "%s", path);
 	*out = NULL;
-	f = fopen(path, "re");
+	/* O_NONBLOCK: a FIFO must not hang the open; it is refused below */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st)) {
+		rc = -errno;
+		snprintf(err->msg, sizeof(err->msg), "cannot open: %s",
+			 strerror(-rc));
+		if (fd >= 0)
+			close(fd);
+		return rc;
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode)) {
+		close(fd);
+		snprintf(err->msg, sizeof(err->msg), "not a regular file");
+		return -EINVAL;
+	}
+	f = fdopen(fd, "r");
 	if (!f) {
 		rc = -errno;
+		close(fd);
 		snprintf(err->msg, sizeof(err->msg), "cannot open: %s",
 			 strerror(-rc));
 		return rc;
@@ -1029,6 +1055,15 @@ int scn_parse_file(const char *path, struct scn **out, struct scn_error *err)
 		}
 		n = fread(buf + size, 1, cap - size, f);
 		size += n;
+		/* /dev/zero, a FIFO that never ends, a huge file: stop
+		 * reading one byte past the limit */
+		if (size > SCN_FILE_SIZE_MAX) {
+			rc = -EFBIG;
+			snprintf(err->msg, sizeof(err->msg), "larger than %u "
+				 "bytes: not a scenario file",
+				 SCN_FILE_SIZE_MAX);
+			goto close_file;
+		}
 	} while (n);
 	if (ferror(f)) {
 		rc = -EIO;

@@ -340,6 +340,76 @@ static void test_scn_parse__err_braces(void **state)
 	parse_bad(HDR "repeat 2 {\n} x\n", 4, 3, "alone on its line");
 }
 
+/* depth blocks nested, each "repeat 2 {", a statement, then the closing
+ * braces; malloc'd */
+static char *nested(int depth)
+{
+	size_t size = sizeof(HDR) + (size_t)depth * 16 + 32, at;
+	char *t = malloc(size);
+	int k;
+
+	assert_non_null(t);
+	at = (size_t)snprintf(t, size, "%s", HDR);
+	for (k = 0; k < depth; k++)
+		at += (size_t)snprintf(t + at, size - at, "repeat 2 {\n");
+	at += (size_t)snprintf(t + at, size - at, "sleep 0\n");
+	for (k = 0; k < depth; k++)
+		at += (size_t)snprintf(t + at, size - at, "}\n");
+	return t;
+}
+
+/* the documented limit is the one enforced: 16 deep parses (it once
+ * overflowed the parser's stack), 17 is an error at the 17th opening */
+static void test_scn_parse__depth_limit(void **state)
+{
+	char *t = nested(16);
+
+	parse_ok_free(t);
+	free(t);
+	t = nested(17);
+	parse_bad(t, 3 + 16, 1, "blocks nested too deep (at most 16)");
+	free(t);
+	t = nested(200);
+	parse_bad(t, 3 + 16, 1, "blocks nested too deep");
+	free(t);
+}
+
+/* "..."*N is charged before it is copied: per word and per file */
+static void test_scn_parse__expansion_limits(void **state)
+{
+	/* 16 MiB in one string is the limit of a word */
+	parse_ok_free(HDR "open f a O_CREAT|O_WRONLY 0644\n"
+		      "write f \"0123456789abcdef\"*1048576\n");
+	parse_bad(HDR "open f a O_CREAT|O_WRONLY 0644\n"
+		  "write f \"0123456789abcdef\"*1048576\"x\"\n", 4, 35,
+		  "word longer than 16 MiB");
+	parse_bad(HDR "open f a O_CREAT|O_WRONLY 0644\n"
+		  "write f \"0123456789abcdef\"*1048576x\n", 4, 35,
+		  "word longer than 16 MiB");
+	/* four such words and the short ones around them pass the file's
+	 * 64 MiB: the fourth is refused */
+	parse_bad(HDR "open f a O_CREAT|O_WRONLY 0644\n"
+		  "write f \"0123456789abcdef\"*1048576\n"
+		  "write f \"0123456789abcdef\"*1048576\n"
+		  "write f \"0123456789abcdef\"*1048576\n"
+		  "write f \"0123456789abcdef\"*1048576\n"
+		  "write f \"0123456789abcdef\"*1048576\n", 7, 9,
+		  "more than 64 MiB");
+}
+
+/* a file is read up to its limit and no further: /dev/zero ends */
+static void test_scn_parse__file_size_limit(void **state)
+{
+	struct scn_error err;
+	struct scn *s = NULL;
+
+	assert_int_equal(scn_parse_file("/dev/zero", &s, &err), -EFBIG);
+	assert_null(s);
+	assert_non_null(strstr(err.msg, "not a scenario file"));
+	assert_int_equal(scn_parse_file("/", &s, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "not a regular file"));
+}
+
 static void test_scn_parse__err_counts(void **state)
 {
 	parse_bad(HDR "parallel 0 {\n}\n", 3, 10,
@@ -492,6 +562,9 @@ int main(void)
 		cmocka_unit_test(test_scn_parse__err_unterminated),
 		cmocka_unit_test(test_scn_parse__err_escape),
 		cmocka_unit_test(test_scn_parse__err_braces),
+		cmocka_unit_test(test_scn_parse__depth_limit),
+		cmocka_unit_test(test_scn_parse__expansion_limits),
+		cmocka_unit_test(test_scn_parse__file_size_limit),
 		cmocka_unit_test(test_scn_parse__err_counts),
 		cmocka_unit_test(test_scn_parse__err_paths),
 		cmocka_unit_test(test_scn_parse__err_symlink_target),
