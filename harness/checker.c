@@ -1029,7 +1029,10 @@ static void on_quiesce(struct fc_checker *c, const struct fc_event *ev)
 	memcpy(&q, ev->data, sizeof(q));
 	if (q.method != FC_QUIESCE_DROP_CACHES)
 		why = "caches could not be dropped";
-	else if (!q.settled)
+	else if (q.settled == 2)
+		why = "the connection was no longer healthy (aborted or "
+		      "interrupted)";
+	else if (q.settled != 1)
 		why = "FORGETs did not settle before the timeout";
 	else if (!q.full)
 		why = "descriptors were still open";

@@ -12,6 +12,8 @@
 #include <unistd.h>
 #include <sys/wait.h>
 #include "cmd.h"
+#include "fsproc.h"
+#include "interrupt.h"
 #include "run_harness.h"
 #include "session.h"
 
@@ -34,7 +36,17 @@ static const char exec_usage[] =
 
 struct exec_arg {
 	char **argv;
+	unsigned timeout_s;
+	const char *dir;
 };
+
+/* in the program's process, before exec */
+static int set_dir(void *arg)
+{
+	const struct exec_arg *ea = arg;
+
+	return setenv("FUSECHECK_DIR", ea->dir, 1) ? -errno : 0;
+}
 
 static char *subst_dir(const char *arg, const char *dir)
 {
@@ -59,9 +71,10 @@ static int exec_body(struct run_ctx *rc, struct session *sess,
 {
 	struct exec_arg *ea = arg;
 	char **argv, msg[512];
+	struct fsproc p;
 	size_t n, i;
-	pid_t pid;
-	int ws;
+	long waited;
+	int ws, ended;
 
 	for (n = 0; ea->argv[n]; n++)
 		;
@@ -71,25 +84,35 @@ static int exec_body(struct run_ctx *rc, struct session *sess,
 	for (i = 0; i < n; i++)
 		if (!(argv[i] = subst_dir(ea->argv[i], dir)))
 			goto out_free;
-	pid = fork();
-	if (pid < 0) {
-		snprintf(reason, reason_len, "cannot fork: %s",
-			 strerror(errno));
+	ea->dir = dir;
+	if (fsproc_spawn_hook(&p, argv, NULL, 0, -1, set_dir, ea, msg,
+			      sizeof(msg))) {
+		snprintf(reason, reason_len, "%s", msg);
 		*status = FC_SCN_ST_BROKEN;
 		goto out_free;
 	}
-	if (pid == 0) {
-		setenv("FUSECHECK_DIR", dir, 1);
-		if (rc->fs_out_fd >= 0)
-			close(rc->fs_out_fd);
-		execvp(argv[0], argv);
-		fprintf(stderr, "fusecheck: cannot run '%s': %s\n", argv[0],
-			strerror(errno));
-		_exit(127);
+	/* the program's own end, its deadline, an interrupt, or a session
+	 * that broke (the filesystem died): whichever comes first */
+	for (waited = 0; !fsproc_wait(&p, 50); waited += 50) {
+		if (interrupt_pending() || !session_healthy(sess))
+			break;
+		if (waited >= (long)ea->timeout_s * 1000) {
+			snprintf(reason, reason_len, "'%s' did not finish "
+				 "within %u s (--timeout): ended", argv[0],
+				 ea->timeout_s);
+			*status = FC_SCN_ST_BROKEN;
+			break;
+		}
 	}
-	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
-		;
-	if (WIFEXITED(ws) && WEXITSTATUS(ws) == 127) {
+	ended = p.reaped;
+	ws = p.status;
+	/* whatever it left running (a background job holding a file in
+	 * the mount would pin an inode and be blamed on the filesystem)
+	 * ends with it, before the quiesce */
+	fsproc_end(&p, 500);
+	if (!ended || *status == FC_SCN_ST_BROKEN) {
+		/* timed out, interrupted or broken: said elsewhere */
+	} else if (WIFEXITED(ws) && WEXITSTATUS(ws) == 127) {
 		snprintf(reason, reason_len, "cannot run '%s'", argv[0]);
 		*status = FC_SCN_ST_BROKEN;
 	} else if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0) {
@@ -144,5 +167,6 @@ int cmd_exec(int argc, char **argv)
 		return 2;
 	}
 	ea.argv = o.scenario_args;
+	ea.timeout_s = b.timeout_s;
 	return run_one_body(&o, &b);
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <fuse_lowlevel.h>
@@ -340,6 +341,55 @@ static int fs_templates(const struct run_opts *o, char **memfs_cmd)
 	return 0;
 }
 
+/* Can a file be made at path?  Checked before anything runs, so that a
+ * bad --junit is exit 2 at once, not a report lost at the end. */
+static int check_out_file(const char *opt, const char *path)
+{
+	char probe[4200];
+	struct stat st;
+	int fd;
+
+	if (!path)
+		return 0;
+	if (!stat(path, &st) && S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "fusecheck: %s '%s' is a directory\n", opt,
+			path);
+		return 2;
+	}
+	snprintf(probe, sizeof(probe), "%s.fusecheck-probe.%d", path,
+		 (int)getpid());
+	fd = open(probe, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		fprintf(stderr, "fusecheck: cannot write %s '%s': %s\n", opt,
+			path, strerror(errno));
+		return 2;
+	}
+	close(fd);
+	unlink(probe);
+	return 0;
+}
+
+/* Two runs sharing an output directory would interleave their event
+ * logs: the first holds an exclusive lock on the directory for its whole
+ * life (the descriptor stays open until exit), the second is told. */
+static int lock_out(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0) {
+		fprintf(stderr, "fusecheck: cannot open output directory "
+			"'%s': %s\n", dir, strerror(errno));
+		return 2;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		fprintf(stderr, "fusecheck: output directory '%s' is in use "
+			"by another fusecheck run (use another --out)\n", dir);
+		close(fd);
+		return 2;
+	}
+	return 0;
+}
+
 static int prepare_out(const char *dir)
 {
 	char probe[4096];
@@ -359,7 +409,7 @@ static int prepare_out(const char *dir)
 	}
 	close(fd);
 	unlink(probe);
-	return 0;
+	return lock_out(dir);
 }
 
 static void fill_metadata(struct fc_run_result *r, const char *fs_cmd,
@@ -381,12 +431,35 @@ static void fill_metadata(struct fc_run_result *r, const char *fs_cmd,
 	r->init = *checker_init(c);
 }
 
-/* Print and write every report; returns the exit code. */
+/* Write one report through a temporary file renamed over path, so that
+ * a full disk or a crash never leaves a cut report that looks whole.
+ * 0, or -errno with a message printed. */
+static int write_report(const char *path, const struct fc_run_result *r,
+			int (*writer)(const char *, const struct fc_run_result *))
+{
+	char tmp[4200];
+	int rc;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+	rc = writer(tmp, r);
+	if (!rc && rename(tmp, path))
+		rc = -errno;
+	if (rc) {
+		unlink(tmp);
+		fprintf(stderr, "fusecheck: cannot write '%s': %s\n", path,
+			strerror(-rc));
+	}
+	return rc;
+}
+
+/* Print and write every report; returns the exit code (2 when a report
+ * could not be written: a CI gate must not read a verdict that is not
+ * there). */
 int cmd_report(const struct fc_run_result *r, const char *out_dir,
 	       const char *junit, int tap, int color)
 {
 	char path[4096];
-	int rc;
+	int lost = 0;
 
 	if (tap)
 		report_tap(stdout, r);
@@ -395,18 +468,11 @@ int cmd_report(const struct fc_run_result *r, const char *out_dir,
 	fflush(stdout);
 	if (out_dir) {
 		snprintf(path, sizeof(path), "%s/report.json", out_dir);
-		rc = report_json(path, r);
-		if (rc)
-			fprintf(stderr, "fusecheck: cannot write '%s': %s\n",
-				path, strerror(-rc));
+		lost |= write_report(path, r, report_json) != 0;
 	}
-	if (junit) {
-		rc = report_junit(junit, r);
-		if (rc)
-			fprintf(stderr, "fusecheck: cannot write '%s': %s\n",
-				junit, strerror(-rc));
-	}
-	return run_result_exit_code(r);
+	if (junit)
+		lost |= write_report(junit, r, report_junit) != 0;
+	return lost ? 2 : run_result_exit_code(r);
 }
 
 int run_harness_open(struct run_harness *h, const struct run_opts *o)
@@ -426,13 +492,11 @@ int run_harness_open(struct run_harness *h, const struct run_opts *o)
 			"FUSE itself and writes /proc/sys/vm/drop_caches\n");
 		return 2;
 	}
-	if (fs_templates(o, &h->memfs_cmd) || prepare_out(o->out_dir))
+	if (fs_templates(o, &h->memfs_cmd) || prepare_out(o->out_dir) ||
+	    check_out_file("--junit", o->junit))
 		return 2;
-	/* before we adopt orphans: the guardian must not be one of the
-	 * children session_stop ends.  Best effort: without it only a
-	 * SIGKILL mid-request lingers. */
+	/* Best effort: without it only a SIGKILL mid-request lingers. */
 	guardian_start();
-	fsproc_become_subreaper();
 	ret = mnt_enter_private_ns();
 	if (ret) {
 		fprintf(stderr, "fusecheck: cannot enter a private mount "

@@ -90,7 +90,9 @@ enum fc_quiesce_method {
 struct fc_ev_quiesce {
 	uint32_t line;     /* scenario line that asked, 0 = end of scenario */
 	uint32_t method;   /* enum fc_quiesce_method */
-	uint32_t settled;  /* 1: no FORGET for the settle interval; 0: timed out */
+	uint32_t settled;  /* 1: no FORGET for the settle interval; 0: timed
+			      out; 2: the connection was not healthy
+			      (aborted, interrupted): nothing to judge */
 	uint32_t full;     /* 1: descriptors closed (balance expected) */
 };
 

@@ -7,9 +7,11 @@
 #include <sys/types.h>
 
 struct fsproc {
-	pid_t pid;
-	int reaped;
-	int status;       /* wait status once reaped */
+	pid_t pid;        /* the keeper (fsproc.c): the handle on it all */
+	int statfd;       /* init tells the program's wait status here */
+	int reaped;       /* the program's status is known */
+	int status;       /* its wait status, once reaped */
+	int all_gone;     /* the keeper was reaped: nothing is left */
 };
 
 /* Split `tmpl` like a shell would (quotes, no command substitution) and
@@ -20,8 +22,9 @@ int fsproc_argv(const char *tmpl, const char *mountpoint, const char *control,
 void fsproc_argv_free(char **argv);
 
 /* Start argv[0] (PATH searched) with the descriptors in keep[] inherited
- * and stdout/stderr on out_fd.  It dies with us (PR_SET_PDEATHSIG).
- * -errno with err saying what failed, e.g. that the binary is missing. */
+ * and stdout/stderr on out_fd (-1: ours), contained in a pid namespace
+ * of its own that ends with us (fsproc.c).  -errno with err saying what
+ * failed, e.g. that the binary is missing. */
 int fsproc_spawn(struct fsproc *p, char **argv, const int *keep, int nkeep,
 		 int out_fd, char *err, size_t errlen);
 /* fsproc_spawn, with hook(arg) run in the child just before exec (the
@@ -29,18 +32,17 @@ int fsproc_spawn(struct fsproc *p, char **argv, const int *keep, int nkeep,
 int fsproc_spawn_hook(struct fsproc *p, char **argv, const int *keep,
 		      int nkeep, int out_fd, int (*hook)(void *), void *arg,
 		      char *err, size_t errlen);
-/* Wait up to timeout_ms for it to end: 1 ended, 0 still running. */
+/* Wait up to timeout_ms for the program itself to end (what it forked
+ * may live on): 1 ended, 0 still running. */
 int fsproc_wait(struct fsproc *p, int timeout_ms);
-/* End it: SIGTERM, then SIGKILL after grace_ms; always reaps. */
+/* Send sig to every process of the namespace (SIGTERM, SIGCONT). */
+void fsproc_signal(struct fsproc *p, int sig);
+/* End the program and everything it started: SIGTERM to all, then after
+ * grace_ms (0: at once) SIGKILL to the namespace; returns when nothing
+ * is left.  Always safe to call again. */
 void fsproc_end(struct fsproc *p, int grace_ms);
-/* Become the reaper of every process our children leave behind, so a
- * filesystem that daemonizes stays ours to wait for and to end. */
-int fsproc_become_subreaper(void);
-/* Reap every child that has ended; SIGTERM (then, after grace_ms,
- * SIGKILL) those still running, e.g. a daemon that outlived its
- * connection.  Call when no child of ours should be left.  Returns how
- * many had to be signalled. */
-int fsproc_end_orphans(int grace_ms);
+/* The program's pid in our namespace (for /proc), -1 when gone. */
+pid_t fsproc_main_pid(const struct fsproc *p);
 /* "exited with status 1", "killed by signal 9 (Killed)", "running" */
 void fsproc_describe(const struct fsproc *p, char *buf, size_t size);
 

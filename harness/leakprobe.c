@@ -190,10 +190,11 @@ static int probe_body(struct run_ctx *rc, struct session *sess,
 			*status = FC_SCN_ST_BROKEN;
 			break;
 		}
-		if (leakprobe_sample(sess->fs.pid, &r->s[c]) < 0) {
+		if (leakprobe_sample(fsproc_main_pid(&sess->fs),
+				     &r->s[c]) < 0) {
 			snprintf(reason, reason_len, "leak probe: cannot read "
 				 "/proc/%ld of the filesystem",
-				 (long)sess->fs.pid);
+				 (long)fsproc_main_pid(&sess->fs));
 			*status = FC_SCN_ST_BROKEN;
 			break;
 		}

@@ -1,6 +1,8 @@
 /* main.c - fusecheck's entry point: a table of subcommands. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include "cmd.h"
 
 static const struct {
@@ -36,10 +38,39 @@ static void usage(FILE *out)
 	fputs("\n'fusecheck COMMAND --help' describes each.\n", out);
 }
 
+/* What every command needs of the process before it starts. */
+static void process_setup(void)
+{
+	struct rlimit rl;
+
+	/* `fusecheck run | head -1` must not kill us before the reports are
+	 * written: a closed stdout is EPIPE, not death (children get the
+	 * default back, fsproc.c) */
+	signal(SIGPIPE, SIG_IGN);
+	/* CI reads one line per scenario as it finishes, not all at the
+	 * end */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* A low `ulimit -n` is the harness's trouble, never a finding: take
+	 * what the hard limit allows (scenarios that still run out are
+	 * broken, not failed; scn_run.c) */
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < 65536) {
+		struct rlimit want = { 65536, 65536 };
+
+		/* root may raise the hard limit too; others take theirs */
+		if (rl.rlim_max > want.rlim_max)
+			want.rlim_max = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &want)) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	size_t i;
 
+	process_setup();
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

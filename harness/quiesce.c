@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
+#include "interrupt.h"
 #include "quiesce.h"
 
 static int drop_caches(void)
@@ -92,6 +93,10 @@ int quiesce_run(struct session *s, const struct quiesce_opts *q,
 	}
 	if (ev.method == FC_QUIESCE_NONE)
 		ev.settled = 0;
+	/* After an abort or an interrupt the kernel forgot everything at
+	 * once, or the FORGETs never came: a count then proves nothing. */
+	if (!session_healthy(s) || interrupt_pending())
+		ev.settled = 2;
 	*method = ev.method;
 	evlog_emit(s->log, FC_EV_QUIESCE, &ev, sizeof(ev), 0);
 	if (s->ctl < 0 || !session_healthy(s))

@@ -3,6 +3,7 @@
  * order), and its busiest moment.  Violations logged outside any
  * scenario (the capability probe) get an entry of their own. */
 #include <errno.h>
+#include <stdio.h>
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,6 +120,36 @@ static int fill(const struct verdicts *v, long idx, const struct scn *s,
 	return 0;
 }
 
+/* A run in which no scenario was executed is never a pass: every
+ * scenario skipped, or none at all, is a broken run that says so (the
+ * same verdict live and on replay, since both build results here). */
+static int nothing_tested(struct fc_run_result *r)
+{
+	size_t counts[4], i, shown = 0, at;
+	char why[512];
+
+	run_result_counts(r, counts, NULL);
+	if (r->broken || counts[FC_ST_PASS] || counts[FC_ST_FAIL] ||
+	    counts[FC_ST_BROKEN])
+		return 0;
+	at = (size_t)snprintf(why, sizeof(why), "nothing was tested: %s",
+			      r->nscn ? "every scenario was skipped" :
+					"no scenario ran");
+	for (i = 0; i < r->nscn && shown < 3 && at < sizeof(why); i++) {
+		if (!r->scn[i].reason || !r->scn[i].reason[0])
+			continue;
+		at += (size_t)snprintf(why + at, sizeof(why) - at, "%s%s: %s",
+				       shown ? "; " : " (", r->scn[i].name,
+				       r->scn[i].reason);
+		shown++;
+	}
+	if (shown && at < sizeof(why))
+		snprintf(why + at, sizeof(why) - at, "%s)",
+			 r->nscn > shown ? "; …" : "");
+	r->broken = strdup(why);
+	return r->broken ? 0 : -ENOMEM;
+}
+
 int results_build(const struct verdicts *v, struct scn *const *scns,
 		  size_t nscns, struct fc_run_result *r)
 {
@@ -151,5 +182,5 @@ int results_build(const struct verdicts *v, struct scn *const *scns,
 			return err;
 	}
 	lock_fill_results(checker_lock(v->checker), v->nscn, r);
-	return 0;
+	return nothing_tested(r);
 }

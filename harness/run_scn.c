@@ -4,9 +4,8 @@
  * callbacks here turn its requests into log events, so that the live
  * checker and `replay` judge exactly the same stream.
  */
-#define _XOPEN_SOURCE 700
 #include <errno.h>
-#include <ftw.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include "probe.h"
 #include "run_scn.h"
 #include "session.h"
+#include "treerm.h"
 
 struct scn_ctx {
 	struct run_ctx *rc;
@@ -206,21 +206,16 @@ static const char *expect_rule(const struct scn *s)
 	return "SCN-EXPECT";
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag,
-		  struct FTW *ftw)
-{
-	return remove(path) < 0 ? -1 : 0;
-}
-
 /* Remove the scenario's working directory through the mount. */
 static int rmtree(const char *path, char *msg, size_t msglen)
 {
-	if (nftw(path, rm_one, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0) {
+	char where[256] = "";
+	int rc = treerm_at(AT_FDCWD, path, where, sizeof(where));
+
+	if (rc)
 		snprintf(msg, msglen, "cleanup: cannot remove the scenario's "
-			 "working directory: %s", strerror(errno));
-		return -errno;
-	}
-	return 0;
+			 "working directory: %s %s", strerror(-rc), where);
+	return rc;
 }
 
 static void missing_caps(unsigned missing, char *buf, size_t size)

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "scn_int.h"
+#include "treerm.h"
 
 #define SCN_XATTR_MAX 65536
 #define SCN_DENTS_BUF 32768
@@ -498,51 +499,6 @@ fail:
 	return nfd;
 }
 
-/* remove name in dfd and everything below it, never following a
- * symlink; the first error is returned and its path noted */
-static int rm_at(struct scn_thr *t, int dfd, const char *name, int isdir)
-{
-	char *names = NULL, *p;
-	unsigned char *types = NULL;
-	size_t len, n, k;
-	struct stat st;
-	int fd, rc;
-
-	if (isdir < 0) {
-		if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW))
-			goto fail;
-		isdir = S_ISDIR(st.st_mode);
-	}
-	if (!isdir) {
-		if (unlinkat(dfd, name, 0))
-			goto fail;
-		return 0;
-	}
-	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-				       O_CLOEXEC);
-	if (fd < 0)
-		goto fail;
-	rc = list_dir(fd, &names, &len, &types, &n);
-	for (k = 0, p = names; !rc && k < n; k++, p += strlen(p) + 1)
-		/* the kernel refuses such names from a filesystem; a '/'
-		 * here must never become a path */
-		rc = strchr(p, '/') ? -EIO : rm_at(t, fd, p, types[k] == DT_UNKNOWN ? -1
-							    : types[k] == DT_DIR);
-	free(names);
-	free(types);
-	close(fd);
-	if (rc)
-		return rc;
-	if (unlinkat(dfd, name, AT_REMOVEDIR))
-		goto fail;
-	return 0;
-fail:
-	rc = -errno;
-	if (!t->detail[0])
-		snprintf(t->detail, sizeof(t->detail), "at \"%.200s\"", name);
-	return rc;
-}
-
 SCN_EXEC(rmtree)
 {
 	struct scn_at a;
@@ -550,7 +506,7 @@ SCN_EXEC(rmtree)
 
 	if (rc)
 		return rc;
-	rc = rm_at(t, a.fd, a.name, -1);
+	rc = treerm_at(a.fd, a.name, t->detail, sizeof(t->detail));
 	close(a.fd);
 	return rc;
 }

@@ -232,9 +232,9 @@ int scn_tag_get(struct scn_thr *t, long long tag, uint64_t *ino);
 int scn_tag_bind(struct scn_thr *t, long long tag, uint64_t ino);
 const char *scn_tag_name(struct scn_thr *t, long long tag);
 
-/* O_PATH descriptor of the scenario's working directory: every scenario
- * path is resolved beneath it (scn_path.c) */
-int scn_root(struct scn_thr *t);
+/* the scenario's working directory: every scenario path is resolved
+ * beneath it (scn_path.c) */
+const char *scn_root(struct scn_thr *t);
 /* `chdir` moves the process cwd (a reference the kernel holds) to dirfd;
  * scenario paths are always resolved beneath the working directory
  * regardless */
@@ -248,13 +248,14 @@ long scn_run_barrier(struct scn_thr *t);
 
 /* --- confined paths (scn_path.c) --- */
 
-/* open rel beneath root (openat2 RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS |
+/* open rel beneath the directory root (openat2 RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS |
  * RESOLVE_NO_XDEV); "" is the root itself.  fd or -errno. */
-int scn_path_open(int root, const char *rel, int flags, mode_t mode);
+int scn_path_open(const char *root, const char *rel, int flags, mode_t mode);
 /* resolve the directory that holds rel's last component beneath root:
  * an O_PATH fd, the component copied into last ("." when rel ends in
  * "." or ".."; the directory is then rel itself).  fd or -errno. */
-int scn_path_parent(int root, const char *rel, char *last, size_t lastsize);
+int scn_path_parent(const char *root, const char *rel, char *last,
+		    size_t lastsize);
 /* "/proc/self/fd/N": for the calls that exist only by path, the inode fd
  * was confined to */
 void scn_path_proc(int fd, char *buf, size_t size);

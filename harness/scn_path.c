@@ -32,7 +32,18 @@
 /* flags open(2) accepts but openat2(2) refuses with O_PATH */
 #define SCN_OPATH_KEEP (O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
 
-int scn_path_open(int root, const char *rel, int flags, mode_t mode)
+/* The working directory, opened for one call: a descriptor held across
+ * calls would pin it and unbalance every quiesce.  Its path is ours (the
+ * mountpoint, and the directory we made under it); O_NOFOLLOW because
+ * the filesystem could still answer that last name with a symlink. */
+static int open_root(const char *root)
+{
+	int fd = open(root, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+static int open_beneath(int root, const char *rel, int flags, mode_t mode)
 {
 	struct open_how how = { 0 };
 	int tries, fd;
@@ -56,7 +67,19 @@ int scn_path_open(int root, const char *rel, int flags, mode_t mode)
 	return -EAGAIN;
 }
 
-int scn_path_parent(int root, const char *rel, char *last, size_t lastsize)
+int scn_path_open(const char *root, const char *rel, int flags, mode_t mode)
+{
+	int rfd = open_root(root), fd;
+
+	if (rfd < 0)
+		return rfd;
+	fd = open_beneath(rfd, rel, flags, mode);
+	close(rfd);
+	return fd;
+}
+
+int scn_path_parent(const char *root, const char *rel, char *last,
+		    size_t lastsize)
 {
 	size_t len = strlen(rel), cut;
 	const char *slash;

@@ -226,6 +226,12 @@ static int wait_init(struct session *s, int timeout_ms, char *err,
 		sleep_ms(5);
 		waited += 5;
 	}
+	/* an INIT reply the kernel took may still refuse (tap.c) */
+	tap_error(&s->tap, why, sizeof(why));
+	if (why[0]) {
+		snprintf(err, errlen, "%s", why);
+		return -EPROTO;
+	}
 	return 0;
 }
 
@@ -381,17 +387,21 @@ int session_start(struct session *s, const char *mnt,
 
 int session_stop(struct session *s)
 {
+	/* A broken session or an interrupt must end within a couple of
+	 * seconds (SIGINT/SIGTERM promise): no long grace periods then. */
+	int hurry = s->broken[0] || interrupt_pending();
 	int waited;
 
 	s->stopping = 1;
 	if (s->watching)
 		pthread_join(s->watchdog, NULL);
 	s->watching = 0;
+	hurry |= s->broken[0] != 0;
 	if (s->mounted) {
 		mnt_unmount(s->mnt);
 		/* A lazily detached mount keeps the connection while busy:
 		 * abort it rather than wait. */
-		for (waited = 0; !s->tap.dev_gone && waited < 2000;
+		for (waited = 0; !s->tap.dev_gone && waited < (hurry ? 200 : 2000);
 		     waited += 10)
 			sleep_ms(10);
 		if (!s->tap.dev_gone)
@@ -400,15 +410,16 @@ int session_stop(struct session *s)
 	if (s->tap.started)
 		tap_stop_requests(&s->tap);
 	/* a filesystem stopped (SIGSTOP) would sit out the grace period */
-	if (s->broken[0] && s->fs.pid > 0 && !s->fs.reaped)
-		kill(s->fs.pid, SIGCONT);
-	if (s->fs.pid > 0 && !fsproc_wait(&s->fs, 5000))
-		fsproc_end(&s->fs, 2000);
+	if (s->broken[0])
+		fsproc_signal(&s->fs, SIGCONT);
+	if (!fsproc_wait(&s->fs, hurry ? 300 : 5000))
+		fsproc_end(&s->fs, hurry ? 300 : 2000);
 	if (s->tap.started)
 		tap_stop(&s->tap);
-	/* A daemon the filesystem forked was adopted by us (subreaper): it
-	 * has read end-of-file by now; reap it, or end it if it lingers. */
-	fsproc_end_orphans(2000);
+	/* A daemon the filesystem forked has read end-of-file by now; it
+	 * and anything else left in the filesystem's pid namespace ends
+	 * here (fsproc.c). */
+	fsproc_end(&s->fs, hurry ? 300 : 2000);
 	if (s->mounted) {
 		evlog_emit(s->log, FC_EV_UNMOUNT, NULL, 0, 0);
 		s->mounted = 0;
@@ -425,11 +436,21 @@ int session_stop(struct session *s)
 	return s->broken[0] ? 1 : 0;
 }
 
-/* One control message, waiting at most 5 s. */
-static ssize_t ctl_recv(int fd, void *buf, size_t size)
+/* A ledger is the filesystem's own account: bounded like any input from
+ * a program we did not write, in time and in size. */
+#define CTL_SNAPSHOT_MS 30000
+#define CTL_SNAPSHOT_MAX_INODES (2u << 20)
+
+/* One control message, waiting until the snapshot's deadline at most. */
+static ssize_t ctl_recv(int fd, void *buf, size_t size, uint64_t deadline)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	int rc = poll(&pfd, 1, 5000);
+	uint64_t now = now_ns();
+	int rc;
+
+	if (now >= deadline)
+		return -ETIMEDOUT;
+	rc = poll(&pfd, 1, (int)((deadline - now) / 1000000u) + 1);
 
 	if (rc <= 0)
 		return rc == 0 ? -ETIMEDOUT : -errno;
@@ -444,6 +465,7 @@ int session_snapshot(struct session *s, uint32_t line,
 	struct fc_ev_fs_ledger *led = NULL, *nl;
 	struct fc_ctl_hdr hdr;
 	size_t count = 0, bytes;
+	uint64_t deadline;
 	ssize_t n;
 	int err = 0;
 
@@ -459,8 +481,9 @@ int session_snapshot(struct session *s, uint32_t line,
 		err = -errno;
 		goto out_free;
 	}
+	deadline = now_ns() + (uint64_t)CTL_SNAPSHOT_MS * 1000000u;
 	for (;;) {
-		n = ctl_recv(s->ctl, msg, FC_CTL_MAX_MSG);
+		n = ctl_recv(s->ctl, msg, FC_CTL_MAX_MSG, deadline);
 		if (n < 0) {
 			err = (int)n;
 			goto out_free;
@@ -471,6 +494,10 @@ int session_snapshot(struct session *s, uint32_t line,
 		if ((size_t)n < sizeof(hdr) || hdr.magic != FC_CTL_MAGIC ||
 		    bytes != (size_t)n - sizeof(hdr)) {
 			err = -EPROTO;
+			goto out_free;
+		}
+		if (count + hdr.count > CTL_SNAPSHOT_MAX_INODES) {
+			err = -EFBIG;
 			goto out_free;
 		}
 		nl = realloc(led, sizeof(*led) + (count + hdr.count) *

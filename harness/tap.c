@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stddef.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
 #include <linux/fuse.h>
@@ -33,6 +34,7 @@ struct tap_notify_q {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	struct tap_note *head, *tail;
+	size_t bytes;         /* queued */
 	int closing;
 };
 
@@ -140,6 +142,7 @@ static void *req_loop(void *arg)
 		}
 	}
 	free(buf);
+	atomic_store(&t->req_done, 1);
 	return NULL;
 }
 
@@ -190,10 +193,27 @@ static void cap_init(struct tap *t, unsigned char *buf, size_t n)
 	evlog_emit(t->log, FC_EV_INIT_CAP, &cap, sizeof(cap), 0);
 }
 
+/* Notifications wait here while the kernel has not taken the one before
+ * (its write may block on a VFS lock).  Holding back the reply thread
+ * could deadlock against that lock, so a filesystem that outruns the
+ * kernel by this much is a verdict, not a reason to grow. */
+#define TAP_NOTIFY_QUEUE_MAX (16u << 20)
+
 static void notify_push(struct tap *t, const unsigned char *buf, size_t n)
 {
-	struct tap_note *note = malloc(sizeof(*note) + n);
+	struct tap_note *note;
+	size_t queued;
 
+	pthread_mutex_lock(&t->nq->lock);
+	queued = t->nq->bytes;
+	pthread_mutex_unlock(&t->nq->lock);
+	if (queued + n > TAP_NOTIFY_QUEUE_MAX) {
+		tap_fail(t, "filesystem sent more notifications than the "
+			 "kernel took: %zu bytes waiting (limit %u)",
+			 queued + n, TAP_NOTIFY_QUEUE_MAX);
+		return;
+	}
+	note = malloc(sizeof(*note) + n);
 	if (!note) {
 		tap_fail(t, "out of memory queueing a notification");
 		return;
@@ -207,6 +227,7 @@ static void notify_push(struct tap *t, const unsigned char *buf, size_t n)
 	else
 		t->nq->head = note;
 	t->nq->tail = note;
+	t->nq->bytes += n;
 	pthread_cond_signal(&t->nq->cond);
 	pthread_mutex_unlock(&t->nq->lock);
 }
@@ -226,6 +247,7 @@ static void *notify_loop(void *arg)
 			q->head = note->next;
 			if (!q->head)
 				q->tail = NULL;
+			q->bytes -= note->len;
 		}
 		pthread_mutex_unlock(&q->lock);
 		if (!note)
@@ -240,6 +262,27 @@ static void *notify_loop(void *arg)
 		free(note);
 	}
 	return NULL;
+}
+
+/* An INIT reply the kernel took but that leaves the connection dead:
+ * an error, or a major version the kernel does not speak (it then fails
+ * every request).  Nothing can be tested on it: a refusal, named. */
+static void init_judge(struct tap *t, const struct fuse_out_header *oh,
+		       const unsigned char *buf, size_t n)
+{
+	uint32_t major = 0;
+
+	if (oh->error) {
+		tap_fail(t, "the filesystem refused INIT: it answered error %d "
+			 "(%s)", oh->error, strerror(-oh->error));
+		return;
+	}
+	if (n >= sizeof(*oh) + sizeof(major))
+		memcpy(&major, buf + sizeof(*oh), sizeof(major));
+	if (major != FUSE_KERNEL_VERSION)
+		tap_fail(t, "the filesystem refused INIT: it answered protocol "
+			 "major version %u, the kernel speaks %u", major,
+			 FUSE_KERNEL_VERSION);
 }
 
 /* How much of a garbled reply goes to the log. */
@@ -320,6 +363,7 @@ static void *reply_loop(void *arg)
 			evlog_emit(t->log, FC_EV_REPLY_REJECTED, &rj,
 				   sizeof(rj), 0);
 		} else if (opcode == FUSE_INIT) {
+			init_judge(t, &oh, buf, (size_t)n);
 			t->init_done = 1;
 		}
 	}
@@ -338,6 +382,7 @@ int tap_start(struct tap *t, int devfd, int sock, struct evlog *log,
 	t->max_pages = max_pages ? max_pages : TAP_DEFAULT_MAX_PAGES;
 	t->error[0] = 0;
 	t->fs_gone = t->dev_gone = t->init_done = 0;
+	atomic_init(&t->req_done, 0);
 	pthread_mutex_init(&t->err_lock, NULL);
 	err = tap_pending_init(&t->pending);
 	if (err)
@@ -382,10 +427,19 @@ out_lock:
 
 void tap_stop_requests(struct tap *t)
 {
+	struct timespec nap = { 0, 10 * 1000 * 1000 };
+	int waited;
+
 	/* The request thread ends with ENODEV once the connection is gone
-	 * (unmount or abort); then the filesystem reads end-of-file. */
-	pthread_join(t->req_thread, NULL);
+	 * (unmount or abort); then the filesystem reads end-of-file.  A
+	 * filesystem that stopped reading its socket leaves the thread
+	 * blocked in send(): shutting our sending side wakes it (EPIPE),
+	 * so this never waits on the filesystem for long. */
+	for (waited = 0; !atomic_load(&t->req_done) && waited < 1000;
+	     waited += 10)
+		nanosleep(&nap, NULL);
 	shutdown(t->sock, SHUT_WR);
+	pthread_join(t->req_thread, NULL);
 }
 
 void tap_stop(struct tap *t)

@@ -10,6 +10,7 @@
 #define FC_TAP_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include "evlog.h"
 #include "tap_pending.h"
@@ -43,6 +44,7 @@ struct tap {
 	int fs_gone;          /* the filesystem closed its end */
 	int dev_gone;         /* the connection ended (ENODEV) */
 	int init_done;        /* the INIT reply reached the kernel */
+	atomic_int req_done;  /* the request thread has ended */
 	uint64_t last_request_unique;
 	uint32_t last_request_opcode;
 };

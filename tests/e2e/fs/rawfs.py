@@ -19,6 +19,18 @@ Misbehaviour, each aimed at one name so the probe stays clean:
   --hang NAME      never answer a LOOKUP of NAME
   --stop NAME      SIGSTOP itself on a LOOKUP of NAME
   --die NAME:HOW   on a LOOKUP of NAME: HOW = kill (SIGKILL), abort, exit
+  --init HOW       answer INIT with an error (error) or major 6 (major6)
+  --deaf NAME      after answering the CREATE of NAME, never read again
+  --notify-flood NAME
+                   MKDIR of NAME is never answered; instead an
+                   INVAL_ENTRY for it (which waits for the directory lock
+                   the MKDIR holds) and then a flood of them
+  --forks N[:chain]
+                   at start, fork N children (or a chain N deep) that
+                   ignore SIGTERM and sleep
+  --ignore-eof     keep running (and sleeping) after the connection ends
+  --control-fd N   the {control} channel: answer every command with
+                   endless ledger records
 
 Usage: rawfs.py [OPTIONS] /dev/fd/N
 """
@@ -57,6 +69,9 @@ FSYNC, FSYNCDIR, ACCESS, CREATE, INTERRUPT = 20, 30, 34, 35, 36
 DESTROY, BATCH_FORGET, READDIRPLUS = 38, 42, 44
 NO_REPLY = {FORGET, BATCH_FORGET, INTERRUPT}
 FUSE_DO_READDIRPLUS = 1 << 13
+NOTIFY_INVAL_ENTRY = 3
+NOTIFY_INVAL_ENTRY_OUT = struct.Struct("<QII")
+CTL_HDR = struct.Struct("<IIII")
 FATTR_SIZE = 1 << 3
 TAP_BUF = (1 << 20) + 65536
 
@@ -216,6 +231,11 @@ class RawFs:
         n = self.nodes.get(nodeid)
         if op == INIT:
             major, minor, readahead, flags = INIT_IN.unpack_from(arg)
+            if self.o.init == "error":
+                return -errno.EPROTO, b""
+            if self.o.init == "major6":
+                return 0, INIT_OUT.pack(6, 1, readahead, 0, 16, 12, 65536,
+                                        1, 0, 0, 0, 0)
             if self.o.garbage == "init-short":
                 return 0, struct.pack("<II", 7, min(minor, 38))
             self.plus = bool(flags & FUSE_DO_READDIRPLUS)
@@ -240,6 +260,16 @@ class RawFs:
         if op == MKDIR:
             mode = MKDIR_IN.unpack_from(arg)[0]
             name = arg[MKDIR_IN.size:].split(b"\0")[0]
+            if self.o.notify_flood and name == self.o.notify_flood.encode():
+                note = NOTIFY_INVAL_ENTRY_OUT.pack(nodeid, len(name), 0) + \
+                    name + b"\0"
+                while True:
+                    try:
+                        os.write(self.fd, OUT_HEADER.pack(
+                            OUT_HEADER.size + len(note), NOTIFY_INVAL_ENTRY,
+                            0) + note)
+                    except OSError:
+                        return None, b""
             if self.child(nodeid, name):
                 return -errno.EEXIST, b""
             if name == b"garbage" and self.o.garbage == "entry-nodeid0":
@@ -250,6 +280,12 @@ class RawFs:
         if op == CREATE:
             flags, mode = CREATE_IN.unpack_from(arg)[:2]
             name = arg[CREATE_IN.size:].split(b"\0")[0]
+            if self.o.deaf and name == self.o.deaf.encode():
+                c = self.make(nodeid, name, stat.S_IFREG | 0o644)
+                self.send(unique, 0, self.entry(c) +
+                          OPEN_OUT.pack(c.nodeid, 0, 0))
+                while True:
+                    time.sleep(3600)
             c = self.child(nodeid, name)
             if c and flags & os.O_EXCL:
                 return -errno.EEXIST, b""
@@ -305,17 +341,69 @@ class RawFs:
             self.handle(msg)
 
 
+def sleeper():
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    while True:
+        time.sleep(3600)
+
+
+def start_forks(spec):
+    """N children that ignore SIGTERM, or (N:chain) a chain N deep."""
+    n, _, how = spec.partition(":")
+    top = os.getpid()
+    for _ in range(int(n)):
+        if os.fork() == 0:
+            if how != "chain":
+                sleeper()
+            continue            # chain: this child forks the next
+        if os.getpid() != top:
+            sleeper()           # a middle link of the chain
+        if how == "chain":
+            return
+    if os.getpid() != top:
+        sleeper()               # the chain's last link
+
+
+def control_flood(fd):
+    """Answer every control command with records that never end."""
+    if os.fork():
+        return
+    rec = b"\0" * 40
+    while True:
+        try:
+            os.read(fd, 16)
+            while True:
+                os.write(fd, CTL_HDR.pack(0x31534346, 1, 0, 0) + rec)
+        except OSError:
+            os._exit(0)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--garbage", choices=GARBAGE)
     ap.add_argument("--hang")
     ap.add_argument("--stop")
     ap.add_argument("--die")
+    ap.add_argument("--init", choices=["error", "major6"])
+    ap.add_argument("--deaf")
+    ap.add_argument("--notify-flood")
+    ap.add_argument("--forks")
+    ap.add_argument("--ignore-eof", action="store_true")
+    ap.add_argument("--control-fd", type=int)
     ap.add_argument("mountpoint")
     o = ap.parse_args()
     if not o.mountpoint.startswith("/dev/fd/"):
         sys.exit("rawfs: needs /dev/fd/N, not %s" % o.mountpoint)
-    return RawFs(int(o.mountpoint[len("/dev/fd/"):]), o).serve()
+    if o.forks:
+        start_forks(o.forks)
+    if o.control_fd is not None:
+        control_flood(o.control_fd)
+    rc = RawFs(int(o.mountpoint[len("/dev/fd/"):]), o).serve()
+    if o.ignore_eof:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        while True:
+            time.sleep(3600)
+    return rc
 
 
 if __name__ == "__main__":
