@@ -94,6 +94,19 @@ static int cb_check(void *ctx, const struct fc_ev_check *chk, char *msg,
 	return v ? 1 : 0;
 }
 
+static const char *cb_gone(void *ctx)
+{
+	struct scn_ctx *sc = ctx;
+	static char why[64];   /* the scenario runner's thread only */
+
+	if (interrupt_pending()) {
+		snprintf(why, sizeof(why), "interrupted by %s",
+			 interrupt_name());
+		return why;
+	}
+	return session_healthy(sc->sess) ? NULL : "the session broke";
+}
+
 int run_fs_cmd(const struct run_ctx *rc, const struct scn *s, char **cmd)
 {
 	const char *extra = s ? scn_memfs_args(s) : "";
@@ -240,7 +253,7 @@ static int scn_body(struct run_ctx *rc, struct session *sess, const char *dir,
 	struct scn_outcome out = { 0 };
 	struct scn_env env = {
 		.mnt = dir, .caps = rc->caps, .ctx = &sc, .mark = cb_mark,
-		.quiesce = cb_quiesce, .check = cb_check,
+		.quiesce = cb_quiesce, .check = cb_check, .gone = cb_gone,
 	};
 	size_t i;
 	int ret;

@@ -77,6 +77,10 @@ struct scn_env {
 	 * could not be checked (msg says why) */
 	int (*check)(void *ctx, const struct fc_ev_check *chk, char *msg,
 		     size_t msglen);
+	/* NULL while the run may go on; otherwise why it cannot (the
+	 * session broke, fusecheck was interrupted): the runner then gives
+	 * up at once, as on timeout.  Optional. */
+	const char *(*gone)(void *ctx);
 };
 
 struct scn_failure {

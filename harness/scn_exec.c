@@ -342,10 +342,18 @@ SCN_EXEC(chdir)
 
 SCN_EXEC(sleep)
 {
-	struct timespec ts = {v[0].num / 1000, (v[0].num % 1000) * 1000000};
+	struct timespec ts = {0, 50 * 1000000L};
+	long long left = v[0].num;
 
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
+	/* in slices: a run given up (timeout, interrupt, broken session)
+	 * must not keep a detached thread sleeping for an hour */
+	for (; left > 0 && !scn_abandoned(t); left -= 50) {
+		if (left < 50)
+			ts.tv_nsec = (long)left * 1000000L;
+		while (nanosleep(&ts, &ts) && errno == EINTR)
+			;
+		ts.tv_nsec = 50 * 1000000L;
+	}
 	return 0;
 }
 

@@ -285,6 +285,11 @@ const char *scn_tag_name(struct scn_thr *t, long long tag)
 
 /* --- cwd --- */
 
+int scn_abandoned(struct scn_thr *t)
+{
+	return atomic_load(&t->r->abandoned);
+}
+
 const char *scn_root(struct scn_thr *t)
 {
 	return t->r->mnt;
@@ -479,16 +484,24 @@ static void ret_name(long ret, char *buf, size_t size)
  * had right now either */
 static int harness_out_of_fds(long ret)
 {
-	int fd;
+	/* a call holds up to three descriptors of its own while it resolves
+	 * (the working directory, two parents: scn_path.c); fewer than that
+	 * free is the harness's shortage */
+	int fd[3], k, n = 0, e = 0;
 
 	if (ret != -EMFILE && ret != -ENFILE)
 		return 0;
-	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		close(fd);
-		return 0;
+	for (k = 0; k < 3; k++) {
+		fd[k] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (fd[k] < 0) {
+			e = errno;
+			break;
+		}
+		n++;
 	}
-	return errno == EMFILE || errno == ENFILE;
+	for (k = 0; k < n; k++)
+		close(fd[k]);
+	return e == EMFILE || e == ENFILE;
 }
 
 /* compare the result with the expectation; 1 when it matched */
@@ -821,8 +834,9 @@ int scn_run(const struct scn *s, const struct scn_env *env,
 	    struct scn_outcome *out)
 {
 	struct scn_runst *r;
-	struct timespec dl;
+	struct timespec dl, end;
 	unsigned timeout = s->timeout ? s->timeout : SCN_DEFAULT_TIMEOUT;
+	const char *gone = NULL;
 	pthread_t tid;
 	pthread_attr_t attr;
 	mode_t old_umask;
@@ -845,19 +859,35 @@ int scn_run(const struct scn *s, const struct scn_env *env,
 		umask(old_umask);
 		return rc;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &dl);
-	dl.tv_sec += timeout;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += timeout;
 	pthread_mutex_lock(&r->mu);
-	while (!r->done && !timed_out)
+	/* wake every 100 ms: the harness may say the run cannot go on (a
+	 * `sleep` or a barrier would not notice an aborted connection) */
+	while (!r->done && !timed_out && !gone) {
+		clock_gettime(CLOCK_MONOTONIC, &dl);
+		dl.tv_nsec += 100 * 1000000L;
+		if (dl.tv_nsec >= 1000000000L) {
+			dl.tv_sec++;
+			dl.tv_nsec -= 1000000000L;
+		}
+		if (dl.tv_sec > end.tv_sec ||
+		    (dl.tv_sec == end.tv_sec && dl.tv_nsec > end.tv_nsec))
+			dl = end;
 		if (pthread_cond_timedwait(&r->donecv, &r->mu, &dl) ==
-		    ETIMEDOUT)
-			timed_out = !r->done;
-	if (timed_out) {
+		    ETIMEDOUT && !r->done) {
+			timed_out = dl.tv_sec == end.tv_sec &&
+				    dl.tv_nsec == end.tv_nsec;
+			gone = env->gone ? env->gone(env->ctx) : NULL;
+		}
+	}
+	if (timed_out || gone) {
 		atomic_store(&r->abandoned, 1);
 		out->status = SCN_BROKEN;
-		if (asprintf(&out->reason, "timed out at line %u",
-			     hung_line(r)) < 0)
+		if (asprintf(&out->reason, "%s at line %u",
+			     gone ? gone : "timed out", hung_line(r)) < 0)
 			out->reason = NULL;
+		timed_out = 1;
 	} else if (r->broken) {
 		out->status = SCN_BROKEN;
 		out->reason = r->broken;
