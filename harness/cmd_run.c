@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <pwd.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -46,6 +47,10 @@ static const char run_usage[] =
 "                            /dev/fd/N, or an empty directory and the\n"
 "                            fusermount shim (libfuse2); auto (default)\n"
 "                            tries fd, then fusermount\n"
+"  --fs-user USER|UID        run the filesystem as this user (its\n"
+"                            primary group, no supplementary groups):\n"
+"                            fusecheck mounts, the filesystem needs no\n"
+"                            privilege with --attach fd or fusermount\n"
 "  --profile NAME|FILE       a recipe from fsmodels/profiles: command,\n"
 "                            setup, attach, provides (docs/attach.md)\n"
 "  --out DIR                 where reports and logs go (fusecheck-out)\n"
@@ -75,13 +80,14 @@ enum {
 	OPT_FS = 256, OPT_OUT, OPT_ONLY, OPT_JUNIT, OPT_TAP, OPT_MEMFS_ARGS,
 	OPT_MAX_PAGES, OPT_REPLY_DELAY, OPT_SETTLE, OPT_QTIMEOUT, OPT_COLOR,
 	OPT_NO_COLOR, OPT_ATTACH, OPT_PROFILE, OPT_REQ_TIMEOUT,
-	OPT_TIMELINE, OPT_INIT_SET,
+	OPT_TIMELINE, OPT_INIT_SET, OPT_FS_USER,
 };
 
 static const struct option run_longopts[] = {
 	{ "fs", required_argument, NULL, OPT_FS },
 	{ "attach", required_argument, NULL, OPT_ATTACH },
 	{ "profile", required_argument, NULL, OPT_PROFILE },
+	{ "fs-user", required_argument, NULL, OPT_FS_USER },
 	{ "out", required_argument, NULL, OPT_OUT },
 	{ "only", required_argument, NULL, OPT_ONLY },
 	{ "junit", required_argument, NULL, OPT_JUNIT },
@@ -99,6 +105,31 @@ static const struct option run_longopts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* --fs-user USER|UID: the uid and primary gid the filesystem runs as. */
+static int user_arg(const char *arg, uid_t *uid, gid_t *gid)
+{
+	struct passwd *pw = getpwnam(arg);
+	char *end;
+	unsigned long v;
+
+	if (pw) {
+		*uid = pw->pw_uid;
+		*gid = pw->pw_gid;
+		return 0;
+	}
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (!*arg || *end || errno || v >= (uid_t)-1) {
+		fprintf(stderr, "fusecheck: --fs-user takes a user name or a "
+			"uid, not '%s'\n", arg);
+		return -EINVAL;
+	}
+	pw = getpwuid((uid_t)v);
+	*uid = (uid_t)v;
+	*gid = pw ? pw->pw_gid : (gid_t)v;
+	return 0;
+}
 
 /* --init-set: INIT flag names (as the reports print them) to bits. */
 static int init_flags_arg(const char *arg, uint64_t *flags)
@@ -161,6 +192,11 @@ int run_parse_args(int argc, char **argv, struct run_opts *o,
 		switch (c) {
 		case OPT_FS: o->fs_cmd = optarg; break;
 		case OPT_PROFILE: o->profile = optarg; break;
+		case OPT_FS_USER:
+			if (user_arg(optarg, &o->fs_uid, &o->fs_gid))
+				return 2;
+			o->fs_as_user = 1;
+			break;
 		case OPT_ATTACH:
 			if (attach_parse(optarg, &o->attach)) {
 				fprintf(stderr, "fusecheck: --attach takes fd, "
@@ -477,16 +513,25 @@ int cmd_report(const struct fc_run_result *r, const char *out_dir,
 
 int run_harness_open(struct run_harness *h, const struct run_opts *o)
 {
-	char err[600];
+	char err[600], *abs_tmp;
+	const char *tmp;
 	int ret;
 
 	memset(h, 0, sizeof(*h));
 	h->o = o;
 	clock_gettime(CLOCK_MONOTONIC, &h->t0);
 	h->rc.fs_out_fd = -1;
-	snprintf(h->mnt, sizeof(h->mnt), "%s/fusecheck.XXXXXX",
-		 getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") :
-		 "/tmp");
+	/* the mount is named by its absolute path everywhere (mountinfo,
+	 * the kernel): a relative TMPDIR is resolved now */
+	tmp = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	abs_tmp = realpath(tmp, NULL);
+	if (!abs_tmp) {
+		fprintf(stderr, "fusecheck: TMPDIR '%s' is unusable: %s\n", tmp,
+			strerror(errno));
+		return 2;
+	}
+	snprintf(h->mnt, sizeof(h->mnt), "%s/fusecheck.XXXXXX", abs_tmp);
+	free(abs_tmp);
 	if (geteuid() != 0) {
 		fprintf(stderr, "fusecheck: this command needs root: it mounts "
 			"FUSE itself and writes /proc/sys/vm/drop_caches\n");
@@ -523,6 +568,20 @@ int run_harness_open(struct run_harness *h, const struct run_opts *o)
 	}
 	h->log_open = 1;
 	h->log.verdicts = &h->v;
+	/* memfs writes its own ledger log: made here, owned by the user
+	 * it runs as */
+	if (o->fs_as_user && !o->fs_cmd && !o->prof) {
+		snprintf(err, sizeof(err), "%s/memfs.log", o->out_dir);
+		ret = open(err, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0644);
+		if (ret < 0 || fchown(ret, o->fs_uid, o->fs_gid)) {
+			fprintf(stderr, "fusecheck: cannot prepare '%s' for "
+				"--fs-user: %s\n", err, strerror(errno));
+			if (ret >= 0)
+				close(ret);
+			return 2;
+		}
+		close(ret);
+	}
 	snprintf(err, sizeof(err), "%s/fs.log", o->out_dir);
 	h->rc.fs_out_fd = open(err, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC,
 			       0644);
@@ -536,6 +595,9 @@ int run_harness_open(struct run_harness *h, const struct run_opts *o)
 	h->rc.quiesce.settle_ms = o->settle_ms;
 	h->rc.quiesce.timeout_ms = o->quiesce_timeout_ms;
 	h->rc.request_timeout_ms = o->request_timeout_s * 1000u;
+	h->rc.fs_as_user = o->fs_as_user;
+	h->rc.fs_uid = o->fs_uid;
+	h->rc.fs_gid = o->fs_gid;
 	h->rc.log = &h->log;
 
 	ret = run_probe(&h->rc, &h->rc.caps, err, sizeof(err));

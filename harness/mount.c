@@ -22,6 +22,27 @@ int mnt_enter_private_ns(void)
 	return 0;
 }
 
+/* mountinfo writes space, tab, newline and backslash in a path as \ooo
+ * octal escapes: 1 when the escaped field names exactly mnt. */
+static int unescape_eq(const char *field, const char *mnt)
+{
+	const char *p = field;
+
+	while (*p && *mnt) {
+		if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' &&
+		    p[2] >= '0' && p[2] <= '7' && p[3] >= '0' && p[3] <= '7') {
+			if ((char)((p[1] - '0') * 64 + (p[2] - '0') * 8 +
+				   (p[3] - '0')) != *mnt)
+				return 0;
+			p += 4;
+		} else if (*p++ != *mnt) {
+			return 0;
+		}
+		mnt++;
+	}
+	return !*p && !*mnt;
+}
+
 /* The device number of the mount at mnt.  stat() of the root would wait
  * for INIT, which nobody relays yet, so read /proc/self/mountinfo. */
 static int mount_dev(const char *mnt, dev_t *dev)
@@ -35,7 +56,7 @@ static int mount_dev(const char *mnt, dev_t *dev)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "%*d %*d %u:%u %*s %4095s", &maj, &min,
-			   path) == 3 && strcmp(path, mnt) == 0) {
+			   path) == 3 && unescape_eq(path, mnt)) {
 			*dev = makedev(maj, min);
 			err = 0;
 		}

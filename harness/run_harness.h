@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
+#include <sys/types.h>
 #include "evlog.h"
 #include "profile.h"
 #include "run_scn.h"
@@ -31,6 +32,9 @@ struct run_opts {
 	char **scenario_args;    /* the operands after the options */
 	size_t nscenario_args;
 	unsigned request_timeout_s; /* --request-timeout, 0: none */
+	int fs_as_user;          /* --fs-user given */
+	uid_t fs_uid;
+	gid_t fs_gid;
 };
 
 /* -1: go on; otherwise the exit code (help printed, or bad option). */

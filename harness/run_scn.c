@@ -135,6 +135,9 @@ static int start(struct run_ctx *rc, const struct scn *s,
 		.conn = ++rc->conn,
 		.attach = rc->attach,
 		.request_timeout_ms = rc->request_timeout_ms,
+		.fs_as_user = rc->fs_as_user,
+		.fs_uid = rc->fs_uid,
+		.fs_gid = rc->fs_gid,
 	};
 	char *cmd;
 	int ret;

@@ -5,6 +5,7 @@
 #define FC_RUN_SCN_H
 
 #include <stdint.h>
+#include <sys/types.h>
 #include "evlog.h"
 #include "quiesce.h"
 #include "scn.h"
@@ -26,6 +27,9 @@ struct run_ctx {
 	const char *quiesce_method; /* last method used: "drop_caches"... */
 	int attach;               /* enum attach_method; auto until probed */
 	unsigned request_timeout_ms; /* oldest unanswered request: broken */
+	int fs_as_user;           /* --fs-user: drop to fs_uid/fs_gid */
+	uid_t fs_uid;
+	gid_t fs_gid;
 };
 
 /* Start a session for scenario `s` (NULL: the probe) with its memfs

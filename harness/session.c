@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <grp.h>
 #include "../fsmodels/control.h"
 #include "attach.h"
 #include "guardian.h"
@@ -235,6 +236,21 @@ static int wait_init(struct session *s, int timeout_ms, char *err,
 	return 0;
 }
 
+/* In the filesystem's process, just before exec: the attach method's
+ * environment and filter, then the user it runs as (--fs-user): groups
+ * first, the uid last, since the uid takes the right to change them. */
+static int program_prepare(void *arg)
+{
+	struct session *s = arg;
+	int rc = attach_child(&s->att);
+
+	if (rc || !s->fs_as_user)
+		return rc;
+	if (setgroups(0, NULL) || setgid(s->fs_gid) || setuid(s->fs_uid))
+		return -errno;
+	return 0;
+}
+
 /* One attempt with one attach method (attach.h). */
 static int start_one(struct session *s, const char *mnt,
 		     const struct session_opts *o, int method,
@@ -306,8 +322,11 @@ static int start_one(struct session *s, const char *mnt,
 	keep[nkeep++] = sv[1];
 	if (want_ctl)
 		keep[nkeep++] = cv[1];
+	s->fs_as_user = o->fs_as_user;
+	s->fs_uid = o->fs_uid;
+	s->fs_gid = o->fs_gid;
 	rc = fsproc_spawn_hook(&s->fs, argv, keep, nkeep, o->out_fd,
-			       attach_child, &s->att, err, errlen);
+			       program_prepare, s, err, errlen);
 	close(sv[1]);
 	sv[1] = -1;
 	if (cv[1] >= 0)

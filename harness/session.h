@@ -24,6 +24,9 @@ struct session_opts {
 	int init_timeout_ms;   /* how long INIT may take */
 	int attach;            /* enum attach_method; 0: /dev/fd/N */
 	unsigned request_timeout_ms; /* oldest request unanswered: break */
+	int fs_as_user;        /* run the filesystem as fs_uid/fs_gid */
+	uid_t fs_uid;
+	gid_t fs_gid;
 };
 
 struct session {
@@ -35,6 +38,9 @@ struct session {
 	struct evlog *log;
 	int mounted;
 	struct attach att;     /* how the filesystem got its socket */
+	int fs_as_user;        /* the program drops to these before exec */
+	uid_t fs_uid;
+	gid_t fs_gid;
 	int attach;            /* the method that worked */
 
 	pthread_t watchdog;

@@ -308,3 +308,36 @@ def test_cleanup_deeper_than_path_max(fusecheck, tmp_path):
                    rules="LC-QUIESCE-BALANCE")
     r = fusecheck("run", scn, timeout=300)
     assert r.code == 0, r
+
+
+# --- 1. the filesystem need not run as root ------------------------------
+
+def test_fs_user_runs_the_filesystem_unprivileged(fusecheck, memfs_bin,
+                                                  tmp_path):
+    fs = "bash -c 'id -u; id -G; exec %s \"$0\"' {mountpoint}" % memfs_bin
+    r = fusecheck("run", "--fs-user", "nobody", "--fs", fs, "--only",
+                  "hardlinks,unlink-open-fstat", timeout=300)
+    assert r.code == 0, r
+    with open(os.path.join(r.out_dir, "fs.log")) as f:
+        lines = f.read().split("\n")
+    assert "65534" in lines, lines[:5]       # uid
+    assert "65534" in lines[2:], lines[:5]   # only nobody's group
+
+
+def test_fs_user_unknown_is_exit_2(fusecheck):
+    r = fusecheck("run", "--fs-user", "no-such-user-here", timeout=60)
+    assert r.code == 2 and "--fs-user" in r.stderr, r
+
+
+# --- 10. odd environments ------------------------------------------------
+
+@pytest.mark.parametrize("tmpdir", ["with space", "relative"])
+def test_odd_tmpdir(fusecheck_bin, tmp_path, monkeypatch, tmpdir):
+    base = tmp_path / "cwd"
+    (base / tmpdir).mkdir(parents=True)
+    monkeypatch.setenv("TMPDIR", tmpdir)
+    r = subprocess.run([fusecheck_bin, "run", "--out", str(tmp_path / "o"),
+                        "--only", "hardlinks"], cwd=str(base),
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r
+    assert os.listdir(base / tmpdir) == []
