@@ -278,6 +278,30 @@ static int selected(const char *only, const char *name)
 	return 0;
 }
 
+/* --only a,b where some name matched no scenario: a typo must not make a
+ * CI gate quietly test less.  Says which; 1 when any. */
+static int only_unmatched(const char *only, struct scn *const *list, size_t n)
+{
+	char *copy, *tok, *save = NULL;
+	int bad = 0;
+	size_t i;
+
+	if (!only || !(copy = strdup(only)))
+		return 0;
+	for (tok = strtok_r(copy, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < n && strcmp(scn_name(list[i]), tok); i++)
+			;
+		if (i == n) {
+			fprintf(stderr, "fusecheck: --only names '%s', which "
+				"is no scenario here\n", tok);
+			bad = 1;
+		}
+	}
+	free(copy);
+	return bad;
+}
+
 /* Parse every scenario before anything is mounted: bad input is exit 2
  * with file:line:col, and nothing was touched. */
 static int load_scenarios(const struct run_opts *o, struct scn ***out,
@@ -324,9 +348,12 @@ static int load_scenarios(const struct run_opts *o, struct scn ***out,
 		list[n++] = s;
 	}
 	paths_free_list(files);
-	if (!n) {
-		fprintf(stderr, "fusecheck: no scenario matches --only '%s'\n",
-			o->only ? o->only : "");
+	if (!n || only_unmatched(o->only, list, n)) {
+		if (!n)
+			fprintf(stderr, "fusecheck: no scenario matches "
+				"--only '%s'\n", o->only ? o->only : "");
+		while (n)
+			scn_free(list[--n]);
 		free(list);
 		return 2;
 	}

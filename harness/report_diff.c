@@ -22,7 +22,7 @@ static const char *str(json_t *obj, const char *key)
 	return s ? s : "";
 }
 
-static json_t *load(FILE *out, const char *path)
+static json_t *load(const char *path)
 {
 	json_error_t jerr;
 	json_t *root;
@@ -31,23 +31,29 @@ static json_t *load(FILE *out, const char *path)
 
 	if (!f) {
 		err = errno;
-		fprintf(out, "cannot open '%s': %s\n", path, strerror(err));
+		fprintf(stderr, "fusecheck: cannot open '%s': %s\n", path,
+			strerror(err));
 		errno = err;
 		return NULL;
 	}
 	root = json_loadf(f, 0, &jerr);
 	fclose(f);
 	if (!root) {
-		fprintf(out, "cannot read '%s': line %d: %s\n", path, jerr.line,
-			jerr.text);
+		fprintf(stderr, "fusecheck: cannot read '%s': line %d: %s\n",
+			path, jerr.line, jerr.text);
 		errno = EINVAL;
 		return NULL;
 	}
+	/* a report always has its run and its scenarios: one without them
+	 * is not a report to compare */
 	if (strcmp(str(root, "schema"), "fusecheck-report") ||
 	    json_integer_value(json_object_get(root, "schema_version")) !=
-		    REPORT_JSON_VERSION) {
-		fprintf(out, "cannot read '%s': not a fusecheck report "
-			"of schema version %d\n", path, REPORT_JSON_VERSION);
+		    REPORT_JSON_VERSION ||
+	    !json_is_object(json_object_get(root, "run")) ||
+	    !json_is_array(json_object_get(root, "scenarios"))) {
+		fprintf(stderr, "fusecheck: cannot read '%s': not a fusecheck "
+			"report of schema version %d (with run and scenarios)\n",
+			path, REPORT_JSON_VERSION);
 		json_decref(root);
 		errno = EINVAL;
 		return NULL;
@@ -259,10 +265,10 @@ static int diff(FILE *out, const char *a_json, const char *b_json)
 	json_t *a, *b;
 	int changed, ret, n;
 
-	a = load(out, a_json);
+	a = load(a_json);
 	if (!a)
 		return -errno;
-	b = load(out, b_json);
+	b = load(b_json);
 	if (!b) {
 		ret = -errno;
 		goto out_a;

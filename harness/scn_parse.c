@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "rules.h"
 #include "scn_int.h"
 
 #define SCN_PAR_MAX 1024u
@@ -794,12 +795,17 @@ static char *dup_trim(const char *s, size_t len)
 	return o;
 }
 
-static int add_rules(struct parser *p, char *v)
+static int add_rules(struct parser *p, char *v, unsigned vcol)
 {
 	char *tok, *save = NULL, **nr;
 
 	for (tok = strtok_r(v, " \t", &save); tok;
 	     tok = strtok_r(NULL, " \t", &save)) {
+		/* one source for rule ids: the rule table (docs/rules.md) */
+		if (!rule_find(tok))
+			return perr(p, vcol + (unsigned)(tok - v),
+				    "unknown rule id '%.100s' (docs/rules.md "
+				    "lists them)", tok);
 		nr = realloc(p->s->rules, (p->s->nrules + 1) * sizeof(*nr));
 		if (!nr)
 			return -ENOMEM;
@@ -888,7 +894,7 @@ static int parse_header(struct parser *p, const char *text, size_t len)
 		break;
 	}
 	case 1:
-		rc = add_rules(p, v);
+		rc = add_rules(p, v, vcol);
 		break;
 	case 2:
 		rc = add_requires(p, v, vcol);
@@ -1078,6 +1084,26 @@ close_file:
 	return rc;
 }
 
+/* Control bytes (ESC, BEL …) in a file name or a quoted word must not
+ * reach a terminal: written as \xNN, as the reports do. */
+static void escape_controls(char *buf, size_t size)
+{
+	char tmp[sizeof(((struct scn_error *)0)->msg) * 2 + 8192];
+	size_t i, o = 0;
+	unsigned char c;
+
+	for (i = 0; buf[i] && o + 5 < sizeof(tmp); i++) {
+		c = (unsigned char)buf[i];
+		if (c < 0x20 || c == 0x7f)
+			o += (size_t)snprintf(tmp + o, sizeof(tmp) - o, "\\x%02x",
+					      c);
+		else
+			tmp[o++] = (char)c;
+	}
+	tmp[o] = '\0';
+	snprintf(buf, size, "%s", tmp);
+}
+
 void scn_error_format(const struct scn_error *e, char *buf, size_t size)
 {
 	if (e->col)
@@ -1087,6 +1113,7 @@ void scn_error_format(const struct scn_error *e, char *buf, size_t size)
 		snprintf(buf, size, "%s:%u: %s", e->file, e->line, e->msg);
 	else
 		snprintf(buf, size, "%s: %s", e->file, e->msg);
+	escape_controls(buf, size);
 }
 
 static void body_free(struct scn_body *b)

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <stddef.h>
 #include <time.h>
+#include <poll.h>
 #include <unistd.h>
 #include <sys/socket.h>
 #include <linux/fuse.h>
@@ -285,6 +286,15 @@ static void init_judge(struct tap *t, const struct fuse_out_header *oh,
 			 FUSE_KERNEL_VERSION);
 }
 
+static int peer_closed(int sock)
+{
+	struct pollfd pfd = { .fd = sock, .events = POLLRDHUP };
+
+	if (poll(&pfd, 1, 0) < 0)
+		return 1;
+	return (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+}
+
 /* How much of a garbled reply goes to the log. */
 #define TAP_GARBLED_LOG 4096u
 
@@ -302,7 +312,9 @@ static void *reply_loop(void *arg)
 	}
 	for (;;) {
 		n = recv(t->sock, buf, TAP_BUF_SIZE, MSG_TRUNC);
-		if (n == 0) {
+		/* SOCK_SEQPACKET reads 0 for the end and for an empty
+		 * message alike; only the end leaves the peer hung up */
+		if (n == 0 && peer_closed(t->sock)) {
 			t->fs_gone = 1;
 			break;
 		}

@@ -341,3 +341,40 @@ def test_odd_tmpdir(fusecheck_bin, tmp_path, monkeypatch, tmpdir):
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r
     assert os.listdir(base / tmpdir) == []
+
+
+# --- 11. smaller ones ----------------------------------------------------
+
+def test_only_with_an_unknown_name_is_exit_2(fusecheck):
+    r = fusecheck("run", "--only", "hardlinks,no-such-scenario", timeout=60)
+    assert r.code == 2, r
+    assert "'no-such-scenario', which is no scenario here" in r.stderr
+    assert not os.path.exists(os.path.join(r.out_dir, "events.fclog"))
+
+
+def test_diff_errors_go_to_stderr(fusecheck, tmp_path):
+    empty = tmp_path / "norun.json"
+    empty.write_text(json.dumps({"schema": "fusecheck-report",
+                                 "schema_version": 1}))
+    r = fusecheck("diff", str(empty), str(empty))
+    assert r.code == 2, r
+    assert r.stdout == "" and "not a fusecheck report" in r.stderr, r
+    r = fusecheck("diff", "/nonexistent.json", str(empty))
+    assert r.code == 2 and r.stdout == "" and "cannot open" in r.stderr
+
+
+def test_parse_error_escapes_control_bytes(fusecheck, tmp_path):
+    scn = tmp_path / "ctl.scn"
+    scn.write_bytes(b"# desc: x\n# rules: SCN-EXPECT\n\x1b[2J\x07 .\n")
+    r = fusecheck("lint", str(scn))
+    assert r.code == 2
+    assert "\x1b" not in r.stderr and "\x07" not in r.stderr
+    assert "\\x1b" in r.stderr
+
+
+def test_unknown_rule_id_is_a_lint_error(fusecheck, tmp_path):
+    scn = tmp_path / "rule.scn"
+    scn.write_text("# desc: x\n# rules: LC-QUIESCE-BALANCE LC-TYPO\nstat .\n")
+    r = fusecheck("lint", str(scn))
+    assert r.code == 2 and "rule.scn:2:29: unknown rule id 'LC-TYPO'" in \
+        r.stderr, r

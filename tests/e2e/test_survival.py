@@ -126,6 +126,8 @@ GARBAGE = [
     # words the broken reason must contain (None: not broken)
     ("length", LOOKUP_SCN, 2, "PR-REPLY-LENGTH", "PR-REPLY-LENGTH"),
     ("oversize", LOOKUP_SCN, 2, None, "larger than any reply"),
+    # an empty message is garbage, not "it closed its connection"
+    ("empty", LOOKUP_SCN, 2, None, "0-byte message"),
     ("unknown-unique", LOOKUP_SCN, 1, "PR-UNKNOWN-UNIQUE", None),
     ("duplicate-unique", LOOKUP_SCN, 1, "PR-UNKNOWN-UNIQUE", None),
     ("error-minus", LOOKUP_SCN, 1, "PR-REPLY-ERROR", None),

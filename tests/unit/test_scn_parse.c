@@ -181,7 +181,7 @@ static void test_scn_parse__header(void **state)
 {
 	struct scn *s = parse_ok("# just a comment: with a colon? no\n"
 				 "#desc:   spaced out   \n"
-				 "# rules: A B\n# rules: C\n"
+				 "# rules: LF-ALIVE LF-FREED\n# rules: SCN-EXPECT\n"
 				 "# requires: symlink  xattr\n"
 				 "# memfs: --no-readdirplus --delay 2\n"
 				 "# timeout: 5\n"
@@ -191,7 +191,7 @@ static void test_scn_parse__header(void **state)
 
 	assert_string_equal(scn_description(s), "spaced out");
 	assert_int_equal(scn_nrules(s), 3);
-	assert_string_equal(scn_rule(s, 2), "C");
+	assert_string_equal(scn_rule(s, 2), "SCN-EXPECT");
 	assert_int_equal(scn_requires(s), SCN_REQ_SYMLINK | SCN_REQ_XATTR);
 	assert_string_equal(scn_memfs_args(s), "--no-readdirplus --delay 2");
 	assert_int_equal(scn_timeout_s(s), 5);
@@ -455,7 +455,7 @@ static void test_scn_parse__err_check(void **state)
 
 static void test_scn_parse__err_requirement(void **state)
 {
-	parse_bad("# desc: d\n# rules: R\n# requires: write  xatr\n", 3, 20,
+	parse_bad("# desc: d\n# rules: SCN-EXPECT\n# requires: write  xatr\n", 3, 20,
 		  "unknown requirement 'xatr'");
 }
 
@@ -473,7 +473,24 @@ static void test_scn_parse__err_header(void **state)
 {
 	parse_bad(HDR "stat .\n# requires: write\n", 4, 1,
 		  "header 'requires' after the first statement");
-	parse_bad("# rules: R\nstat .\n", 1, 1, "missing header '# desc");
+	parse_bad("# rules: SCN-EXPECT\nstat .\n", 1, 1,
+		  "missing header '# desc");
+	/* rule ids come from the rule table */
+	parse_bad("# desc: d\n# rules: SCN-EXPECT LC-NO-SUCH-RULE\n", 2, 21,
+		  "unknown rule id 'LC-NO-SUCH-RULE'");
+	/* a control byte in a message reaches no terminal raw */
+	{
+		struct scn_error err;
+		struct scn *s = NULL;
+		char buf[1024];
+
+		assert_int_equal(scn_parse_string("bad.scn", HDR "\x1b[2J\a\n",
+						  &s, &err), -EINVAL);
+		scn_error_format(&err, buf, sizeof(buf));
+		assert_null(strchr(buf, '\x1b'));
+		assert_null(strchr(buf, '\a'));
+		assert_non_null(strstr(buf, "\\x1b"));
+	}
 	parse_bad("# desc: d\nstat .\n", 1, 1, "missing header '# rules");
 	parse_bad(HDR "# desc: again\n", 3, 1, "duplicate header 'desc'");
 	parse_bad(HDR "# timeout: 0\n", 3, 12, "timeout must be seconds");

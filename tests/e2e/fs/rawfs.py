@@ -14,7 +14,7 @@ Misbehaviour, each aimed at one name so the probe stays clean:
                    MKDIR of "garbage": entry-nodeid0;
                    READDIR(PLUS) of a directory named "garbage":
                    dirent-truncated, dirent-namelen, dirent-slash,
-                   dirent-nul;
+                   dirent-nul; a zero-length message (empty);
                    INIT: init-short.
   --hang NAME      never answer a LOOKUP of NAME
   --stop NAME      SIGSTOP itself on a LOOKUP of NAME
@@ -77,7 +77,8 @@ TAP_BUF = (1 << 20) + 65536
 
 GARBAGE = ["length", "oversize", "unknown-unique", "duplicate-unique",
            "error-minus", "error-plus", "entry-nodeid0", "dirent-truncated",
-           "dirent-namelen", "dirent-slash", "dirent-nul", "init-short"]
+           "dirent-namelen", "dirent-slash", "dirent-nul", "init-short",
+           "empty"]
 
 
 class Node:
@@ -160,6 +161,9 @@ class RawFs:
             return 1
         if k == "oversize":
             self.send(unique, 0, b"\0" * (2 * TAP_BUF))
+            return 1
+        if k == "empty":
+            os.write(self.fd, b"")
             return 1
         if k == "unknown-unique":
             self.send(unique + (1 << 40), -errno.ENOENT)
