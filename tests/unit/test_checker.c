@@ -694,6 +694,20 @@ static void test_checker__quiesce_incomplete_judges_nothing(void **state)
 	checker_free(c);
 }
 
+/* after an abort or an interrupt the quiesce says so (settled 2): the
+ * references the kernel never returned are not the filesystem's fault */
+static void test_checker__quiesce_unhealthy_judges_nothing(void **state)
+{
+	struct fc_checker *c = new_checker();
+
+	lookup(c, 1, "a", 2, REG);
+	quiesce(c, 0, FC_QUIESCE_DROP_CACHES, 2, 1);
+	check(c, FC_CHECK_BALANCED, 5, 0, 0);
+	assert_int_equal(checker_nviolations(c), 0);
+	assert_non_null(strstr(checker_note(c, 0), "no longer healthy"));
+	checker_free(c);
+}
+
 static void test_checker__quiesce_balance_silent(void **state)
 {
 	struct fc_checker *c = new_checker();
@@ -1179,6 +1193,7 @@ int main(void)
 		cmocka_unit_test(test_checker__quiesce_balance_fires),
 		cmocka_unit_test(test_checker__balanced_check_fires),
 		cmocka_unit_test(test_checker__quiesce_incomplete_judges_nothing),
+		cmocka_unit_test(test_checker__quiesce_unhealthy_judges_nothing),
 		cmocka_unit_test(test_checker__quiesce_balance_silent),
 		cmocka_unit_test(test_checker__outstanding),
 		cmocka_unit_test(test_checker__fs_ledger_fires),
