@@ -294,7 +294,7 @@ static void test_scn_run__parallel(void **state)
 	struct stat st;
 
 	/* the barrier can only be passed if all 8 threads run at once */
-	run(r, ALL, "# desc: d\n# rules: R\n# timeout: 10\n"
+	run(r, ALL, "# desc: d\n# rules: SCN-EXPECT\n# timeout: 10\n"
 		    "parallel 8 {\n"
 		    "\tmkdir d$i 0755\n"
 		    "\tbarrier\n"
@@ -451,7 +451,7 @@ static void test_scn_run__timeout(void **state)
 	char before[4096], after[4096];
 
 	assert_non_null(getcwd(before, sizeof(before)));
-	run(r, ALL, "# desc: d\n# rules: R\n# timeout: 1\n"
+	run(r, ALL, "# desc: d\n# rules: SCN-EXPECT\n# timeout: 1\n"
 		    "mkdir d 0755\nchdir d\n"
 		    "parallel 2 {\n\tsleep 1500\n\tbarrier\n}\nstat .\n",
 	    &o);
