@@ -65,7 +65,8 @@ static const char run_usage[] =
 "  --init-set FLAG[,FLAG]    add INIT flags the kernel offered to the\n"
 "                            filesystem's INIT reply (e.g. PARALLEL_DIROPS,\n"
 "                            which libfuse 3.14 never sends); reported\n"
-"  --settle-ms N             quiet time that ends a quiesce (150)\n"
+"  --settle-ms N             extra quiet time after the quiesce\n"
+"                            barrier (0: none, the default)\n"
 "  --quiesce-timeout-ms N    longest wait for a quiesce (10000)\n"
 "  --request-timeout S       break the scenario when a request waits\n"
 "                            S seconds for its reply (30; 0: never)\n"
@@ -184,7 +185,7 @@ int run_parse_args(int argc, char **argv, struct run_opts *o,
 	o->out_dir = "fusecheck-out";
 	o->color = -1;
 	o->attach = -1;
-	o->settle_ms = 150;
+	o->settle_ms = 0;
 	o->quiesce_timeout_ms = 10000;
 	o->request_timeout_s = 30;
 	optind = 1;
@@ -230,7 +231,7 @@ int run_parse_args(int argc, char **argv, struct run_opts *o,
 			o->reply_delay_us = (uint32_t)v;
 			break;
 		case OPT_SETTLE:
-			v = number_arg("settle-ms", optarg, 10, 60000);
+			v = number_arg("settle-ms", optarg, 0, 60000);
 			if (v < 0)
 				return 2;
 			o->settle_ms = (unsigned)v;

@@ -1,7 +1,7 @@
-/* quiesce.c - drop caches and wait for FORGETs to settle.  FORGETs are
- * queued apart from other requests (kernel fs/fuse/dev.c) and read by the
- * tap whenever it gets to them, so "settled" means: the number seen has
- * not moved for settle_ms and nothing is in flight. */
+/* quiesce.c - drop caches and wait, by barrier, until every FORGET the
+ * drop queued has been read: "settled" means nothing was in flight when
+ * caches were dropped, the tap drained what the kernel had queued
+ * afterwards (tap_drain), and a last round brought no new FORGET. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -36,9 +36,36 @@ static void read_counts(struct evlog *log, uint64_t *forgets, size_t *busy)
 	evlog_unlock(log);
 }
 
-/* Wait until FORGETs stop: 1 settled, 0 timed out. */
-static int settle(struct evlog *log, const struct quiesce_opts *q,
-		  unsigned *spent)
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Wait until no request is in flight: an inode whose RELEASE is still
+ * out is pinned by the kernel and would not be evicted by the drop.
+ * 1 when idle, 0 at the deadline. */
+static int wait_idle(struct evlog *log, uint64_t deadline)
+{
+	struct timespec nap = { 0, 500 * 1000 };
+	uint64_t forgets;
+	size_t busy;
+
+	for (;;) {
+		read_counts(log, &forgets, &busy);
+		if (!busy)
+			return 1;
+		if (now_ms() >= deadline)
+			return 0;
+		nanosleep(&nap, NULL);
+	}
+}
+
+/* --settle-ms: an extra quiet time after the barrier, for a kernel that
+ * would queue FORGETs after drop_caches returns.  1 settled, 0 timed out. */
+static int quiet_for(struct evlog *log, unsigned ms, uint64_t deadline)
 {
 	struct timespec nap = { 0, 10 * 1000 * 1000 };
 	uint64_t last, now;
@@ -46,20 +73,15 @@ static int settle(struct evlog *log, const struct quiesce_opts *q,
 	unsigned quiet = 0;
 
 	read_counts(log, &last, &busy);
-	while (*spent < q->timeout_ms) {
+	while (quiet < ms) {
+		if (now_ms() >= deadline)
+			return 0;
 		nanosleep(&nap, NULL);
-		*spent += 10;
 		read_counts(log, &now, &busy);
-		if (now != last || busy) {
-			last = now;
-			quiet = 0;
-			continue;
-		}
-		quiet += 10;
-		if (quiet >= q->settle_ms)
-			return 1;
+		quiet = now != last || busy ? 0 : quiet + 10;
+		last = now;
 	}
-	return 0;
+	return 1;
 }
 
 int quiesce_run(struct session *s, const struct quiesce_opts *q,
@@ -67,30 +89,45 @@ int quiesce_run(struct session *s, const struct quiesce_opts *q,
 {
 	struct fc_ev_quiesce ev = { .line = line, .full = (uint32_t)full };
 	struct fc_ev_fs_ledger *led;
-	uint64_t before, after;
-	unsigned spent = 0, round;
+	uint64_t before, after, deadline = now_ms() + q->timeout_ms;
+	unsigned round;
 	uint32_t len;
 	size_t busy;
 	int err;
 
 	sync();
 	ev.method = FC_QUIESCE_DROP_CACHES;
-	/* One pass of drop_caches only clears the REFERENCED bit of a
-	 * recently used dentry (fs/dcache.c dentry_lru_isolate rotates it),
-	 * and dropping a child can make its parent unused only afterwards:
-	 * drop at least twice, and again while a round still brought
-	 * FORGETs. */
-	for (round = 0; round < 6; round++) {
+	ev.settled = 1;
+	/* A barrier, not a clock: drop_caches evicts and queues every
+	 * FORGET before its write returns, and tap_drain returns once the
+	 * tap has read and logged all that the kernel had queued.  One pass
+	 * of drop_caches only clears the REFERENCED bit of a recently used
+	 * dentry (fs/dcache.c dentry_lru_isolate rotates it), and dropping a
+	 * child can make its parent unused only afterwards: drop at least
+	 * twice, and again while a round still brought FORGETs. */
+	for (round = 0; round < 16; round++) {
+		if (!wait_idle(s->log, deadline)) {
+			ev.settled = 0;
+			break;
+		}
 		read_counts(s->log, &before, &busy);
 		if (drop_caches()) {
 			ev.method = FC_QUIESCE_NONE;
 			break;
 		}
-		ev.settled = (uint32_t)settle(s->log, q, &spent);
+		err = tap_drain(&s->tap, (unsigned)(deadline > now_ms() ?
+						    deadline - now_ms() : 0));
+		if (err) {
+			ev.settled = 0;
+			break;
+		}
 		read_counts(s->log, &after, &busy);
-		if (!ev.settled || (round >= 1 && after == before))
+		if (round >= 1 && after == before)
 			break;
 	}
+	if (ev.settled && ev.method == FC_QUIESCE_DROP_CACHES &&
+	    q->settle_ms && !quiet_for(s->log, q->settle_ms, deadline))
+		ev.settled = 0;
 	if (ev.method == FC_QUIESCE_NONE)
 		ev.settled = 0;
 	/* After an abort or an interrupt the kernel forgot everything at

@@ -18,7 +18,9 @@
 #include <string.h>
 #include <stddef.h>
 #include <time.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 #include <sys/socket.h>
 #include <linux/fuse.h>
@@ -91,60 +93,118 @@ static void remember_kernel_flags(struct tap *t, const void *buf, size_t n)
 		t->kernel_flags = req.init_flags;
 }
 
+/* One request read from /dev/fuse: logged, then forwarded.  1 to go on,
+ * 0 when relaying ends. */
+static int relay_request(struct tap *t, unsigned char *buf, size_t n)
+{
+	struct fuse_in_header h;
+
+	if (n < sizeof(h)) {
+		tap_fail(t, "kernel sent a %zu-byte request", n);
+		return 0;
+	}
+	memcpy(&h, buf, sizeof(h));
+	if (h.opcode == FUSE_INIT)
+		remember_kernel_flags(t, buf, n);
+	t->last_request_unique = h.unique;
+	t->last_request_opcode = h.opcode;
+	if (takes_reply(h.opcode) &&
+	    tap_pending_put(&t->pending, h.unique, h.opcode)) {
+		tap_fail(t, "out of memory tracking requests");
+		return 0;
+	}
+	evlog_emit(t->log, FC_EV_REQUEST, buf,
+		   (uint32_t)proto_log_len_request(buf, n), (uint32_t)n);
+	if (send(t->sock, buf, n, MSG_NOSIGNAL) < 0) {
+		if (errno != EPIPE && errno != ECONNRESET)
+			tap_fail(t, "cannot forward %s: %s",
+				 proto_op_name(h.opcode), strerror(errno));
+		t->fs_gone = 1;
+		return 0;
+	}
+	return 1;
+}
+
+/* The request thread: wait until /dev/fuse has something (or the drain
+ * barrier is asked for), then read without blocking until the kernel has
+ * nothing queued (EAGAIN), and count that moment in drained_gen.  So a
+ * tap_drain() that starts after the kernel queued something returns only
+ * once all of it was read and logged. */
 static void *req_loop(void *arg)
 {
 	struct tap *t = arg;
 	unsigned char *buf = malloc(TAP_BUF_SIZE);
-	struct fuse_in_header h;
+	struct pollfd pfd[2] = {
+		{ .fd = t->devfd, .events = POLLIN },
+		{ .fd = t->wake_fd, .events = POLLIN },
+	};
+	uint64_t v;
 	ssize_t n;
 
 	if (!buf) {
 		tap_fail(t, "cannot allocate the request buffer");
-		return NULL;
+		goto out;
 	}
 	for (;;) {
-		n = read(t->devfd, buf, TAP_BUF_SIZE);
-		if (n < 0) {
-			/* ENOENT: the request was interrupted before
-			 * we read it; nothing to relay. */
-			if (errno == EINTR || errno == EAGAIN ||
-			    errno == ENOENT)
+		if (poll(pfd, 2, -1) < 0 && errno != EINTR) {
+			tap_fail(t, "cannot poll /dev/fuse: %s",
+				 strerror(errno));
+			goto out;
+		}
+		if (pfd[1].revents && read(t->wake_fd, &v, sizeof(v)) < 0 &&
+		    errno != EAGAIN)
+			goto out;
+		for (;;) {
+			n = read(t->devfd, buf, TAP_BUF_SIZE);
+			if (n >= 0) {
+				if (!relay_request(t, buf, (size_t)n))
+					goto out;
+				continue;
+			}
+			if (errno == EAGAIN)
+				break;
+			/* ENOENT: the request was interrupted before we
+			 * read it; nothing to relay. */
+			if (errno == EINTR || errno == ENOENT)
 				continue;
 			if (errno != ENODEV)
 				tap_fail(t, "cannot read /dev/fuse: %s",
 					 strerror(errno));
 			t->dev_gone = 1;
-			break;
+			goto out;
 		}
-		if ((size_t)n < sizeof(h)) {
-			tap_fail(t, "kernel sent a %zd-byte request", n);
-			break;
-		}
-		memcpy(&h, buf, sizeof(h));
-		if (h.opcode == FUSE_INIT)
-			remember_kernel_flags(t, buf, (size_t)n);
-		t->last_request_unique = h.unique;
-		t->last_request_opcode = h.opcode;
-		if (takes_reply(h.opcode) &&
-		    tap_pending_put(&t->pending, h.unique, h.opcode)) {
-			tap_fail(t, "out of memory tracking requests");
-			break;
-		}
-		evlog_emit(t->log, FC_EV_REQUEST, buf,
-			   (uint32_t)proto_log_len_request(buf, (size_t)n),
-			   (uint32_t)n);
-		if (send(t->sock, buf, (size_t)n, MSG_NOSIGNAL) < 0) {
-			if (errno != EPIPE && errno != ECONNRESET)
-				tap_fail(t, "cannot forward %s: %s",
-					 proto_op_name(h.opcode),
-					 strerror(errno));
-			t->fs_gone = 1;
-			break;
-		}
+		atomic_fetch_add(&t->drained_gen, 1);
 	}
+out:
 	free(buf);
 	atomic_store(&t->req_done, 1);
 	return NULL;
+}
+
+int tap_drain(struct tap *t, unsigned timeout_ms)
+{
+	struct timespec nap = { 0, 100 * 1000 };
+	unsigned long waited_us = 0;
+	uint64_t g, one = 1;
+	int round;
+
+	/* A cycle already under way when we were called may have started
+	 * before the kernel queued what we wait for: the first wake's cycle
+	 * may be that one; the second wake's starts after it ended. */
+	for (round = 0; round < 2; round++) {
+		g = atomic_load(&t->drained_gen);
+		if (write(t->wake_fd, &one, sizeof(one)) < 0)
+			return -errno;
+		while (atomic_load(&t->drained_gen) == g) {
+			if (atomic_load(&t->req_done) || t->dev_gone)
+				return -ENOTCONN;
+			if (waited_us >= (unsigned long)timeout_ms * 1000)
+				return -ETIMEDOUT;
+			nanosleep(&nap, NULL);
+			waited_us += 100;
+		}
+	}
+	return 0;
 }
 
 /* Lower max_write / max_pages in an INIT reply so that every message of
@@ -386,7 +446,7 @@ static void *reply_loop(void *arg)
 int tap_start(struct tap *t, int devfd, int sock, struct evlog *log,
 	      uint32_t max_pages)
 {
-	int err;
+	int err, fl;
 
 	t->devfd = devfd;
 	t->sock = sock;
@@ -395,6 +455,15 @@ int tap_start(struct tap *t, int devfd, int sock, struct evlog *log,
 	t->error[0] = 0;
 	t->fs_gone = t->dev_gone = t->init_done = 0;
 	atomic_init(&t->req_done, 0);
+	atomic_init(&t->drained_gen, 0);
+	/* reads never block: the thread waits in poll, so that it can tell
+	 * "the kernel has nothing queued" (tap_drain) */
+	fl = fcntl(devfd, F_GETFL);
+	if (fl < 0 || fcntl(devfd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -errno;
+	t->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (t->wake_fd < 0)
+		return -errno;
 	pthread_mutex_init(&t->err_lock, NULL);
 	err = tap_pending_init(&t->pending);
 	if (err)
@@ -434,6 +503,7 @@ out_pending:
 	tap_pending_fini(&t->pending);
 out_lock:
 	pthread_mutex_destroy(&t->err_lock);
+	close(t->wake_fd);
 	return err;
 }
 
@@ -478,5 +548,7 @@ void tap_stop(struct tap *t)
 	t->nq = NULL;
 	tap_pending_fini(&t->pending);
 	pthread_mutex_destroy(&t->err_lock);
+	close(t->wake_fd);
+	t->wake_fd = -1;
 	t->started = 0;
 }

@@ -45,6 +45,8 @@ struct tap {
 	int dev_gone;         /* the connection ended (ENODEV) */
 	int init_done;        /* the INIT reply reached the kernel */
 	atomic_int req_done;  /* the request thread has ended */
+	int wake_fd;          /* eventfd: start a drain cycle (tap_drain) */
+	atomic_uint_least64_t drained_gen; /* drain cycles completed */
 	uint64_t last_request_unique;
 	uint32_t last_request_opcode;
 };
@@ -58,6 +60,10 @@ void tap_stop_requests(struct tap *t);
 /* After the filesystem exited (or was killed): end the reply and
  * notification threads and free everything. */
 void tap_stop(struct tap *t);
+/* The barrier of a quiesce: returns once every request the kernel had
+ * queued when it was called (FORGETs among them) has been read and
+ * logged.  0, -ETIMEDOUT, or -ENOTCONN when relaying ended. */
+int tap_drain(struct tap *t, unsigned timeout_ms);
 /* Copy of the first relay error, "" when none. */
 void tap_error(struct tap *t, char *buf, size_t size);
 
