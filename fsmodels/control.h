@@ -20,7 +20,13 @@ struct fc_ctl_hdr {
 	uint32_t magic;
 	uint32_t count;
 	uint32_t last;
-	uint32_t pad;
+	/* FORGET and BATCH_FORGET requests the filesystem had handled when
+	 * it took the snapshot (mod 2^32): the harness compares it with
+	 * what the tap relayed, so that a snapshot never predates a FORGET
+	 * already on its way.  FC_CTL_FORGETS_UNKNOWN: not counted. */
+	uint32_t forgets;
 };
+
+#define FC_CTL_FORGETS_UNKNOWN 0xffffffffu
 
 #endif

@@ -677,6 +677,7 @@ int run_harness_finish(struct run_harness *h, struct scn *const *scns,
 			fprintf(stderr, "fusecheck: the event log '%s' is "
 				"incomplete: %s\n", h->logpath, strerror(-ret));
 		res.broken = h->broken;
+		res.lines_streamed = h->lines_streamed;
 		h->broken = NULL;
 		if (run_fs_cmd(&h->rc, NULL, &fs_cmd) == 0 &&
 		    results_build(&h->v, scns, nscns, &res) == 0) {
@@ -763,6 +764,31 @@ int run_one_body(struct run_opts *o, const struct run_body *b)
 	return code;
 }
 
+/* The human summary's line for scenario i, printed as soon as it ended
+ * (a CI log shows progress; the summary then skips these lines). */
+static void stream_line(struct run_harness *h, struct scn *const *scns,
+			size_t nscns, size_t i)
+{
+	const char *names[1024];
+	struct fc_scn_result sr;
+	size_t k, n = nscns < 1024 ? nscns : 1024;
+	int rc;
+
+	if (h->o->tap)
+		return;
+	for (k = 0; k < n; k++)
+		names[k] = scn_name(scns[k]);
+	evlog_lock(&h->log);
+	rc = results_one(&h->v, (long)i, scns[i], &sr);
+	evlog_unlock(&h->log);
+	if (!rc)
+		report_human_line(stdout, &sr, h->o->color < 0 ? isatty(1) :
+					       h->o->color,
+				  report_human_width(names, n));
+	run_result_scn_free(&sr);
+	h->lines_streamed = 1;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct run_opts o;
@@ -784,8 +810,10 @@ int cmd_run(int argc, char **argv)
 	code = run_harness_open(&h, &o);
 	i = 0;
 	if (code == 0 && !h.broken)
-		for (; i < nscns && !interrupt_pending(); i++)
+		for (; i < nscns && !interrupt_pending(); i++) {
 			run_scenario(&h.rc, scns[i], (uint32_t)i);
+			stream_line(&h, scns, nscns, i);
+		}
 	if (code == 0 && interrupt_pending() && !h.broken &&
 	    asprintf(&h.broken, "interrupted by %s: %zu of %zu scenarios "
 		     "not run", interrupt_name(), nscns - i, nscns) < 0)

@@ -17,6 +17,11 @@
 /* One line a scenario, each violation in full, run metadata and a summary.
  * `color`: ANSI colors (for a terminal). */
 int report_human(FILE *out, const struct fc_run_result *r, int color);
+/* The one line of a scenario ("PASS   name   1.27s"), names padded to
+ * width (report_human_width) */
+void report_human_line(FILE *out, const struct fc_scn_result *s, int color,
+		       int width);
+int report_human_width(const char *const *names, size_t n);
 
 /* report.json, schema version REPORT_JSON_VERSION. */
 #define REPORT_JSON_VERSION 1

@@ -108,6 +108,30 @@ static void scenario_line(const struct human *h,
 	fputc('\n', h->out);
 }
 
+void report_human_line(FILE *out, const struct fc_scn_result *s, int color,
+		       int width)
+{
+	struct human h = { out, color };
+
+	scenario_line(&h, s, width);
+}
+
+int report_human_width(const char *const *names, size_t n)
+{
+	size_t i, len;
+	int width = 16;
+
+	for (i = 0; i < n; i++) {
+		char *e = name_dup(names[i]);
+
+		len = e ? strlen(e) : 1;
+		free(e);
+		if (len > (size_t)width)
+			width = len < NAME_COL_MAX ? (int)len : NAME_COL_MAX;
+	}
+	return width;
+}
+
 static void excerpt(FILE *out, const char *ex)
 {
 	const char *nl;
@@ -284,7 +308,7 @@ int report_human(FILE *out, const struct fc_run_result *r, int color)
 		if (len > (size_t)width)
 			width = len < NAME_COL_MAX ? (int)len : NAME_COL_MAX;
 	}
-	for (i = 0; i < r->nscn; i++)
+	for (i = 0; i < r->nscn && !r->lines_streamed; i++)
 		scenario_line(&h, &r->scn[i], width);
 
 	for (i = 0; i < r->nscn; i++) {

@@ -120,6 +120,15 @@ static int fill(const struct verdicts *v, long idx, const struct scn *s,
 	return 0;
 }
 
+int results_one(const struct verdicts *v, long idx, const struct scn *s,
+		struct fc_scn_result *sr)
+{
+	memset(sr, 0, sizeof(*sr));
+	if (idx < 0 || (size_t)idx >= v->nscn)
+		return -ENOENT;
+	return fill(v, idx, s, sr);
+}
+
 /* A run in which no scenario was executed is never a pass: every
  * scenario skipped, or none at all, is a broken run that says so (the
  * same verdict live and on replay, since both build results here). */

@@ -11,5 +11,9 @@
  * rule lists.  Metadata fields of r are left to the caller. */
 int results_build(const struct verdicts *v, struct scn *const *scns,
 		  size_t nscns, struct fc_run_result *r);
+/* Scenario idx alone, as results_build would fill it (for the line a
+ * run prints as each scenario ends); free with run_result_scn_free. */
+int results_one(const struct verdicts *v, long idx, const struct scn *s,
+		struct fc_scn_result *sr);
 
 #endif

@@ -54,6 +54,7 @@ struct run_harness {
 	int mnt_made;            /* mkdtemp made mnt: remove it at the end */
 	char logpath[4096];
 	struct timespec t0;      /* when the run began */
+	int lines_streamed;      /* scenario lines printed as they ended */
 };
 
 /* --profile: load it, run its setup, take its command (NULL: memfs),

@@ -60,7 +60,7 @@ static void violation_free(struct fc_violation *v)
 	free(v->excerpt);
 }
 
-static void scn_result_free(struct fc_scn_result *s)
+void run_result_scn_free(struct fc_scn_result *s)
 {
 	size_t i;
 
@@ -94,7 +94,7 @@ void run_result_free(struct fc_run_result *r)
 		free(r->notes[i]);
 	free(r->notes);
 	for (i = 0; i < r->nscn; i++)
-		scn_result_free(&r->scn[i]);
+		run_result_scn_free(&r->scn[i]);
 	free(r->scn);
 	memset(r, 0, sizeof(*r));
 }

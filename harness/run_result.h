@@ -59,6 +59,9 @@ struct fc_run_result {
 	size_t nlock;
 	struct fc_scn_result *scn;
 	size_t nscn;
+	int lines_streamed;    /* the per-scenario lines were printed as
+				  each scenario ended (report_human skips
+				  them) */
 };
 
 /* Totals by status and violations. */
@@ -70,5 +73,7 @@ int run_result_exit_code(const struct fc_run_result *r);
 /* Frees everything r points to (every string, each violation's owned
  * strings, the arrays) and zeroes *r; r itself is the caller's. */
 void run_result_free(struct fc_run_result *r);
+/* Frees what one scenario's result points to. */
+void run_result_scn_free(struct fc_scn_result *s);
 
 #endif

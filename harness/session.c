@@ -477,8 +477,36 @@ static ssize_t ctl_recv(int fd, void *buf, size_t size, uint64_t deadline)
 	return rc < 0 ? -errno : rc;
 }
 
+/* One snapshot as the filesystem sends it; *forgets from its header. */
+static int snapshot_once(struct session *s, uint32_t line,
+			 struct fc_ev_fs_ledger **out, uint32_t *len,
+			 uint32_t *forgets);
+
 int session_snapshot(struct session *s, uint32_t line,
 		     struct fc_ev_fs_ledger **out, uint32_t *len)
+{
+	struct timespec nap = { 0, 200 * 1000 };
+	uint32_t sent, handled = FC_CTL_FORGETS_UNKNOWN;
+	int err, tries;
+
+	/* A FORGET the tap forwarded may not have been handled yet: the
+	 * filesystem says how many it had handled when it took the
+	 * snapshot, and an older snapshot is taken again (bounded). */
+	for (tries = 0;; tries++) {
+		sent = atomic_load(&s->tap.forgets_sent);
+		err = snapshot_once(s, line, out, len, &handled);
+		if (err || handled == FC_CTL_FORGETS_UNKNOWN ||
+		    (int32_t)(handled - sent) >= 0 || tries >= 5000)
+			return err;
+		free(*out);
+		*out = NULL;
+		nanosleep(&nap, NULL);
+	}
+}
+
+static int snapshot_once(struct session *s, uint32_t line,
+			 struct fc_ev_fs_ledger **out, uint32_t *len,
+			 uint32_t *forgets)
 {
 	char *msg = NULL, cmd = FC_CTL_SNAPSHOT;
 	struct fc_ev_fs_ledger *led = NULL, *nl;
@@ -528,6 +556,7 @@ int session_snapshot(struct session *s, uint32_t line,
 		led = nl;
 		memcpy(&led->inodes[count], msg + sizeof(hdr), bytes);
 		count += hdr.count;
+		*forgets = hdr.forgets;
 		if (hdr.last)
 			break;
 	}

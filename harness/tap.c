@@ -122,6 +122,8 @@ static int relay_request(struct tap *t, unsigned char *buf, size_t n)
 		t->fs_gone = 1;
 		return 0;
 	}
+	if (h.opcode == FUSE_FORGET || h.opcode == FUSE_BATCH_FORGET)
+		atomic_fetch_add(&t->forgets_sent, 1);
 	return 1;
 }
 
@@ -456,6 +458,7 @@ int tap_start(struct tap *t, int devfd, int sock, struct evlog *log,
 	t->fs_gone = t->dev_gone = t->init_done = 0;
 	atomic_init(&t->req_done, 0);
 	atomic_init(&t->drained_gen, 0);
+	atomic_init(&t->forgets_sent, 0);
 	/* reads never block: the thread waits in poll, so that it can tell
 	 * "the kernel has nothing queued" (tap_drain) */
 	fl = fcntl(devfd, F_GETFL);

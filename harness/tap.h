@@ -47,6 +47,7 @@ struct tap {
 	atomic_int req_done;  /* the request thread has ended */
 	int wake_fd;          /* eventfd: start a drain cycle (tap_drain) */
 	atomic_uint_least64_t drained_gen; /* drain cycles completed */
+	atomic_uint forgets_sent; /* FORGET/BATCH_FORGET messages forwarded */
 	uint64_t last_request_unique;
 	uint32_t last_request_opcode;
 };

@@ -37,10 +37,11 @@ static int send_snapshot(void)
 {
 	struct fc_fs_inode *recs;
 	size_t count, done = 0;
+	uint32_t forgets;
 	char *msg;
 	int err;
 
-	err = memfs_snapshot(&recs, &count);
+	err = memfs_snapshot(&recs, &count, &forgets);
 	if (err)
 		return err;
 	msg = malloc(FC_CTL_MAX_MSG);
@@ -55,6 +56,7 @@ static int send_snapshot(void)
 		    .magic = FC_CTL_MAGIC,
 		    .count = (uint32_t)n,
 		    .last = done + n == count,
+		    .forgets = forgets,
 		};
 
 		memcpy(msg, &hdr, sizeof(hdr));

@@ -324,7 +324,8 @@ void memfs_undo_failed(fuse_ino_t nodeid, uint64_t nlookup, uint32_t nopen,
 	pthread_mutex_unlock(&memfs.lock);
 }
 
-int memfs_snapshot(struct fc_fs_inode **out, size_t *count)
+int memfs_snapshot(struct fc_fs_inode **out, size_t *count,
+		   uint32_t *forgets)
 {
 	struct fc_fs_inode *recs;
 	size_t n = 0;
@@ -352,6 +353,7 @@ int memfs_snapshot(struct fc_fs_inode **out, size_t *count)
 	}
 	*out = recs;
 	*count = n;
+	*forgets = memfs.forget_msgs;
 unlock:
 	pthread_mutex_unlock(&memfs.lock);
 	return err;

@@ -82,6 +82,7 @@ struct memfs {
 	uint64_t tab_cap;
 	uint64_t next_id;
 	uint64_t live;
+	uint32_t forget_msgs; /* FORGET/BATCH_FORGET handled (control.h) */
 	/* reuse-nodeid faults: a nodeid the fs wrongly believes free */
 	uint64_t reuse_id;
 	mode_t reuse_type;
@@ -110,7 +111,10 @@ void memfs_fill_entry(const struct memfs_inode *in, struct fuse_entry_param *e);
 void memfs_touch(struct timespec *ts);
 int memfs_set_size(struct memfs_inode *in, size_t size);
 int memfs_check_name(const char *name);
-int memfs_snapshot(struct fc_fs_inode **out, size_t *count);
+/* every live inode, and the FORGET messages handled so far, at one
+ * instant (under the lock) */
+int memfs_snapshot(struct fc_fs_inode **out, size_t *count,
+		   uint32_t *forgets);
 void memfs_delay(void);
 
 /* log.c */

@@ -140,6 +140,7 @@ static void memfs_forget(fuse_req_t req, fuse_ino_t nodeid, uint64_t nlookup)
 {
 	pthread_mutex_lock(&memfs.lock);
 	forget_one(nodeid, nlookup, "forget");
+	memfs.forget_msgs++;
 	pthread_mutex_unlock(&memfs.lock);
 	reply_forget(req);
 }
@@ -155,6 +156,7 @@ static void memfs_forget_multi(fuse_req_t req, size_t count,
 	}
 	for (size_t i = 0; i < count; i++)
 		forget_one(forgets[i].ino, forgets[i].nlookup, "forget_multi");
+	memfs.forget_msgs++;
 	pthread_mutex_unlock(&memfs.lock);
 	reply_forget(req);
 }
