@@ -1021,12 +1021,12 @@ static void judge_balance(struct fc_checker *c, const struct fc_event *ev,
 
 static void on_quiesce(struct fc_checker *c, const struct fc_event *ev)
 {
-	struct fc_ev_quiesce q;
+	struct fc_ev_quiesce q = { 0 };
 	const char *why = NULL;
 
-	if (ev->len < sizeof(q))
+	if (ev->len < FC_EV_QUIESCE_MIN)
 		return;
-	memcpy(&q, ev->data, sizeof(q));
+	memcpy(&q, ev->data, ev->len < sizeof(q) ? ev->len : sizeof(q));
 	if (q.method != FC_QUIESCE_DROP_CACHES)
 		why = "caches could not be dropped";
 	else if (q.settled == 2)

@@ -94,7 +94,13 @@ struct fc_ev_quiesce {
 			      out; 2: the connection was not healthy
 			      (aborted, interrupted): nothing to judge */
 	uint32_t full;     /* 1: descriptors closed (balance expected) */
+	/* added later; logs that end before them read them as 0 */
+	uint32_t spent_us; /* how long the quiesce took */
+	uint32_t rounds;   /* drop_caches rounds */
 };
+
+/* what a reader must have of an fc_ev_quiesce: the fields up to full */
+#define FC_EV_QUIESCE_MIN 16u
 
 enum fc_check_kind {
 	FC_CHECK_BALANCED = 1,    /* every nodeid but the root at zero */

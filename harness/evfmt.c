@@ -495,15 +495,19 @@ static void fmt_mark(struct evout *o, const struct fc_event *ev)
 
 static void fmt_quiesce(struct evout *o, const struct fc_event *ev)
 {
-	struct fc_ev_quiesce q;
+	struct fc_ev_quiesce q = { 0 };
 
-	if (payload(o, ev, &q, sizeof(q)))
+	if (payload(o, ev, &q, FC_EV_QUIESCE_MIN))
 		return;
+	if (ev->len >= sizeof(q))
+		memcpy(&q, ev->data, sizeof(q));
 	put(o, " line=%u method=%s settled=%u full=%u", q.line,
 	    q.method == FC_QUIESCE_DROP_CACHES ? "drop_caches" :
 	    q.method == FC_QUIESCE_NONE	       ? "none" :
 						 "unknown",
 	    q.settled, q.full);
+	if (ev->len >= sizeof(q))
+		put(o, " rounds=%u spent_us=%u", q.rounds, q.spent_us);
 }
 
 static const char *const check_names[] = {

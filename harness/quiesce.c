@@ -36,6 +36,14 @@ static void read_counts(struct evlog *log, uint64_t *forgets, size_t *busy)
 	evlog_unlock(log);
 }
 
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 static uint64_t now_ms(void)
 {
 	struct timespec ts;
@@ -89,7 +97,8 @@ int quiesce_run(struct session *s, const struct quiesce_opts *q,
 {
 	struct fc_ev_quiesce ev = { .line = line, .full = (uint32_t)full };
 	struct fc_ev_fs_ledger *led;
-	uint64_t before, after, deadline = now_ms() + q->timeout_ms;
+	uint64_t before, after, t0 = now_us(),
+		 deadline = now_ms() + q->timeout_ms;
 	unsigned round;
 	uint32_t len;
 	size_t busy;
@@ -125,6 +134,7 @@ int quiesce_run(struct session *s, const struct quiesce_opts *q,
 		if (round >= 1 && after == before)
 			break;
 	}
+	ev.rounds = round + (round < 16);
 	if (ev.settled && ev.method == FC_QUIESCE_DROP_CACHES &&
 	    q->settle_ms && !quiet_for(s->log, q->settle_ms, deadline))
 		ev.settled = 0;
@@ -135,6 +145,7 @@ int quiesce_run(struct session *s, const struct quiesce_opts *q,
 	if (!session_healthy(s) || interrupt_pending())
 		ev.settled = 2;
 	*method = ev.method;
+	ev.spent_us = (uint32_t)(now_us() - t0);
 	evlog_emit(s->log, FC_EV_QUIESCE, &ev, sizeof(ev), 0);
 	if (s->ctl < 0 || !session_healthy(s))
 		return 0;

@@ -149,7 +149,10 @@ P_MOUNT_HEAD = struct.Struct("<II")        # struct fc_ev_mount head, 8
 P_SCENARIO_HEAD = struct.Struct("<IIII")   # struct fc_ev_scenario head, 16
 P_EXPECT_HEAD = struct.Struct("<II32s")    # struct fc_ev_expect head, 40
 P_MARK = struct.Struct("<II")              # struct fc_ev_mark, 8
-P_QUIESCE = struct.Struct("<IIII")         # struct fc_ev_quiesce, 16
+# struct fc_ev_quiesce up to full (FC_EV_QUIESCE_MIN, 16): the oldest
+# layout, which readers must keep accepting; the live one adds spent_us
+# and rounds (24)
+P_QUIESCE = struct.Struct("<IIII")
 P_CHECK = struct.Struct("<IIQQ")           # struct fc_ev_check, 24
 FS_INODE = struct.Struct("<QQQIIII")        # struct fc_fs_inode, 40
 P_FS_LEDGER_HEAD = struct.Struct("<II")    # struct fc_ev_fs_ledger head, 8
