@@ -163,6 +163,7 @@ static void inode_release(struct memfs_inode *in)
 		free(x);
 	}
 	free(in->ents);
+	free(in->index);
 	free(in->data);
 	free(in->target);
 	free(in);
@@ -190,77 +191,6 @@ void memfs_force_free(struct memfs_inode *in)
 void memfs_discard(struct memfs_inode *in)
 {
 	inode_release(in);
-}
-
-struct memfs_dirent *memfs_dir_find(struct memfs_inode *dir, const char *name)
-{
-	for (size_t i = 0; i < dir->nents; i++)
-		if (strcmp(dir->ents[i].name, name) == 0)
-			return &dir->ents[i];
-	return NULL;
-}
-
-int memfs_dir_add(struct memfs_inode *dir, const char *name,
-		  struct memfs_inode *in)
-{
-	struct memfs_dirent *ents;
-	char *copy;
-
-	copy = strdup(name);
-	if (!copy)
-		return -ENOMEM;
-	if (dir->nents == dir->ents_cap) {
-		size_t cap = dir->ents_cap ? dir->ents_cap * 2 : 16;
-
-		ents = realloc(dir->ents, cap * sizeof(*ents));
-		if (!ents) {
-			free(copy);
-			return -ENOMEM;
-		}
-		dir->ents = ents;
-		dir->ents_cap = cap;
-	}
-	dir->ents[dir->nents++] = (struct memfs_dirent){
-	    .name = copy, .inode = in, .cookie = dir->next_cookie++};
-	if (S_ISDIR(in->mode)) {
-		in->parent = dir;
-		dir->nlink++;
-	}
-	memfs_touch(&dir->mtime);
-	dir->ctime = dir->mtime;
-	return 0;
-}
-
-/* Drops the entry only; the caller adjusts the child's nlink. */
-void memfs_dir_remove(struct memfs_inode *dir, struct memfs_dirent *de)
-{
-	size_t i = (size_t)(de - dir->ents);
-
-	if (S_ISDIR(de->inode->mode))
-		dir->nlink--;
-	free(de->name);
-	memmove(&dir->ents[i], &dir->ents[i + 1],
-		(dir->nents - i - 1) * sizeof(*de));
-	dir->nents--;
-	memfs_touch(&dir->mtime);
-	dir->ctime = dir->mtime;
-}
-
-/* index of the first entry whose cookie is > off (entries are in cookie
- * order), so a listing resumes after the last entry the kernel took */
-size_t memfs_dir_first_after(struct memfs_inode *dir, uint64_t off)
-{
-	size_t lo = 0, hi = dir->nents;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (dir->ents[mid].cookie <= off)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
 }
 
 void memfs_fill_stat(const struct memfs_inode *in, struct stat *st)

@@ -24,9 +24,10 @@
 struct memfs_inode;
 
 struct memfs_dirent {
-	char *name;
+	char *name;      /* NULL: removed (a hole until the next compaction) */
 	struct memfs_inode *inode;
 	uint64_t cookie; /* readdir offset; grows with every insertion */
+	uint32_t hash;   /* of name, for the index */
 };
 
 struct memfs_xattr {
@@ -52,10 +53,15 @@ struct memfs_inode {
 	size_t cap;
 	/* symlink */
 	char *target;
-	/* directory: entries kept in cookie order */
+	/* directory: entries kept in cookie order, removed ones left as
+	 * holes until they are half of the array (dir.c); a hash index of
+	 * names beside it */
 	struct memfs_dirent *ents;
-	size_t nents;
+	size_t nents;    /* array length, holes included */
+	size_t nlive;    /* entries that are there */
 	size_t ents_cap;
+	uint32_t *index; /* open addressing: ents index + 1, 0 empty */
+	size_t index_cap; /* a power of two, or 0 */
 	uint64_t next_cookie;
 	struct memfs_inode *parent;
 	struct memfs_xattr *xattrs;

@@ -140,6 +140,8 @@ static int memfs_do_readdir(fuse_req_t req, fuse_ino_t nodeid, size_t size,
 		struct memfs_dirent *de = &dir->ents[i];
 		size_t before = b->ncounted;
 
+		if (!de->name)
+			continue; /* removed: a hole */
 		if (!add_entry(req, b, size, plus, de->name, de->inode, true,
 			       ents_counted, de->cookie))
 			break;

@@ -408,7 +408,7 @@ static int memfs_do_remove(fuse_ino_t parent, const char *name, bool is_rmdir)
 		err = -EISDIR;
 		goto unlock;
 	}
-	if (is_rmdir && in->nents) {
+	if (is_rmdir && in->nlive) {
 		err = -ENOTEMPTY;
 		goto unlock;
 	}
@@ -496,7 +496,7 @@ static int rename_target_ok(const struct memfs_inode *src,
 		return -ENOTDIR;
 	if (!S_ISDIR(src->mode) && S_ISDIR(t->mode))
 		return -EISDIR;
-	if (S_ISDIR(t->mode) && t->nents)
+	if (S_ISDIR(t->mode) && t->nlive)
 		return -ENOTEMPTY;
 	return 0;
 }
