@@ -52,20 +52,27 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* The connection can no longer come to rest: nothing to wait for. */
+static int unhealthy(struct session *s)
+{
+	return !session_healthy(s) || interrupt_pending() || s->tap.fs_gone ||
+	       s->tap.dev_gone || tap_error_set(&s->tap);
+}
+
 /* Wait until no request is in flight: an inode whose RELEASE is still
  * out is pinned by the kernel and would not be evicted by the drop.
- * 1 when idle, 0 at the deadline. */
-static int wait_idle(struct evlog *log, uint64_t deadline)
+ * 1 when idle, 0 at the deadline or once the connection broke. */
+static int wait_idle(struct session *s, uint64_t deadline)
 {
 	struct timespec nap = { 0, 500 * 1000 };
 	uint64_t forgets;
 	size_t busy;
 
 	for (;;) {
-		read_counts(log, &forgets, &busy);
+		read_counts(s->log, &forgets, &busy);
 		if (!busy)
 			return 1;
-		if (now_ms() >= deadline)
+		if (now_ms() >= deadline || unhealthy(s))
 			return 0;
 		nanosleep(&nap, NULL);
 	}
@@ -115,7 +122,7 @@ int quiesce_run(struct session *s, const struct quiesce_opts *q,
 	 * child can make its parent unused only afterwards: drop at least
 	 * twice, and again while a round still brought FORGETs. */
 	for (round = 0; round < 16; round++) {
-		if (!wait_idle(s->log, deadline)) {
+		if (!wait_idle(s, deadline)) {
 			ev.settled = 0;
 			break;
 		}
@@ -141,8 +148,10 @@ int quiesce_run(struct session *s, const struct quiesce_opts *q,
 	if (ev.method == FC_QUIESCE_NONE)
 		ev.settled = 0;
 	/* After an abort or an interrupt the kernel forgot everything at
-	 * once, or the FORGETs never came: a count then proves nothing. */
-	if (!session_healthy(s) || interrupt_pending())
+	 * once, or the FORGETs never came: a count then proves nothing.  The
+	 * watchdog notices a dead filesystem within 20 ms; the tap's own
+	 * flags close that window. */
+	if (unhealthy(s))
 		ev.settled = 2;
 	*method = ev.method;
 	ev.spent_us = (uint32_t)(now_us() - t0);

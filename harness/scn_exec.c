@@ -347,7 +347,7 @@ SCN_EXEC(sleep)
 
 	/* in slices: a run given up (timeout, interrupt, broken session)
 	 * must not keep a detached thread sleeping for an hour */
-	for (; left > 0 && !scn_abandoned(t); left -= 50) {
+	for (; left > 0 && !scn_stopping(t); left -= 50) {
 		if (left < 50)
 			ts.tv_nsec = (long)left * 1000000L;
 		while (nanosleep(&ts, &ts) && errno == EINTR)

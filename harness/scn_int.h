@@ -232,8 +232,9 @@ int scn_tag_get(struct scn_thr *t, long long tag, uint64_t *ino);
 int scn_tag_bind(struct scn_thr *t, long long tag, uint64_t ino);
 const char *scn_tag_name(struct scn_thr *t, long long tag);
 
-/* 1 once the run was given up (timeout, broken session, interrupt) */
-int scn_abandoned(struct scn_thr *t);
+/* 1 once the run is stopping or was given up (timeout, broken session,
+ * interrupt) */
+int scn_stopping(struct scn_thr *t);
 /* the scenario's working directory: every scenario path is resolved
  * beneath it (scn_path.c) */
 const char *scn_root(struct scn_thr *t);

@@ -21,6 +21,8 @@
 
 #define SCN_DEFAULT_TIMEOUT 60
 #define SCN_MAX_FAILURES 1000
+/* how long stopping threads get once the harness says the run is over */
+#define SCN_STOP_GRACE_S 2
 
 struct scn_barrier {
 	pthread_mutex_t mu;
@@ -48,6 +50,8 @@ struct scn_runst {
 	int done;
 	atomic_int stop;              /* broken: no further statement */
 	atomic_int abandoned;         /* timed out: callbacks are off */
+	unsigned cb_active;           /* callbacks under way (cb_enter) */
+	pthread_cond_t cbcv;          /* cb_active reached 0 */
 	struct scn_fdent *fds;
 	size_t nfds;
 	uint64_t *tagino;
@@ -285,9 +289,32 @@ const char *scn_tag_name(struct scn_thr *t, long long tag)
 
 /* --- cwd --- */
 
-int scn_abandoned(struct scn_thr *t)
+int scn_stopping(struct scn_thr *t)
 {
-	return atomic_load(&t->r->abandoned);
+	return atomic_load(&t->r->stop) || atomic_load(&t->r->abandoned);
+}
+
+/* Callbacks into the harness run only while the run is not abandoned,
+ * and scn_run does not return an abandoned run while one is under way:
+ * the harness may tear its session down right after. */
+static int cb_enter(struct scn_runst *r)
+{
+	int ok;
+
+	pthread_mutex_lock(&r->mu);
+	ok = !atomic_load(&r->abandoned);
+	if (ok)
+		r->cb_active++;
+	pthread_mutex_unlock(&r->mu);
+	return ok;
+}
+
+static void cb_leave(struct scn_runst *r)
+{
+	pthread_mutex_lock(&r->mu);
+	if (!--r->cb_active)
+		pthread_cond_broadcast(&r->cbcv);
+	pthread_mutex_unlock(&r->mu);
 }
 
 const char *scn_root(struct scn_thr *t)
@@ -327,9 +354,10 @@ long scn_run_quiesce(struct scn_thr *t, const struct scn_stmt *st, int full)
 		scn_broken(t, st, "the harness gave no quiesce callback");
 		return 0;
 	}
-	if (atomic_load(&r->abandoned))
+	if (!cb_enter(r))
 		return -ECANCELED;
 	rc = r->env.quiesce(r->env.ctx, st->line, full);
+	cb_leave(r);
 	if (rc < 0)
 		scn_broken(t, st, "quiesce failed: %s", strerror(-rc));
 	return 0;
@@ -355,9 +383,10 @@ long scn_run_check(struct scn_thr *t, const struct scn_stmt *st,
 		scn_broken(t, st, "the harness gave no ledger callback");
 		return 0;
 	}
-	if (atomic_load(&r->abandoned))
+	if (!cb_enter(r))
 		return -ECANCELED;
 	rc = r->env.check(r->env.ctx, &chk, msg, sizeof(msg));
+	cb_leave(r);
 	if (rc == 1)
 		scn_fail(t, st, "%s", msg[0] ? msg : "violated");
 	else if (rc < 0)
@@ -385,8 +414,10 @@ static void mark(struct scn_thr *t, uint32_t line)
 	pthread_mutex_lock(&r->mu);
 	t->line = line;
 	pthread_mutex_unlock(&r->mu);
-	if (r->env.mark && !atomic_load(&r->abandoned))
+	if (r->env.mark && cb_enter(r)) {
 		r->env.mark(r->env.ctx, line);
+		cb_leave(r);
+	}
 }
 
 static void vals_free(struct scn_val *v, size_t n)
@@ -716,6 +747,7 @@ static void runst_put(struct scn_runst *r)
 		close(r->startcwd);
 	pthread_mutex_destroy(&r->mu);
 	pthread_cond_destroy(&r->donecv);
+	pthread_cond_destroy(&r->cbcv);
 	scn_free((struct scn *)r->s);
 	free(r);
 }
@@ -775,6 +807,7 @@ static struct scn_runst *runst_new(const struct scn *s,
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&r->donecv, &ca);
 	pthread_condattr_destroy(&ca);
+	pthread_cond_init(&r->cbcv, NULL);
 	r->mnt = strdup(env->mnt);
 	r->tagino = calloc(s->ntags + 1, sizeof(*r->tagino));
 	r->tagset = calloc(s->ntags + 1, 1);
@@ -881,8 +914,29 @@ int scn_run(const struct scn *s, const struct scn_env *env,
 			gone = env->gone ? env->gone(env->ctx) : NULL;
 		}
 	}
+	/* the session broke or we were interrupted: every blocked syscall
+	 * returns once the connection is aborted, so ask the threads to stop
+	 * and give them a moment before leaving them behind */
+	if (gone && !timed_out) {
+		atomic_store(&r->stop, 1);
+		clock_gettime(CLOCK_MONOTONIC, &dl);
+		dl.tv_sec += SCN_STOP_GRACE_S;
+		while (!r->done &&
+		       pthread_cond_timedwait(&r->donecv, &r->mu, &dl) !=
+			       ETIMEDOUT)
+			;
+		if (r->done) {
+			out->status = SCN_BROKEN;
+			if (asprintf(&out->reason, "%s at line %u", gone,
+				     hung_line(r)) < 0)
+				out->reason = NULL;
+			gone = NULL;
+		}
+	}
 	if (timed_out || gone) {
 		atomic_store(&r->abandoned, 1);
+		while (r->cb_active)
+			pthread_cond_wait(&r->cbcv, &r->mu);
 		out->status = SCN_BROKEN;
 		if (asprintf(&out->reason, "%s at line %u",
 			     gone ? gone : "timed out", hung_line(r)) < 0)

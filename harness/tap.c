@@ -54,6 +54,16 @@ static void tap_fail(struct tap *t, const char *fmt, ...)
 	pthread_mutex_unlock(&t->err_lock);
 }
 
+int tap_error_set(struct tap *t)
+{
+	int set;
+
+	pthread_mutex_lock(&t->err_lock);
+	set = t->error[0] != 0;
+	pthread_mutex_unlock(&t->err_lock);
+	return set;
+}
+
 void tap_error(struct tap *t, char *buf, size_t size)
 {
 	pthread_mutex_lock(&t->err_lock);

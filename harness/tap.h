@@ -65,6 +65,8 @@ void tap_stop(struct tap *t);
  * queued when it was called (FORGETs among them) has been read and
  * logged.  0, -ETIMEDOUT, or -ENOTCONN when relaying ended. */
 int tap_drain(struct tap *t, unsigned timeout_ms);
+/* 1 once relaying stopped with an error */
+int tap_error_set(struct tap *t);
 /* Copy of the first relay error, "" when none. */
 void tap_error(struct tap *t, char *buf, size_t size);
 
