@@ -21,6 +21,7 @@
 struct scn_ctx {
 	struct run_ctx *rc;
 	struct session *sess;
+	const struct scn *scn;
 };
 
 static const char *method_name(uint32_t method)
@@ -92,6 +93,19 @@ static int cb_check(void *ctx, const struct fc_ev_check *chk, char *msg,
 		snprintf(msg, msglen, "%s: %s", v->rule->id, v->detail);
 	evlog_unlock(log);
 	return v ? 1 : 0;
+}
+
+static const char *expect_rule(const struct scn *s);
+
+/* An expectation that failed, logged where it failed: its seq and the
+ * excerpt around it show the request that failed. */
+static void cb_expect(void *ctx, uint32_t line, const char *message)
+{
+	struct scn_ctx *sc = ctx;
+
+	if (session_healthy(sc->sess))
+		run_emit_expect(sc->rc->log, line, expect_rule(sc->scn),
+				message);
 }
 
 static const char *cb_gone(void *ctx)
@@ -252,11 +266,12 @@ static int scn_body(struct run_ctx *rc, struct session *sess, const char *dir,
 		    uint32_t *status)
 {
 	const struct scn *s = arg;
-	struct scn_ctx sc = { .rc = rc, .sess = sess };
+	struct scn_ctx sc = { .rc = rc, .sess = sess, .scn = s };
 	struct scn_outcome out = { 0 };
 	struct scn_env env = {
 		.mnt = dir, .caps = rc->caps, .ctx = &sc, .mark = cb_mark,
 		.quiesce = cb_quiesce, .check = cb_check, .gone = cb_gone,
+		.expect = cb_expect,
 	};
 	size_t i;
 	int ret;
@@ -272,11 +287,14 @@ static int scn_body(struct run_ctx *rc, struct session *sess, const char *dir,
 		*status = out.status == SCN_SKIP ? FC_SCN_ST_SKIP :
 						   FC_SCN_ST_BROKEN;
 	}
-	/* Once the session broke, failed syscalls are its consequence
-	 * (ENOTCONN), not findings: the BROKEN verdict says it all. */
+	/* Failures were told as they happened (cb_expect); what is left is
+	 * the note of failures not kept.  Once the session broke, failed
+	 * syscalls are its consequence (ENOTCONN), not findings: the BROKEN
+	 * verdict says it all. */
 	for (i = 0; i < out.nfailures && session_healthy(sess); i++)
-		run_emit_expect(rc->log, out.failures[i].line, expect_rule(s),
-				out.failures[i].message);
+		if (!out.failures[i].reported)
+			run_emit_expect(rc->log, out.failures[i].line,
+					expect_rule(s), out.failures[i].message);
 	scn_outcome_free(&out);
 	return 0;
 }

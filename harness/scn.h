@@ -73,19 +73,26 @@ struct scn_env {
 	/* drop caches and wait for FORGETs to settle.  full=1 when every
 	 * descriptor of the scenario was closed first.  0 or -errno. */
 	int (*quiesce)(void *ctx, uint32_t line, int full);
-	/* a ledger assertion: 0 holds, 1 violated (msg says how), -errno
-	 * could not be checked (msg says why) */
+	/* a ledger assertion: 0 holds, 1 violated (msg says how; the
+	 * harness recorded the violation itself: it is not told again
+	 * through expect), -errno could not be checked (msg says why) */
 	int (*check)(void *ctx, const struct fc_ev_check *chk, char *msg,
 		     size_t msglen);
 	/* NULL while the run may go on; otherwise why it cannot (the
 	 * session broke, fusecheck was interrupted): the runner then gives
 	 * up at once, as on timeout.  Optional. */
 	const char *(*gone)(void *ctx);
+	/* a statement failed, told as it happens (so that the harness logs
+	 * it where it happened, not after the scenario).  Optional. */
+	void (*expect)(void *ctx, uint32_t line, const char *message);
 };
 
 struct scn_failure {
 	uint32_t line;
 	char *message;          /* "expected ENOENT, got 0" ... */
+	int reported;           /* the harness has it already (env.expect
+				   took it as it happened, or env.check
+				   recorded the violation itself) */
 };
 
 enum scn_status { SCN_PASS = 0, SCN_FAIL, SCN_SKIP, SCN_BROKEN };

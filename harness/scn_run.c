@@ -124,7 +124,13 @@ static int bar_is_broken(struct scn_barrier *b)
 
 /* --- failures --- */
 
-static void add_failure(struct scn_runst *r, uint32_t line, char *msg)
+static int cb_enter(struct scn_runst *r);
+static void cb_leave(struct scn_runst *r);
+static void record_failure(struct scn_thr *t, uint32_t line, char *msg,
+			   int reported);
+
+static void add_failure(struct scn_runst *r, uint32_t line, char *msg,
+			int reported)
 {
 	struct scn_failure *nf;
 
@@ -141,6 +147,7 @@ static void add_failure(struct scn_runst *r, uint32_t line, char *msg)
 	r->fails = nf;
 	nf[r->nfails].line = line;
 	nf[r->nfails].message = msg;
+	nf[r->nfails].reported = reported;
 	r->nfails++;
 	msg = NULL;
 out:
@@ -161,7 +168,22 @@ void scn_fail(struct scn_thr *t, const struct scn_stmt *st, const char *fmt,
 		     t->detail[0] ? " (" : "", t->detail,
 		     t->detail[0] ? ")" : "") < 0)
 		return;
-	add_failure(t->r, st ? st->line : t->line, msg);
+	record_failure(t, st ? st->line : t->line, msg, 0);
+}
+
+/* A failure of line: told to the harness now when it listens (env.expect)
+ * unless it knows already, then kept for the outcome. */
+static void record_failure(struct scn_thr *t, uint32_t line, char *msg,
+			   int reported)
+{
+	struct scn_runst *r = t->r;
+
+	if (!reported && r->env.expect && cb_enter(r)) {
+		r->env.expect(r->env.ctx, line, msg);
+		cb_leave(r);
+		reported = 1;
+	}
+	add_failure(r, line, msg, reported);
 }
 
 void scn_broken(struct scn_thr *t, const struct scn_stmt *st,
@@ -387,8 +409,15 @@ long scn_run_check(struct scn_thr *t, const struct scn_stmt *st,
 		return -ECANCELED;
 	rc = r->env.check(r->env.ctx, &chk, msg, sizeof(msg));
 	cb_leave(r);
-	if (rc == 1)
-		scn_fail(t, st, "%s", msg[0] ? msg : "violated");
+	if (rc == 1) {
+		char *m;
+
+		/* the harness recorded the violation (LC-OUTSTANDING …):
+		 * the statement failed, and nothing is told twice */
+		if (asprintf(&m, "%s: %s", t->subject,
+			     msg[0] ? msg : "violated") >= 0)
+			record_failure(t, st->line, m, 1);
+	}
 	else if (rc < 0)
 		scn_broken(t, st, "%s", msg[0] ? msg : strerror(-rc));
 	return 0;
@@ -860,6 +889,7 @@ static void note_dropped(struct scn_runst *r)
 		     r->dropped) < 0)
 		return;
 	nf[r->nfails].line = 0;
+	nf[r->nfails].reported = 0;
 	nf[r->nfails++].message = msg;
 }
 

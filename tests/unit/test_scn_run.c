@@ -99,7 +99,7 @@ static void run(struct rec *r, unsigned caps, const char *text,
 		struct scn_outcome *out)
 {
 	struct scn_env env = {r->dir, caps, r, stub_mark, stub_quiesce,
-			      stub_check, NULL};
+			      stub_check, NULL, NULL};
 	struct scn_error err;
 	struct scn *s;
 	char buf[1024];
