@@ -5,12 +5,12 @@
 #include <string.h>
 #include <linux/fuse.h>
 #include "garbage.h"
+#include "proto.h"
 
 /* fuse_dev_do_write: "Don't allow userspace to report errors that could
  * be kernel-internal" (-512 is -ERESTARTSYS). */
 #define GARBAGE_ERRNO_LIMIT 512
 /* fs/fuse/fuse_i.h FUSE_NAME_MAX */
-#define GARBAGE_NAME_MAX 1024
 /* include/uapi/linux/fuse.h FUSE_COMPAT_INIT_OUT_SIZE, _22_ */
 #define INIT_OUT_V5 8
 #define INIT_OUT_V23 24
@@ -38,47 +38,32 @@ int garbage_entry_nodeid(uint32_t opcode, uint64_t nodeid)
 int garbage_dirents(const void *body, size_t len, int plus, char *why,
 		    size_t size)
 {
-	const unsigned char *p = body;
-	size_t hdr = plus ? FUSE_NAME_OFFSET_DIRENTPLUS : FUSE_NAME_OFFSET;
-	size_t doff = plus ? sizeof(struct fuse_entry_out) : 0;
-	size_t pos = 0, reclen, left;
-	struct fuse_dirent d;
+	struct fc_dirent d;
+	size_t pos = 0;
 	unsigned idx;
+	int rc;
 
-	for (idx = 0; pos < len; idx++, pos += reclen) {
-		left = len - pos;
-		if (left < hdr) {
-			snprintf(why, size, "record %u is cut short: %zu "
-				 "bytes left, a header needs %zu", idx, left,
-				 hdr);
-			return 1;
-		}
-		memcpy(&d, p + pos + doff, sizeof(d));
-		if (d.namelen == 0 || d.namelen > GARBAGE_NAME_MAX) {
-			snprintf(why, size, "record %u has namelen %u (1 to "
-				 "%u allowed)", idx, d.namelen,
-				 GARBAGE_NAME_MAX);
-			return 1;
-		}
-		reclen = FUSE_DIRENT_ALIGN(hdr + d.namelen);
-		if (reclen > left) {
-			snprintf(why, size, "record %u (namelen %u) runs "
-				 "past the end: %zu bytes needed, %zu left",
-				 idx, d.namelen, reclen, left);
-			return 1;
-		}
-		if (memchr(p + pos + hdr, '/', d.namelen)) {
-			snprintf(why, size, "record %u has a name with "
-				 "'/'", idx);
-			return 1;
-		}
-		if (memchr(p + pos + hdr, '\0', d.namelen)) {
-			snprintf(why, size, "record %u has a name with a "
-				 "NUL byte", idx);
+	/* the walk the lookup counts use (proto.c): PR-DIRENT names the
+	 * first record it stops at, or the first name with a NUL byte (the
+	 * kernel links that one, and the counts go on past it) */
+	for (idx = 0; (rc = proto_dirent_next(body, len, plus, &pos, &d)) == 1;
+	     idx++) {
+		if (d.has_nul) {
+			snprintf(why, size, "record %u has a name with a NUL "
+				 "byte", idx);
 			return 1;
 		}
 	}
-	return 0;
+	if (!rc)
+		return 0;
+	if (d.bad_need)
+		snprintf(why, size, "record %u (namelen %zu) %s: %zu bytes "
+			 "needed, %zu left", idx, d.name_len, d.bad, d.bad_need,
+			 d.bad_left);
+	else
+		snprintf(why, size, "record %u (namelen %zu) %s", idx,
+			 d.name_len, d.bad);
+	return 1;
 }
 
 int garbage_init_size(const void *body, size_t len, char *why, size_t size)

@@ -523,20 +523,32 @@ int proto_dirent_next(const void *body, size_t body_len, int plus,
 	if (*pos >= body_len)
 		return 0;
 	left = body_len - *pos;
-	if (left < hdr)
+	out->bad_left = left;
+	if (left < hdr) {
+		out->bad = "is cut short";
+		out->bad_need = hdr;
 		return -EPROTO;
+	}
 	memcpy(&d, p + *pos + doff, sizeof(d));
-	if (d.namelen == 0 || d.namelen > PROTO_NAME_MAX)
-		return -EPROTO;
-	reclen = FUSE_DIRENT_ALIGN(hdr + d.namelen);
-	if (reclen > left)
-		return -EPROTO;
-	out->name = p + *pos + hdr;
 	out->name_len = d.namelen;
+	if (d.namelen == 0 || d.namelen > PROTO_NAME_MAX) {
+		out->bad = "has a namelen out of range";
+		return -EPROTO;
+	}
+	reclen = FUSE_DIRENT_ALIGN(hdr + d.namelen);
+	if (reclen > left) {
+		out->bad = "runs past the end";
+		out->bad_need = reclen;
+		return -EPROTO;
+	}
+	out->name = p + *pos + hdr;
 	/* The kernel refuses a name with '/' (EIO) and links nothing from
 	 * there on (fs/fuse/readdir.c), so the walk stops there too. */
-	if (memchr(out->name, '/', out->name_len))
+	if (memchr(out->name, '/', out->name_len)) {
+		out->bad = "has a name with '/'";
 		return -EPROTO;
+	}
+	out->has_nul = memchr(out->name, '\0', out->name_len) != NULL;
 	out->ino = d.ino;
 	out->off = d.off;
 	out->type = d.type;

@@ -142,14 +142,21 @@ struct fc_dirent {
 	const char *name;
 	size_t name_len;
 	int is_dot;              /* "." or "..": the kernel takes no reference */
+	int has_nul;             /* the name holds a NUL byte: garbage
+				    (PR-DIRENT), yet the kernel links it */
+	const char *bad;         /* -EPROTO: why the walk stopped, with
+				    bad_need/bad_left where they apply */
+	size_t bad_need, bad_left;
 };
 
-/* Walk the entries of a READDIRPLUS (plus=1) or READDIR (plus=0) reply
- * body.  *pos starts at 0.  Returns 1 with *out filled, 0 at the end,
- * -EPROTO on a malformed entry (truncated, name_len 0 or > 1024, or a
- * name containing '/').  -EPROTO means what the kernel does there
- * (fs/fuse/readdir.c): it stops, and takes no reference for that entry
- * or any later one. */
+/* The one walk of the entries of a READDIRPLUS (plus=1) or READDIR
+ * (plus=0) reply body, for the lookup counts and for PR-DIRENT alike.
+ * *pos starts at 0.  Returns 1 with *out filled, 0 at the end, -EPROTO
+ * on a malformed entry (out->bad says which: cut short, name_len 0 or
+ * > 1024, running past the end, or a name containing '/').  -EPROTO
+ * means what the kernel does there (fs/fuse/readdir.c): it stops, and
+ * takes no reference for that entry or any later one.  A NUL byte in a
+ * name does not stop the kernel (out->has_nul). */
 int proto_dirent_next(const void *body, size_t body_len, int plus,
 		      size_t *pos, struct fc_dirent *out);
 

@@ -415,6 +415,44 @@ static void test_checker__readdirplus_dots_and_nodeid0(void **state)
 	checker_free(c);
 }
 
+/* One walk for PR-DIRENT and the counts: a NUL byte in a name is
+ * garbage, yet the kernel links that entry and the ones after it
+ * (fs/fuse/readdir.c checks only namelen and '/'), so both are counted;
+ * a '/' stops the kernel, and the counts, at that record. */
+static void test_checker__readdirplus_nul_counted_slash_stops(void **state)
+{
+	struct fc_checker *c = new_checker();
+	unsigned char body[1024];
+	size_t off = 0;
+
+	off = dirplus_add(body, off, 8, "a?b", REG);
+	body[FUSE_NAME_OFFSET_DIRENTPLUS + 1] = '\0';	/* "a\0b" */
+	off = dirplus_add(body, off, 9, "c", REG);
+	off = dirplus_add(body, off, 10, "d/e", REG);
+	off = dirplus_add(body, off, 11, "f", REG);
+	readdirplus(c, 1, body, off, NULL);
+
+	assert_int_equal(checker_outstanding(c, 8), 1);
+	assert_int_equal(checker_outstanding(c, 9), 1);
+	assert_int_equal(checker_outstanding(c, 10), 0);
+	assert_int_equal(checker_outstanding(c, 11), 0);
+	assert_int_equal(count_rule(c, "PR-DIRENT"), 1);
+	assert_non_null(strstr(first_rule(c, "PR-DIRENT")->detail, "NUL"));
+	checker_free(c);
+
+	/* the same reply without the NUL: PR-DIRENT names the '/' record */
+	c = new_checker();
+	off = 0;
+	off = dirplus_add(body, off, 9, "c", REG);
+	off = dirplus_add(body, off, 10, "d/e", REG);
+	readdirplus(c, 1, body, off, NULL);
+	assert_int_equal(checker_outstanding(c, 9), 1);
+	assert_int_equal(checker_outstanding(c, 10), 0);
+	assert_non_null(strstr(first_rule(c, "PR-DIRENT")->detail,
+			       "record 1 (namelen 3) has a name with '/'"));
+	checker_free(c);
+}
+
 /* --- rejected replies ------------------------------------------------------ */
 
 static void test_checker__rejected_reply_undone(void **state)
@@ -1178,6 +1216,7 @@ int main(void)
 		cmocka_unit_test(test_checker__entry_ref_none_on_error_or_negative),
 		cmocka_unit_test(test_checker__readdir_adds_none),
 		cmocka_unit_test(test_checker__readdirplus_dots_and_nodeid0),
+		cmocka_unit_test(test_checker__readdirplus_nul_counted_slash_stops),
 		cmocka_unit_test(test_checker__rejected_reply_undone),
 		cmocka_unit_test(test_checker__forget_excess_fires),
 		cmocka_unit_test(test_checker__forget_batch_excess_fires),
