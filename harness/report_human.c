@@ -345,10 +345,14 @@ int report_human(FILE *out, const struct fc_run_result *r, int color)
 	run_result_counts(r, counts, &nv);
 	fprintf(out,
 		"%s%zu scenarios: %zu passed, %zu failed, %zu skipped, "
-		"%zu broken; %zu violations%s\n",
+		"%zu broken; %zu violations",
 		col(&h, C_BOLD), r->nscn, counts[FC_ST_PASS],
 		counts[FC_ST_FAIL], counts[FC_ST_SKIP], counts[FC_ST_BROKEN],
-		nv, col(&h, C_RESET));
+		nv);
+	if (r->violations_not_kept)
+		fprintf(out, " (and %llu not kept)",
+			(unsigned long long)r->violations_not_kept);
+	fprintf(out, "%s\n", col(&h, C_RESET));
 	if (fflush(out) || ferror(out))
 		return -EIO;
 	return 0;

@@ -273,6 +273,8 @@ static json_t *jtotals(struct jb *b, const struct fc_run_result *r)
 	put(b, o, "skipped", json_integer((json_int_t)counts[FC_ST_SKIP]));
 	put(b, o, "broken", json_integer((json_int_t)counts[FC_ST_BROKEN]));
 	put(b, o, "violations", json_integer((json_int_t)nv));
+	put(b, o, "violations_not_kept",
+	    json_integer((json_int_t)r->violations_not_kept));
 	return o;
 }
 

@@ -117,6 +117,8 @@ static void properties(struct jw *j, const struct fc_run_result *r)
 	property(j, "log_path", r->log_path);
 	if (r->broken)
 		property(j, "broken", r->broken);
+	if (r->violations_not_kept)
+		property_u(j, "violations_not_kept", r->violations_not_kept);
 	property_u(j, "exit_code", (uint64_t)run_result_exit_code(r));
 	end(j);
 }

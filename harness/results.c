@@ -120,6 +120,28 @@ static int fill(const struct verdicts *v, long idx, const struct scn *s,
 	return 0;
 }
 
+/* Violations past the checker's store are counted: every report says how
+ * many were found and not listed, never silently fewer. */
+static int not_kept(const struct verdicts *v, struct fc_run_result *r)
+{
+	char **nn;
+
+	r->violations_not_kept = checker_dropped(v->checker);
+	if (!r->violations_not_kept)
+		return 0;
+	nn = realloc(r->notes, (r->nnotes + 1) * sizeof(*nn));
+	if (!nn)
+		return -ENOMEM;
+	r->notes = nn;
+	if (asprintf(&nn[r->nnotes], "%llu further violations were found and "
+		     "not kept: reports list the first %zu",
+		     (unsigned long long)r->violations_not_kept,
+		     checker_nviolations(v->checker)) < 0)
+		return -ENOMEM;
+	r->nnotes++;
+	return 0;
+}
+
 int results_one(const struct verdicts *v, long idx, const struct scn *s,
 		struct fc_scn_result *sr)
 {
@@ -191,5 +213,8 @@ int results_build(const struct verdicts *v, struct scn *const *scns,
 			return err;
 	}
 	lock_fill_results(checker_lock(v->checker), v->nscn, r);
+	err = not_kept(v, r);
+	if (err)
+		return err;
 	return nothing_tested(r);
 }

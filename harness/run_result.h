@@ -59,6 +59,8 @@ struct fc_run_result {
 	size_t nlock;
 	struct fc_scn_result *scn;
 	size_t nscn;
+	uint64_t violations_not_kept; /* found past the checker's store
+				  (MAX_VIOLATIONS): counted, not listed */
 	int lines_streamed;    /* the per-scenario lines were printed as
 				  each scenario ended (report_human skips
 				  them) */

@@ -1,6 +1,7 @@
 """What a violation says must be where it happened and said once: the
 round trips between the runner, the checker and the reports (issue:
 one direction of data)."""
+import json
 
 
 def test_wrong_ledger_assertion_is_reported_once(fusecheck, tmp_path):
@@ -25,3 +26,27 @@ def test_failed_expectation_is_logged_where_it_failed(fusecheck):
     assert "expected success, got ESTALE" in v["detail"]
     assert any("GETATTR" in e and "ESTALE" in e for e in v["excerpt"]), v
     assert any("MARK line=9" in e for e in v["excerpt"]), v
+
+
+def test_violations_past_the_store_are_counted(tmp_path, fusecheck):
+    """100,000 violations are kept; the ones past that are counted in every
+    report, never silently left out."""
+    import fclog
+    w = fclog.LogWriter()
+    w.start("scenarios/many.scn")
+    w.mark(5, 100)
+    for _ in range(100005):
+        w.forget(77, 1)             # LC-FORGET-EXCESS each time
+    w.unmount()
+    w.scenario_end(0, "scenarios/many.scn", fclog.ST_PASS)
+    log = w.save(tmp_path / "many.fclog")
+    junit = tmp_path / "j.xml"
+    js = tmp_path / "report.json"
+    r = fusecheck("replay", "--json", str(js), "--junit", str(junit),
+                  str(log), timeout=300)
+    assert r.code == 1, r
+    rep = json.loads(js.read_text())
+    assert rep["totals"]["violations"] == 100000
+    assert rep["totals"]["violations_not_kept"] == 5
+    assert "(and 5 not kept)" in r.stdout
+    assert 'name="violations_not_kept" value="5"' in junit.read_text()
