@@ -1288,9 +1288,15 @@ static void test_proto__evfmt_harness_events(void **state)
 		"#1 REPLY_REJECTED unique=8 error=2 (ENOENT)");
 	assert_string_equal(fmt(FC_EV_MARK, 2, &mark, sizeof(mark), 0, 0),
 			    "#2 MARK line=12 tid=4321");
-	assert_string_equal(fmt(FC_EV_QUIESCE, 3, &q, sizeof(q), 0, 0),
+	/* the 16-byte form of older logs, and the current one */
+	assert_string_equal(fmt(FC_EV_QUIESCE, 3, &q, FC_EV_QUIESCE_MIN, 0, 0),
 			    "#3 QUIESCE line=0 method=drop_caches settled=1 "
 			    "full=1");
+	q.rounds = 2;
+	q.spent_us = 1234;
+	assert_string_equal(fmt(FC_EV_QUIESCE, 3, &q, sizeof(q), 0, 0),
+			    "#3 QUIESCE line=0 method=drop_caches settled=1 "
+			    "full=1 rounds=2 spent_us=1234");
 	assert_string_equal(fmt(FC_EV_CHECK, 4, &chk, sizeof(chk), 0, 0),
 			    "#4 CHECK outstanding line=7 ino=12 expect=1");
 	assert_string_equal(fmt(FC_EV_INIT_CAP, 5, &cap, sizeof(cap), 0, 0),
