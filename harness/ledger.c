@@ -1,12 +1,13 @@
 /* ledger.c - nodeid table and name map of one connection (ledger.h).
  *
- * Nodes live in a u64tab keyed by nodeid (never deleted until reset).
- * The dentry index is keyed by a hash of (parent, name); two names may
- * share a hash, so it keeps its own probing, with names compared and
- * slots deleted by backward shift.
- * The live tap feeds every message through here under a mutex, so the
- * common operations are O(1) amortized and allocate only when a table
- * grows or a name outgrows its buffer.
+ * Nodes are appended to chunks of LEDGER_CHUNK records that never move,
+ * and never deleted until reset.  Two open-addressing indexes of 32-bit
+ * positions find them: by nodeid, and by (parent, name).  Neither index
+ * stores a hash: a probe compares the node itself, and backward-shift
+ * deletion recomputes a slot's home from its node.  Both grow at 3/4
+ * full.  The live tap feeds every message through here under a mutex, so
+ * the common operations are O(1) amortized and allocate only when a table,
+ * a chunk list or the name arena grows.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,9 +15,11 @@
 #include <string.h>
 
 #include "ledger.h"
+#include "u64tab.h"
 
 #define LEDGER_MIN_CAP 1024
 #define LEDGER_MAX_DEPTH 128
+#define LEDGER_CHUNK 4096
 #define ROOT_ID 1
 
 static uint64_t dent_hash(uint64_t parent, const char *name, size_t len)
@@ -28,89 +31,166 @@ static uint64_t dent_hash(uint64_t parent, const char *name, size_t len)
 		h ^= (unsigned char)name[i];
 		h *= 0x100000001b3ULL;
 	}
-	h = u64tab_mix(h);
-	return h ? h : 1;
+	return u64tab_mix(h);
+}
+
+static struct ledger_node *at(const struct ledger *l, uint32_t pos)
+{
+	return &l->chunks[pos / LEDGER_CHUNK][pos % LEDGER_CHUNK];
+}
+
+static const char *name_of(const struct ledger *l,
+			   const struct ledger_node *n)
+{
+	return l->names + n->name_off;
 }
 
 int ledger_init(struct ledger *l)
 {
 	memset(l, 0, sizeof(*l));
-	u64tab_init(&l->nodes, sizeof(struct ledger_node));
+	l->ids = calloc(LEDGER_MIN_CAP, sizeof(*l->ids));
 	l->dents = calloc(LEDGER_MIN_CAP, sizeof(*l->dents));
-	if (!l->dents)
+	if (!l->ids || !l->dents) {
+		free(l->ids);
+		free(l->dents);
 		return -ENOMEM;
-	l->dcap = LEDGER_MIN_CAP;
+	}
+	l->idcap = l->dcap = LEDGER_MIN_CAP;
 	return 0;
-}
-
-static void free_names(struct ledger *l)
-{
-	struct ledger_node *n;
-	size_t pos = 0;
-
-	while ((n = u64tab_next(&l->nodes, &pos)))
-		free(n->name);
 }
 
 void ledger_destroy(struct ledger *l)
 {
-	if (!l->dents)
+	size_t i;
+
+	if (!l->ids)
 		return;
-	free_names(l);
-	u64tab_fini(&l->nodes);
+	for (i = 0; i < l->nchunks; i++)
+		free(l->chunks[i]);
+	free(l->chunks);
+	free(l->ids);
 	free(l->dents);
+	free(l->names);
 	memset(l, 0, sizeof(*l));
 }
 
 void ledger_reset(struct ledger *l)
 {
-	free_names(l);
-	u64tab_clear(&l->nodes);
+	memset(l->ids, 0, l->idcap * sizeof(*l->ids));
 	memset(l->dents, 0, l->dcap * sizeof(*l->dents));
-	l->dcount = 0;
+	l->count = l->dcount = 0;
+	l->names_len = 0;
+}
+
+/* --- nodes by nodeid --------------------------------------------------- */
+
+static size_t id_slot(const struct ledger *l, uint64_t nodeid)
+{
+	size_t mask = l->idcap - 1, i;
+
+	for (i = u64tab_mix(nodeid) & mask; l->ids[i]; i = (i + 1) & mask)
+		if (at(l, l->ids[i] - 1)->nodeid == nodeid)
+			return i;
+	return i;	/* the empty slot where it would go */
 }
 
 struct ledger_node *ledger_find(const struct ledger *l, uint64_t nodeid)
 {
-	return u64tab_find(&l->nodes, nodeid);
+	size_t i;
+
+	if (!nodeid || !l->ids)
+		return NULL;
+	i = id_slot(l, nodeid);
+	return l->ids[i] ? at(l, l->ids[i] - 1) : NULL;
+}
+
+static int grow_ids(struct ledger *l)
+{
+	size_t ncap = l->idcap * 2, mask = ncap - 1, i, j;
+	uint32_t *t = calloc(ncap, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	for (i = 0; i < l->idcap; i++) {
+		if (!l->ids[i])
+			continue;
+		j = u64tab_mix(at(l, l->ids[i] - 1)->nodeid) & mask;
+		while (t[j])
+			j = (j + 1) & mask;
+		t[j] = l->ids[i];
+	}
+	free(l->ids);
+	l->ids = t;
+	l->idcap = ncap;
+	return 0;
+}
+
+/* room for one more node at position count */
+static int node_room(struct ledger *l)
+{
+	struct ledger_node **nc;
+
+	if (l->count >= UINT32_MAX - 1)
+		return -ENOSPC;
+	if (l->count < l->nchunks * LEDGER_CHUNK)
+		return 0;
+	nc = realloc(l->chunks, (l->nchunks + 1) * sizeof(*nc));
+	if (!nc)
+		return -ENOMEM;
+	l->chunks = nc;
+	nc[l->nchunks] = malloc(LEDGER_CHUNK * sizeof(**nc));
+	if (!nc[l->nchunks])
+		return -ENOMEM;
+	l->nchunks++;
+	return 0;
 }
 
 struct ledger_node *ledger_get(struct ledger *l, uint64_t nodeid)
 {
-	int created;
+	struct ledger_node *n = ledger_find(l, nodeid);
+	size_t i;
 
-	return u64tab_insert(&l->nodes, nodeid, &created);
+	if (n || !nodeid)
+		return n;
+	if ((l->count + 1) * 4 > l->idcap * 3 && grow_ids(l))
+		return NULL;
+	if (node_room(l))
+		return NULL;
+	n = at(l, (uint32_t)l->count);
+	memset(n, 0, sizeof(*n));
+	n->nodeid = nodeid;
+	i = id_slot(l, nodeid);
+	l->ids[i] = (uint32_t)++l->count;
+	return n;
 }
 
 struct ledger_node *ledger_next(const struct ledger *l, size_t *pos)
 {
-	return u64tab_next(&l->nodes, pos);
+	return *pos < l->count ? at(l, (uint32_t)(*pos)++) : NULL;
 }
 
 /* --- dentry index ------------------------------------------------------ */
 
-static int dent_matches(const struct ledger *l, const struct ledger_dent *d,
-			uint64_t h, uint64_t parent, const char *name,
-			size_t len)
+static size_t dent_home(const struct ledger *l, uint32_t v)
 {
-	const struct ledger_node *n;
+	const struct ledger_node *n = at(l, v - 1);
 
-	if (d->hash != h)
-		return 0;
-	n = ledger_find(l, d->nodeid);
-	return n && n->parent == parent && n->name_len == len &&
-	       !memcmp(n->name, name, len);
+	return dent_hash(n->parent, name_of(l, n), n->name_len) &
+	       (l->dcap - 1);
 }
 
 static size_t dent_slot(const struct ledger *l, uint64_t h, uint64_t parent,
 			const char *name, size_t len)
 {
-	size_t mask = l->dcap - 1;
-	size_t i;
+	size_t mask = l->dcap - 1, i;
 
-	for (i = h & mask; l->dents[i].nodeid; i = (i + 1) & mask)
-		if (dent_matches(l, &l->dents[i], h, parent, name, len))
+	for (i = h & mask; l->dents[i]; i = (i + 1) & mask) {
+		const struct ledger_node *n = at(l, l->dents[i] - 1);
+
+		if (n->parent == parent && n->name_len == len &&
+		    !memcmp(name_of(l, n), name, len))
 			return i;
+	}
 	return SIZE_MAX;
 }
 
@@ -120,7 +200,7 @@ uint64_t ledger_lookup_name(const struct ledger *l, uint64_t parent,
 	size_t i = dent_slot(l, dent_hash(parent, name, len), parent, name,
 			     len);
 
-	return i == SIZE_MAX ? 0 : l->dents[i].nodeid;
+	return i == SIZE_MAX ? 0 : at(l, l->dents[i] - 1)->nodeid;
 }
 
 /* Backward-shift deletion keeps linear probing free of tombstones. */
@@ -130,69 +210,64 @@ static void dent_delete(struct ledger *l, size_t i)
 
 	for (;;) {
 		j = (j + 1) & mask;
-		if (!l->dents[j].nodeid)
+		if (!l->dents[j])
 			break;
-		k = l->dents[j].hash & mask;
+		k = dent_home(l, l->dents[j]);
 		if ((j > i && (k <= i || k > j)) ||
 		    (j < i && k <= i && k > j)) {
 			l->dents[i] = l->dents[j];
 			i = j;
 		}
 	}
-	l->dents[i].nodeid = 0;
-	l->dents[i].hash = 0;
+	l->dents[i] = 0;
 	l->dcount--;
 }
 
 static void dent_remove_node(struct ledger *l, struct ledger_node *n)
 {
-	size_t mask = l->dcap - 1;
 	size_t i;
 
 	if (!(n->flags & LEDGER_F_INDEXED))
 		return;
+	i = dent_slot(l, dent_hash(n->parent, name_of(l, n), n->name_len),
+		      n->parent, name_of(l, n), n->name_len);
 	n->flags &= ~LEDGER_F_INDEXED;
-	for (i = n->dhash & mask; l->dents[i].nodeid; i = (i + 1) & mask) {
-		if (l->dents[i].nodeid == n->nodeid &&
-		    l->dents[i].hash == n->dhash) {
-			dent_delete(l, i);
-			return;
-		}
-	}
+	if (i != SIZE_MAX)
+		dent_delete(l, i);
 }
 
 static int grow_dents(struct ledger *l)
 {
-	size_t ncap = l->dcap * 2, mask = ncap - 1, i, j;
-	struct ledger_dent *d = calloc(ncap, sizeof(*d));
+	size_t ncap = l->dcap * 2, i, j;
+	uint32_t *old = l->dents;
+	size_t ocap = l->dcap;
+	uint32_t *d = calloc(ncap, sizeof(*d));
 
 	if (!d)
 		return -ENOMEM;
-	for (i = 0; i < l->dcap; i++) {
-		if (!l->dents[i].nodeid)
-			continue;
-		j = l->dents[i].hash & mask;
-		while (d[j].nodeid)
-			j = (j + 1) & mask;
-		d[j] = l->dents[i];
-	}
-	free(l->dents);
 	l->dents = d;
 	l->dcap = ncap;
+	for (i = 0; i < ocap; i++) {
+		if (!old[i])
+			continue;
+		for (j = dent_home(l, old[i]); d[j]; j = (j + 1) & (ncap - 1))
+			;
+		d[j] = old[i];
+	}
+	free(old);
 	return 0;
 }
 
-static int dent_insert(struct ledger *l, uint64_t h, uint64_t nodeid)
+static int dent_insert(struct ledger *l, uint64_t h, uint32_t v)
 {
 	size_t mask, i;
 
-	if ((l->dcount + 1) * 2 > l->dcap && grow_dents(l))
+	if ((l->dcount + 1) * 4 > l->dcap * 3 && grow_dents(l))
 		return -ENOMEM;
 	mask = l->dcap - 1;
-	for (i = h & mask; l->dents[i].nodeid; i = (i + 1) & mask)
+	for (i = h & mask; l->dents[i]; i = (i + 1) & mask)
 		;
-	l->dents[i].hash = h;
-	l->dents[i].nodeid = nodeid;
+	l->dents[i] = v;
 	l->dcount++;
 	return 0;
 }
@@ -207,44 +282,62 @@ void ledger_unlink_name(struct ledger *l, uint64_t nodeid)
 	n->flags |= LEDGER_F_UNLINKED;
 }
 
+/* append name to the arena: its offset in *off */
+static int name_add(struct ledger *l, const char *name, size_t len,
+		    uint32_t *off)
+{
+	size_t cap = l->names_cap ? l->names_cap : 65536;
+	char *p;
+
+	if (l->names_len + len > UINT32_MAX)
+		return -ENOSPC;
+	while (l->names_len + len > cap)
+		cap *= 2;
+	if (cap != l->names_cap) {
+		p = realloc(l->names, cap);
+		if (!p)
+			return -ENOMEM;
+		l->names = p;
+		l->names_cap = cap;
+	}
+	memcpy(l->names + l->names_len, name, len);
+	*off = (uint32_t)l->names_len;
+	l->names_len += len;
+	return 0;
+}
+
 int ledger_set_name(struct ledger *l, uint64_t nodeid, uint64_t parent,
 		    const char *name, size_t len)
 {
 	uint64_t h = dent_hash(parent, name, len);
 	struct ledger_node *n;
-	size_t slot;
+	size_t slot, i;
+	uint32_t off;
 
-	if (!len)
+	if (!len || len > UINT16_MAX)
 		return 0;	/* nothing to name it by */
-	if (!ledger_get(l, nodeid))
+	n = ledger_get(l, nodeid);
+	if (!n)
 		return -ENOMEM;
 	slot = dent_slot(l, h, parent, name, len);
 	if (slot != SIZE_MAX) {
-		uint64_t other = l->dents[slot].nodeid;
+		uint64_t other = at(l, l->dents[slot] - 1)->nodeid;
 
 		if (other == nodeid)
 			return 0;	/* the common case: nothing changes */
 		/* the name now leads elsewhere: the old holder lost it */
 		ledger_unlink_name(l, other);
 	}
-	n = ledger_find(l, nodeid);
 	dent_remove_node(l, n);
-	if (len > n->name_cap) {
-		char *p = realloc(n->name, len);
-
-		if (!p)
-			return -ENOMEM;
-		n->name = p;
-		n->name_cap = len;
-	}
-	memcpy(n->name, name, len);
-	n->name_len = len;
-	n->parent = parent;
-	n->dhash = h;
-	n->flags &= ~LEDGER_F_UNLINKED;
-	if (dent_insert(l, h, nodeid))
+	if (name_add(l, name, len, &off))
 		return -ENOMEM;
-	/* dent_insert never moves nodes, so n is still valid */
+	n->name_off = off;
+	n->name_len = (uint16_t)len;
+	n->parent = parent;
+	n->flags &= ~LEDGER_F_UNLINKED;
+	i = id_slot(l, nodeid);
+	if (dent_insert(l, h, l->ids[i]))
+		return -ENOMEM;
 	n->flags |= LEDGER_F_INDEXED;
 	return 0;
 }
@@ -304,7 +397,8 @@ void ledger_path(const struct ledger *l, uint64_t nodeid, char *buf,
 		id = n->parent;
 	}
 	while (depth--) {
-		put(buf, size, &off, chain[depth]->name, chain[depth]->name_len);
+		put(buf, size, &off, name_of(l, chain[depth]),
+		    chain[depth]->name_len);
 		if (depth)
 			put(buf, size, &off, "/", 1);
 	}

@@ -5,14 +5,13 @@
  * Nodes are never removed while the connection lives (a node at zero
  * references keeps its name so that a late violation can still name it);
  * ledger_reset() empties the table at the next mount.  Node pointers are
- * valid until the next ledger_get() (which may grow the table).
+ * valid until ledger_reset().
  */
 #ifndef FC_LEDGER_H
 #define FC_LEDGER_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include "u64tab.h"
 
 enum ledger_flag {
 	LEDGER_F_TYPED = 1 << 0,      /* type and generation known */
@@ -23,35 +22,41 @@ enum ledger_flag {
 	LEDGER_F_INDEXED = 1 << 4,    /* (parent, name) is in the index */
 };
 
+/* 80 bytes: a million live nodeids must fit in about 100 MB with the
+ * indexes and names (bench/scale). */
 struct ledger_node {
-	uint64_t nodeid;      /* 0: free slot */
+	uint64_t nodeid;      /* never 0 */
 	uint64_t refs;        /* outstanding lookups */
 	uint64_t generation;
 	uint64_t ino;         /* attr.ino of the latest entry */
 	uint64_t parent;      /* 0: no name known */
 	uint64_t seq_ref;     /* latest reply that handed it out */
 	uint64_t leak_seq;    /* seq_ref when a leak was last reported */
-	uint64_t dhash;       /* hash of (parent, name) in the dentry index */
-	char *name;           /* raw bytes, name_len long, not terminated */
-	uint32_t name_len;
-	uint32_t name_cap;
-	uint32_t type;        /* mode & S_IFMT */
-	uint32_t flags;       /* enum ledger_flag */
+	uint32_t name_off;    /* raw bytes in the ledger's name arena */
+	uint16_t name_len;    /* FUSE names are at most 1024 bytes */
+	uint16_t type;        /* (mode & S_IFMT) >> 12 is not kept: mode &
+				 S_IFMT fits 16 bits as it is */
+	uint16_t flags;       /* enum ledger_flag */
+	uint16_t pad;
 	uint32_t nopen;       /* open handles seen on the wire */
 	uint32_t rejected;    /* references undone because the kernel
 				 refused the reply (the fs still counts) */
 };
 
-/* (parent, name) -> nodeid, to find the node an UNLINK or RENAME names. */
-struct ledger_dent {
-	uint64_t hash;
-	uint64_t nodeid;      /* 0: free slot */
-};
-
+/* Nodes sit in chunks that never move (pointers stay valid until
+ * ledger_reset), found by nodeid through an index of positions; the
+ * dentry index maps (parent, name) to a position too.  Names live in one
+ * arena: a rename appends, so the arena grows with the names ever given,
+ * which the connection's own traffic bounds. */
 struct ledger {
-	struct u64tab nodes;  /* of struct ledger_node, keyed by nodeid */
-	struct ledger_dent *dents;
+	struct ledger_node **chunks;
+	size_t nchunks, count;
+	uint32_t *ids;        /* nodeid -> position + 1; 0 empty */
+	size_t idcap;
+	uint32_t *dents;      /* (parent, name) -> position + 1; 0 empty */
 	size_t dcap, dcount;
+	char *names;
+	size_t names_len, names_cap;
 };
 
 int ledger_init(struct ledger *l);
