@@ -213,6 +213,10 @@ static int run_setup(char *err, size_t errlen)
 		return rc;
 	}
 	atexit(run_cleanup);
+	/* searchable by a filesystem that runs as another user (--fs-user):
+	 * it holds only the empty mountpoint and the links to the shim */
+	if (chmod(run.dir, 0755) < 0)
+		goto out_errno;
 	snprintf(run.bin, sizeof(run.bin), "%s/bin", run.dir);
 	snprintf(run.mnt, sizeof(run.mnt), "%s/mnt", run.dir);
 	if (mkdir(run.bin, 0755) < 0 || mkdir(run.mnt, 0755) < 0)

@@ -721,7 +721,9 @@ int run_profile_open(struct run_opts *o, struct profile *p)
 		return 2;
 	}
 	if (profile_load(o->profile, p, err, sizeof(err)) ||
-	    profile_setup(p, -1, err, sizeof(err))) {
+	    profile_setup(p, -1, err, sizeof(err)) ||
+	    (o->fs_as_user &&
+	     profile_give(p, o->fs_uid, o->fs_gid, err, sizeof(err)))) {
 		fprintf(stderr, "fusecheck: %s\n", err);
 		profile_free(p);
 		return 2;

@@ -381,6 +381,31 @@ static int open_dirs(const char *path, const struct stat *st, int flag,
 	return 0;
 }
 
+static uid_t give_uid;
+static gid_t give_gid;
+
+static int give_entry(const char *path, const struct stat *st, int flag,
+		      struct FTW *ftw)
+{
+	return lchown(path, give_uid, give_gid) ? -1 : 0;
+}
+
+int profile_give(struct profile *p, uid_t uid, gid_t gid, char *err,
+		 size_t errlen)
+{
+	if (!p->workdir[0])
+		return 0;
+	give_uid = uid;
+	give_gid = gid;
+	/* FTW_PHYS: a link is changed itself, never what it points to */
+	if (nftw(p->workdir, give_entry, 32, FTW_PHYS | FTW_MOUNT)) {
+		snprintf(err, errlen, "cannot give '%s' to uid %u: %s",
+			 p->workdir, (unsigned)uid, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
 void profile_free(struct profile *p)
 {
 	if (p->workdir[0]) {

@@ -6,6 +6,7 @@
 #define FC_PROFILE_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 struct profile {
 	char *name;          /* file name without ".profile" */
@@ -32,6 +33,10 @@ int profile_setup(struct profile *p, int out_fd, char *err, size_t errlen);
  * drop-caches, stay as probed); without provides, probed as is. */
 unsigned profile_caps(const struct profile *p, unsigned probed);
 /* Free everything and remove the work directory with its contents. */
+/* The working directory and what setup made in it, owned by uid:gid
+ * (--fs-user: the filesystem must reach its own store). */
+int profile_give(struct profile *p, uid_t uid, gid_t gid, char *err,
+		 size_t errlen);
 void profile_free(struct profile *p);
 
 #endif
