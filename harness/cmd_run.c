@@ -59,6 +59,8 @@ static const char run_usage[] =
 "  --timeline DIR            draw each scenario's lock timeline as\n"
 "                            DIR/NN-NAME.svg\n"
 "  --tap                     print TAP 13 instead of the human summary\n"
+"  --plain-log               keep events.fclog uncompressed (it is zstd\n"
+"                            by default; replay and log read both)\n"
 "  --memfs-args 'ARGS'       extra options for the bundled memfs\n"
 "  --max-pages N             cap max_pages in INIT (default 8)\n"
 "  --reply-delay-us N        hold every reply N microseconds\n"
@@ -81,7 +83,7 @@ enum {
 	OPT_FS = 256, OPT_OUT, OPT_ONLY, OPT_JUNIT, OPT_TAP, OPT_MEMFS_ARGS,
 	OPT_MAX_PAGES, OPT_REPLY_DELAY, OPT_SETTLE, OPT_QTIMEOUT, OPT_COLOR,
 	OPT_NO_COLOR, OPT_ATTACH, OPT_PROFILE, OPT_REQ_TIMEOUT,
-	OPT_TIMELINE, OPT_INIT_SET, OPT_FS_USER,
+	OPT_TIMELINE, OPT_INIT_SET, OPT_FS_USER, OPT_PLAIN_LOG,
 };
 
 static const struct option run_longopts[] = {
@@ -89,6 +91,7 @@ static const struct option run_longopts[] = {
 	{ "attach", required_argument, NULL, OPT_ATTACH },
 	{ "profile", required_argument, NULL, OPT_PROFILE },
 	{ "fs-user", required_argument, NULL, OPT_FS_USER },
+	{ "plain-log", no_argument, NULL, OPT_PLAIN_LOG },
 	{ "out", required_argument, NULL, OPT_OUT },
 	{ "only", required_argument, NULL, OPT_ONLY },
 	{ "junit", required_argument, NULL, OPT_JUNIT },
@@ -211,6 +214,7 @@ int run_parse_args(int argc, char **argv, struct run_opts *o,
 		case OPT_JUNIT: o->junit = optarg; break;
 		case OPT_TIMELINE: o->timeline_dir = optarg; break;
 		case OPT_TAP: o->tap = 1; break;
+		case OPT_PLAIN_LOG: o->plain_log = 1; break;
 		case OPT_MEMFS_ARGS: o->memfs_args = optarg; break;
 		case OPT_COLOR: o->color = 1; break;
 		case OPT_NO_COLOR: o->color = 0; break;
@@ -588,7 +592,7 @@ int run_harness_open(struct run_harness *h, const struct run_opts *o)
 	verdicts_init(&h->v, h->checker);
 	snprintf(h->logpath, sizeof(h->logpath), "%s/events.fclog",
 		 o->out_dir);
-	ret = evlog_open(&h->log, h->logpath, h->checker);
+	ret = evlog_open(&h->log, h->logpath, h->checker, !o->plain_log);
 	if (ret) {
 		fprintf(stderr, "fusecheck: cannot write '%s': %s\n",
 			h->logpath, strerror(-ret));

@@ -39,8 +39,10 @@ struct evlog {
 	int write_error;          /* first errno from writing the file */
 };
 
+/* path NULL: events are only checked.  compress: zstd frames (zfile.c);
+ * readers take both forms. */
 int evlog_open(struct evlog *log, const char *path,
-	       struct fc_checker *checker);
+	       struct fc_checker *checker, int compress);
 /* Log one event: returns its seq.  `orig_len` 0 means `len`. */
 uint64_t evlog_emit(struct evlog *log, uint32_t kind, const void *data,
 		    uint32_t len, uint32_t orig_len);

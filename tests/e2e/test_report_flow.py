@@ -50,3 +50,30 @@ def test_violations_past_the_store_are_counted(tmp_path, fusecheck):
     assert rep["totals"]["violations_not_kept"] == 5
     assert "(and 5 not kept)" in r.stdout
     assert 'name="violations_not_kept" value="5"' in junit.read_text()
+
+
+def test_event_log_is_compressed_and_readable_to_a_cut(fusecheck, tmp_path):
+    r = fusecheck("run", "--only", "readdir-large-plus,hardlinks")
+    assert r.code == 0, r
+    log = tmp_path / "out" / "events.fclog"
+    data = log.read_bytes()
+    assert data[:4] == b"\x28\xb5\x2f\xfd"          # a zstd frame
+    whole = fusecheck("log", str(log))
+    assert whole.code == 0 and whole.stdout.count("\n") > 10000
+    # a log cut short by a crash reads up to the cut, then says so
+    cut = tmp_path / "cut.fclog"
+    cut.write_bytes(data[:len(data) * 6 // 10])
+    part = fusecheck("log", str(cut))
+    assert part.code == 2 and "damaged" in part.stderr, part
+    lines = part.stdout.count("\n")
+    assert 1000 < lines < whole.stdout.count("\n")
+    assert whole.stdout.startswith(part.stdout)
+
+
+def test_plain_log_on_request(fusecheck, tmp_path):
+    r = fusecheck("run", "--plain-log", "--only", "hardlinks")
+    assert r.code == 0, r
+    assert (tmp_path / "out" / "events.fclog").read_bytes()[:8] == \
+        b"FCLOG\0\0\1"
+    assert fusecheck("replay", str(tmp_path / "out" / "events.fclog")).code \
+        == 0
