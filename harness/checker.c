@@ -572,7 +572,7 @@ static void hand_out(struct fc_checker *c, const struct fc_event *ev,
 	n->seq_ref = ev->seq;
 	undo_add(c, r->unique, h->nodeid, UNDO_REF);
 	if (h->parent && h->name_len)
-		ledger_set_name(&c->ledger, h->nodeid, h->parent, h->name,
+		ledger_add_name(&c->ledger, h->nodeid, h->parent, h->name,
 				h->name_len);
 }
 
@@ -1027,7 +1027,8 @@ static void on_quiesce(struct fc_checker *c, const struct fc_event *ev)
 	if (ev->len < FC_EV_QUIESCE_MIN)
 		return;
 	memcpy(&q, ev->data, ev->len < sizeof(q) ? ev->len : sizeof(q));
-	if (q.method != FC_QUIESCE_DROP_CACHES)
+	if (q.method != FC_QUIESCE_DROP_CACHES &&
+	    q.method != FC_QUIESCE_NOTIFY)
 		why = "caches could not be dropped";
 	else if (q.settled == 2)
 		why = "the connection was no longer healthy (aborted or "
@@ -1389,6 +1390,16 @@ uint64_t checker_forgets(const struct fc_checker *c)
 	return c->forgets;
 }
 
+size_t checker_referenced(const struct fc_checker *c)
+{
+	const struct ledger_node *n;
+	size_t pos = 0, k = 0;
+
+	while ((n = ledger_next(&c->ledger, &pos)))
+		k += n->nodeid != ROOT_ID && n->refs;
+	return k;
+}
+
 size_t checker_inflight(const struct fc_checker *c)
 {
 	return inflight_count(&c->inflight);
@@ -1402,6 +1413,12 @@ size_t checker_max_inflight(const struct fc_checker *c)
 const struct fc_init_info *checker_init(const struct fc_checker *c)
 {
 	return &c->init;
+}
+
+int checker_named_refs(const struct fc_checker *c, struct ledger_name **out,
+		       size_t *n)
+{
+	return ledger_named_refs(&c->ledger, out, n);
 }
 
 void checker_path(const struct fc_checker *c, uint64_t nodeid, char *buf,

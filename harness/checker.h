@@ -59,10 +59,17 @@ uint64_t checker_outstanding(const struct fc_checker *c, uint64_t nodeid);
 uint64_t checker_forgets(const struct fc_checker *c);
 /* Number of requests between request and reply right now. */
 size_t checker_inflight(const struct fc_checker *c);
+/* nodeids other than the root with outstanding references */
+size_t checker_referenced(const struct fc_checker *c);
 /* Largest number of requests in flight at once on any connection. */
 size_t checker_max_inflight(const struct fc_checker *c);
 const struct fc_init_info *checker_init(const struct fc_checker *c);
 /* Best-known path of nodeid into buf (raw bytes, NUL-terminated). */
+/* Every name behind an outstanding reference, deepest first (the notify
+ * quiesce evicts children before their parents); free(*out). */
+struct ledger_name;
+int checker_named_refs(const struct fc_checker *c, struct ledger_name **out,
+		       size_t *n);
 void checker_path(const struct fc_checker *c, uint64_t nodeid, char *buf,
 		  size_t size);
 

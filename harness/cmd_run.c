@@ -24,6 +24,7 @@
 #include "paths.h"
 #include "probe.h"
 #include "proto.h"
+#include "quiesce.h"
 #include "report.h"
 #include "results.h"
 #include "run_scn.h"
@@ -67,6 +68,13 @@ static const char run_usage[] =
 "  --init-set FLAG[,FLAG]    add INIT flags the kernel offered to the\n"
 "                            filesystem's INIT reply (e.g. PARALLEL_DIROPS,\n"
 "                            which libfuse 3.14 never sends); reported\n"
+"  --quiesce auto|drop-caches|notify  how a quiesce evicts: notify\n"
+"                            (FUSE_NOTIFY_INVAL_ENTRY of every name the\n"
+"                            tap saw: this mount only, no privilege) or\n"
+"                            drop-caches (every filesystem on the host;\n"
+"                            root); auto (default): notify, then\n"
+"                            drop-caches where references remain and it\n"
+"                            may\n"
 "  --settle-ms N             extra quiet time after the quiesce\n"
 "                            barrier (0: none, the default)\n"
 "  --quiesce-timeout-ms N    longest wait for a quiesce (10000)\n"
@@ -83,7 +91,7 @@ enum {
 	OPT_FS = 256, OPT_OUT, OPT_ONLY, OPT_JUNIT, OPT_TAP, OPT_MEMFS_ARGS,
 	OPT_MAX_PAGES, OPT_REPLY_DELAY, OPT_SETTLE, OPT_QTIMEOUT, OPT_COLOR,
 	OPT_NO_COLOR, OPT_ATTACH, OPT_PROFILE, OPT_REQ_TIMEOUT,
-	OPT_TIMELINE, OPT_INIT_SET, OPT_FS_USER, OPT_PLAIN_LOG,
+	OPT_TIMELINE, OPT_INIT_SET, OPT_FS_USER, OPT_PLAIN_LOG, OPT_QUIESCE,
 };
 
 static const struct option run_longopts[] = {
@@ -92,6 +100,7 @@ static const struct option run_longopts[] = {
 	{ "profile", required_argument, NULL, OPT_PROFILE },
 	{ "fs-user", required_argument, NULL, OPT_FS_USER },
 	{ "plain-log", no_argument, NULL, OPT_PLAIN_LOG },
+	{ "quiesce", required_argument, NULL, OPT_QUIESCE },
 	{ "out", required_argument, NULL, OPT_OUT },
 	{ "only", required_argument, NULL, OPT_ONLY },
 	{ "junit", required_argument, NULL, OPT_JUNIT },
@@ -215,6 +224,15 @@ int run_parse_args(int argc, char **argv, struct run_opts *o,
 		case OPT_TIMELINE: o->timeline_dir = optarg; break;
 		case OPT_TAP: o->tap = 1; break;
 		case OPT_PLAIN_LOG: o->plain_log = 1; break;
+		case OPT_QUIESCE:
+			o->quiesce_how = quiesce_how_parse(optarg);
+			if (o->quiesce_how < 0) {
+				fprintf(stderr, "fusecheck: --quiesce takes "
+					"auto, drop-caches or notify, not "
+					"'%s'\n", optarg);
+				return 2;
+			}
+			break;
 		case OPT_MEMFS_ARGS: o->memfs_args = optarg; break;
 		case OPT_COLOR: o->color = 1; break;
 		case OPT_NO_COLOR: o->color = 0; break;
@@ -566,7 +584,7 @@ int run_harness_open(struct run_harness *h, const struct run_opts *o)
 	free(abs_tmp);
 	if (geteuid() != 0) {
 		fprintf(stderr, "fusecheck: this command needs root: it mounts "
-			"FUSE itself and writes /proc/sys/vm/drop_caches\n");
+			"FUSE itself\n");
 		return 2;
 	}
 	if (fs_templates(o, &h->memfs_cmd) || prepare_out(o->out_dir) ||
@@ -625,6 +643,8 @@ int run_harness_open(struct run_harness *h, const struct run_opts *o)
 	h->rc.init_set = o->init_set;
 	h->rc.reply_delay_us = o->reply_delay_us;
 	h->rc.quiesce.settle_ms = o->settle_ms;
+	h->rc.quiesce.how = o->quiesce_how;
+	quiesce_set_how(o->quiesce_how);
 	h->rc.quiesce.timeout_ms = o->quiesce_timeout_ms;
 	h->rc.request_timeout_ms = o->request_timeout_s * 1000u;
 	h->rc.fs_as_user = o->fs_as_user;

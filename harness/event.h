@@ -85,6 +85,9 @@ struct fc_ev_mark {
 enum fc_quiesce_method {
 	FC_QUIESCE_DROP_CACHES = 1,  /* wrote 2 to /proc/sys/vm/drop_caches */
 	FC_QUIESCE_NONE = 2,         /* could not drop caches: no balance */
+	FC_QUIESCE_NOTIFY = 3,       /* this mount only: the tap wrote
+					FUSE_NOTIFY_INVAL_ENTRY for every
+					name the wire ledger holds */
 };
 
 struct fc_ev_quiesce {

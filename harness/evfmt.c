@@ -504,6 +504,7 @@ static void fmt_quiesce(struct evout *o, const struct fc_event *ev)
 	put(o, " line=%u method=%s settled=%u full=%u", q.line,
 	    q.method == FC_QUIESCE_DROP_CACHES ? "drop_caches" :
 	    q.method == FC_QUIESCE_NONE	       ? "none" :
+	    q.method == FC_QUIESCE_NOTIFY      ? "notify" :
 						 "unknown",
 	    q.settled, q.full);
 	if (ev->len >= sizeof(q))

@@ -71,6 +71,7 @@ void ledger_destroy(struct ledger *l)
 	free(l->ids);
 	free(l->dents);
 	free(l->names);
+	free(l->aliases);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -80,6 +81,7 @@ void ledger_reset(struct ledger *l)
 	memset(l->dents, 0, l->dcap * sizeof(*l->dents));
 	l->count = l->dcount = 0;
 	l->names_len = 0;
+	l->naliases = 0;
 }
 
 /* --- nodes by nodeid --------------------------------------------------- */
@@ -339,6 +341,121 @@ int ledger_set_name(struct ledger *l, uint64_t nodeid, uint64_t parent,
 	if (dent_insert(l, h, l->ids[i]))
 		return -ENOMEM;
 	n->flags |= LEDGER_F_INDEXED;
+	return 0;
+}
+
+/* remember the name n holds now as one of its aliases */
+static int alias_keep(struct ledger *l, const struct ledger_node *n)
+{
+	struct ledger_alias *na;
+
+	if (l->naliases == l->aliases_cap) {
+		size_t cap = l->aliases_cap ? l->aliases_cap * 2 : 64;
+
+		na = realloc(l->aliases, cap * sizeof(*na));
+		if (!na)
+			return -ENOMEM;
+		l->aliases = na;
+		l->aliases_cap = cap;
+	}
+	l->aliases[l->naliases++] = (struct ledger_alias){
+		.nodeid = n->nodeid, .parent = n->parent,
+		.name_off = n->name_off, .name_len = n->name_len };
+	return 0;
+}
+
+int ledger_add_name(struct ledger *l, uint64_t nodeid, uint64_t parent,
+		    const char *name, size_t len)
+{
+	struct ledger_node *n = ledger_find(l, nodeid);
+
+	if (n && (n->flags & LEDGER_F_INDEXED) && len &&
+	    (n->parent != parent || n->name_len != len ||
+	     memcmp(name_of(l, n), name, len))) {
+		if (alias_keep(l, n))
+			return -ENOMEM;
+	}
+	return ledger_set_name(l, nodeid, parent, name, len);
+}
+
+/* --- names to evict ---------------------------------------------------- */
+
+static unsigned depth_of(const struct ledger *l, const struct ledger_node *n)
+{
+	unsigned d = 0;
+
+	while (n && n->parent && n->parent != ROOT_ID && d < LEDGER_MAX_DEPTH) {
+		n = ledger_find(l, n->parent);
+		d++;
+	}
+	return d;
+}
+
+static int deeper_first(const void *a, const void *b)
+{
+	const struct ledger_name *x = a, *y = b;
+
+	return x->depth < y->depth ? 1 : x->depth > y->depth ? -1 : 0;
+}
+
+static int has_refs(const struct ledger *l, uint64_t nodeid)
+{
+	const struct ledger_node *n = ledger_find(l, nodeid);
+
+	return n && n->refs;
+}
+
+int ledger_named_refs(const struct ledger *l, struct ledger_name **out,
+		      size_t *n)
+{
+	size_t pos, k = 0, bytes = 0;
+	const struct ledger_node *nd;
+	const struct ledger_alias *a;
+	struct ledger_name *v;
+	char *names;
+
+	for (pos = 0; pos < l->count; pos++) {
+		nd = at(l, (uint32_t)pos);
+		if (nd->refs && (nd->flags & LEDGER_F_INDEXED)) {
+			k++;
+			bytes += nd->name_len;
+		}
+	}
+	for (pos = 0; pos < l->naliases; pos++)
+		if (has_refs(l, l->aliases[pos].nodeid)) {
+			k++;
+			bytes += l->aliases[pos].name_len;
+		}
+	v = malloc(k * sizeof(*v) + bytes + 1);
+	if (!v)
+		return -ENOMEM;
+	names = (char *)(v + k);
+	k = 0;
+	for (pos = 0; pos < l->count; pos++) {
+		nd = at(l, (uint32_t)pos);
+		if (!nd->refs || !(nd->flags & LEDGER_F_INDEXED))
+			continue;
+		memcpy(names, name_of(l, nd), nd->name_len);
+		v[k] = (struct ledger_name){ nd->parent, names, nd->name_len,
+					     depth_of(l, nd) };
+		names += nd->name_len;
+		k++;
+	}
+	for (pos = 0; pos < l->naliases; pos++) {
+		a = &l->aliases[pos];
+		if (!has_refs(l, a->nodeid))
+			continue;
+		memcpy(names, l->names + a->name_off, a->name_len);
+		/* an alias is as deep as its parent's entry, plus one */
+		v[k] = (struct ledger_name){ a->parent, names, a->name_len,
+			a->parent == ROOT_ID ? 0 :
+			depth_of(l, ledger_find(l, a->parent)) + 1 };
+		names += a->name_len;
+		k++;
+	}
+	qsort(v, k, sizeof(*v), deeper_first);
+	*out = v;
+	*n = k;
 	return 0;
 }
 

@@ -57,6 +57,14 @@ struct ledger {
 	size_t dcap, dcount;
 	char *names;
 	size_t names_len, names_cap;
+	/* earlier names of aliased nodes (hard links), for the notify
+	 * quiesce: it must evict every name that may hold an inode */
+	struct ledger_alias {
+		uint64_t nodeid, parent;
+		uint32_t name_off;
+		uint16_t name_len;
+	} *aliases;
+	size_t naliases, aliases_cap;
 };
 
 int ledger_init(struct ledger *l);
@@ -72,6 +80,11 @@ struct ledger_node *ledger_get(struct ledger *l, uint64_t nodeid);
  * now loses it (marked unlinked).  Clears the node's unlinked flag. */
 int ledger_set_name(struct ledger *l, uint64_t nodeid, uint64_t parent,
 		    const char *name, size_t len);
+/* ledger_set_name for an entry handed out (LOOKUP, LINK, CREATE …): a
+ * name the node still had is kept as an alias (a hard link), for the
+ * notify quiesce to evict too. */
+int ledger_add_name(struct ledger *l, uint64_t nodeid, uint64_t parent,
+		    const char *name, size_t len);
 /* The node currently named (parent, name), or 0. */
 uint64_t ledger_lookup_name(const struct ledger *l, uint64_t parent,
 			    const char *name, size_t len);
@@ -85,6 +98,19 @@ void ledger_unlink_name(struct ledger *l, uint64_t nodeid);
  * shows as "<nodeid N>/", a chain too deep or cyclic as ".../". */
 void ledger_path(const struct ledger *l, uint64_t nodeid, char *buf,
 		 size_t size);
+
+/* A name that leads to a node the kernel still references. */
+struct ledger_name {
+	uint64_t parent;
+	const char *name;     /* into the array's own allocation */
+	size_t len;
+	unsigned depth;       /* from the root, bounded */
+};
+
+/* Every indexed name of a node with outstanding references, deepest
+ * first, in one malloc'd block (*out, free() it). */
+int ledger_named_refs(const struct ledger *l, struct ledger_name **out,
+		      size_t *n);
 
 /* Iterate: *pos starts at 0; returns the next used node or NULL. */
 struct ledger_node *ledger_next(const struct ledger *l, size_t *pos);

@@ -126,9 +126,10 @@ static int probe_noreplace(const char *dir)
 	return probe_rename(dir, RENAME_NOREPLACE);
 }
 
+/* "drop-caches" names the ability to quiesce, whichever way */
 static int probe_drop(const char *dir)
 {
-	return quiesce_can_drop();
+	return quiesce_possible();
 }
 
 /* In order: later probes use the file "f" that probe_write made. */

@@ -6,8 +6,11 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <time.h>
+#include <string.h>
 #include <unistd.h>
+#include <linux/fuse.h>
 #include "interrupt.h"
+#include "ledger.h"
 #include "quiesce.h"
 
 static int drop_caches(void)
@@ -26,6 +29,73 @@ static int drop_caches(void)
 int quiesce_can_drop(void)
 {
 	return access("/proc/sys/vm/drop_caches", W_OK) == 0;
+}
+
+static int run_how = QUIESCE_AUTO;
+
+void quiesce_set_how(int how)
+{
+	run_how = how;
+}
+
+int quiesce_possible(void)
+{
+	return run_how != QUIESCE_DROP || quiesce_can_drop();
+}
+
+int quiesce_how_parse(const char *s)
+{
+	static const char *const names[] = {
+		[QUIESCE_AUTO] = "auto", [QUIESCE_DROP] = "drop-caches",
+		[QUIESCE_NOTIFY] = "notify",
+	};
+	int k;
+
+	for (k = 0; k < 3; k++)
+		if (!strcmp(s, names[k]))
+			return k;
+	return -1;
+}
+
+/* Evict this mount's unused entries by the kernel's own notification:
+ * FUSE_NOTIFY_INVAL_ENTRY for every name behind an outstanding reference,
+ * deepest first so that a directory is unused by the time its turn
+ * comes.  A dentry still in use (an open file, a cwd) stays, as with
+ * drop_caches.  0, or -ENOTCONN once the connection is gone. */
+static int notify_evict(struct session *s)
+{
+	unsigned char msg[sizeof(struct fuse_out_header) +
+			  sizeof(struct fuse_notify_inval_entry_out) + 1024 + 1];
+	struct fuse_notify_inval_entry_out ie;
+	struct fuse_out_header oh;
+	struct ledger_name *v;
+	size_t n, i, len;
+	int rc;
+
+	evlog_lock(s->log);
+	rc = checker_named_refs(s->log->checker, &v, &n);
+	evlog_unlock(s->log);
+	if (rc)
+		return rc;
+	for (i = 0; i < n && !rc; i++) {
+		if (v[i].len > 1024)
+			continue;
+		len = sizeof(oh) + sizeof(ie) + v[i].len + 1;
+		oh = (struct fuse_out_header){ .len = (uint32_t)len,
+			.error = FUSE_NOTIFY_INVAL_ENTRY, .unique = 0 };
+		memset(&ie, 0, sizeof(ie));
+		ie.parent = v[i].parent;
+		ie.namelen = (uint32_t)v[i].len;
+		memcpy(msg, &oh, sizeof(oh));
+		memcpy(msg + sizeof(oh), &ie, sizeof(ie));
+		memcpy(msg + sizeof(oh) + sizeof(ie), v[i].name, v[i].len);
+		msg[len - 1] = '\0';
+		/* ENOENT: the kernel had no such dentry (fine) */
+		if (write(s->devfd, msg, len) < 0 && errno == ENODEV)
+			rc = -ENOTCONN;
+	}
+	free(v);
+	return rc;
 }
 
 static void read_counts(struct evlog *log, uint64_t *forgets, size_t *busy)
@@ -99,50 +169,71 @@ static int quiet_for(struct evlog *log, unsigned ms, uint64_t deadline)
 	return 1;
 }
 
+static size_t referenced(struct session *s)
+{
+	size_t n;
+
+	evlog_lock(s->log);
+	n = checker_referenced(s->log->checker);
+	evlog_unlock(s->log);
+	return n;
+}
+
+/* Rounds of one eviction method, each followed by the drain barrier: at
+ * least two (one pass of drop_caches only clears the REFERENCED bit of a
+ * recently used dentry, fs/dcache.c dentry_lru_isolate; and dropping a
+ * child can make its parent unused only afterwards), and again while a
+ * round brought FORGETs.  Sets ev's method and rounds; returns settled
+ * (1) or not (0). */
+static uint32_t evict_rounds(struct session *s, int how, uint64_t deadline,
+			     struct fc_ev_quiesce *ev)
+{
+	uint64_t before, after;
+	unsigned round;
+	size_t busy;
+	int err;
+
+	ev->method = how == QUIESCE_NOTIFY ? FC_QUIESCE_NOTIFY :
+					     FC_QUIESCE_DROP_CACHES;
+	for (round = 0; round < 16; round++) {
+		if (!wait_idle(s, deadline))
+			return 0;
+		read_counts(s->log, &before, &busy);
+		if (how == QUIESCE_NOTIFY ? notify_evict(s) : drop_caches()) {
+			ev->method = FC_QUIESCE_NONE;
+			return 0;
+		}
+		err = tap_drain(&s->tap, (unsigned)(deadline > now_ms() ?
+						    deadline - now_ms() : 0));
+		if (err)
+			return 0;
+		ev->rounds++;
+		read_counts(s->log, &after, &busy);
+		if (round >= 1 && after == before)
+			break;
+	}
+	return 1;
+}
+
 int quiesce_run(struct session *s, const struct quiesce_opts *q,
 		uint32_t line, int full, uint32_t *method)
 {
 	struct fc_ev_quiesce ev = { .line = line, .full = (uint32_t)full };
 	struct fc_ev_fs_ledger *led;
-	uint64_t before, after, t0 = now_us(),
-		 deadline = now_ms() + q->timeout_ms;
-	unsigned round;
+	uint64_t t0 = now_us(), deadline = now_ms() + q->timeout_ms;
 	uint32_t len;
-	size_t busy;
-	int err;
+	int err, how;
 
 	sync();
-	ev.method = FC_QUIESCE_DROP_CACHES;
-	ev.settled = 1;
-	/* A barrier, not a clock: drop_caches evicts and queues every
-	 * FORGET before its write returns, and tap_drain returns once the
-	 * tap has read and logged all that the kernel had queued.  One pass
-	 * of drop_caches only clears the REFERENCED bit of a recently used
-	 * dentry (fs/dcache.c dentry_lru_isolate rotates it), and dropping a
-	 * child can make its parent unused only afterwards: drop at least
-	 * twice, and again while a round still brought FORGETs. */
-	for (round = 0; round < 16; round++) {
-		if (!wait_idle(s, deadline)) {
-			ev.settled = 0;
-			break;
-		}
-		read_counts(s->log, &before, &busy);
-		if (drop_caches()) {
-			ev.method = FC_QUIESCE_NONE;
-			break;
-		}
-		err = tap_drain(&s->tap, (unsigned)(deadline > now_ms() ?
-						    deadline - now_ms() : 0));
-		if (err) {
-			ev.settled = 0;
-			break;
-		}
-		read_counts(s->log, &after, &busy);
-		if (round >= 1 && after == before)
-			break;
-	}
-	ev.rounds = round + (round < 16);
-	if (ev.settled && ev.method == FC_QUIESCE_DROP_CACHES &&
+	/* auto: this mount's own names first, no host-wide drop; only when
+	 * references remain after a full quiesce, and this process may, is
+	 * drop_caches used as well (and named in the event) */
+	how = q->how == QUIESCE_DROP ? QUIESCE_DROP : QUIESCE_NOTIFY;
+	ev.settled = evict_rounds(s, how, deadline, &ev);
+	if (q->how == QUIESCE_AUTO && full && ev.settled == 1 &&
+	    referenced(s) && quiesce_can_drop())
+		ev.settled = evict_rounds(s, QUIESCE_DROP, deadline, &ev);
+	if (ev.settled && ev.method != FC_QUIESCE_NONE &&
 	    q->settle_ms && !quiet_for(s->log, q->settle_ms, deadline))
 		ev.settled = 0;
 	if (ev.method == FC_QUIESCE_NONE)

@@ -21,6 +21,7 @@ struct run_opts {
 	const char *only;
 	int tap;
 	int plain_log;           /* --plain-log: events.fclog uncompressed */
+	int quiesce_how;         /* --quiesce: enum quiesce_how */
 	int color;               /* -1: when stdout is a terminal */
 	uint32_t max_pages;
 	uint64_t init_set;       /* INIT flags the tap adds (--init-set) */

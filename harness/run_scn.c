@@ -26,7 +26,8 @@ struct scn_ctx {
 
 static const char *method_name(uint32_t method)
 {
-	return method == FC_QUIESCE_DROP_CACHES ? "drop_caches" : "none";
+	return method == FC_QUIESCE_DROP_CACHES ? "drop_caches" :
+	       method == FC_QUIESCE_NOTIFY ? "notify" : "none";
 }
 
 static void cb_mark(void *ctx, uint32_t line)
