@@ -582,11 +582,6 @@ int run_harness_open(struct run_harness *h, const struct run_opts *o)
 	}
 	snprintf(h->mnt, sizeof(h->mnt), "%s/fusecheck.XXXXXX", abs_tmp);
 	free(abs_tmp);
-	if (geteuid() != 0) {
-		fprintf(stderr, "fusecheck: this command needs root: it mounts "
-			"FUSE itself\n");
-		return 2;
-	}
 	if (fs_templates(o, &h->memfs_cmd) || prepare_out(o->out_dir) ||
 	    check_out_file("--junit", o->junit))
 		return 2;
@@ -595,7 +590,9 @@ int run_harness_open(struct run_harness *h, const struct run_opts *o)
 	ret = mnt_enter_private_ns();
 	if (ret) {
 		fprintf(stderr, "fusecheck: cannot enter a private mount "
-			"namespace: %s\n", strerror(-ret));
+			"namespace%s: %s\n", geteuid() ? " (as a user: a user "
+			"namespace of its own, which this kernel or its "
+			"settings refuse)" : "", strerror(-ret));
 		return 2;
 	}
 	if (!mkdtemp(h->mnt)) {

@@ -13,10 +13,56 @@
 
 #define FUSECTL_DIR "/sys/fs/fuse/connections"
 
+/* write text to a /proc/self file; 0 or -errno */
+static int write_proc(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), rc = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, strlen(text));
+	if (n != (ssize_t)strlen(text))
+		rc = n < 0 ? -errno : -EIO;
+	close(fd);
+	return rc;
+}
+
+/* Without root: a user namespace of our own, where we are root over our
+ * own uid only (the kernel allows FUSE mounts there since Linux 4.18).
+ * Must run before any thread starts. */
+static int enter_user_ns(void)
+{
+	char map[64];
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+	int rc;
+
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
+		return -errno;
+	rc = write_proc("/proc/self/setgroups", "deny");
+	if (!rc) {
+		snprintf(map, sizeof(map), "0 %u 1", (unsigned)uid);
+		rc = write_proc("/proc/self/uid_map", map);
+	}
+	if (!rc) {
+		snprintf(map, sizeof(map), "0 %u 1", (unsigned)gid);
+		rc = write_proc("/proc/self/gid_map", map);
+	}
+	return rc;
+}
+
 int mnt_enter_private_ns(void)
 {
-	if (unshare(CLONE_NEWNS) < 0)
+	int rc;
+
+	if (geteuid() != 0) {
+		rc = enter_user_ns();
+		if (rc)
+			return rc;
+	} else if (unshare(CLONE_NEWNS) < 0) {
 		return -errno;
+	}
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return -errno;
 	return 0;
