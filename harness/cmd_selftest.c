@@ -334,7 +334,7 @@ static int test_fault(struct selftest *st, struct fault *f)
 		printf("; broken: %.120s", f->broken);
 	putchar('\n');
 	if (!caught)
-		fprintf(stderr, "fusecheck: known breakage vanished: fault "
+		fprintf(stderr, "fusecheck: detection lost: fault "
 			"'%s' was not caught by %s%s (scenarios: %s)\n",
 			f->name, strncmp(f->expect, "broken:", 7) ? "rule " :
 			"", f->expect, *f->scenarios ? f->scenarios : "all");
@@ -559,7 +559,7 @@ int cmd_selftest(int argc, char **argv)
 		       leak_bad ? json_string_value(json_object_get(
 				leak_bad, "verdict")) : "no leak.json");
 		if (lb == 0)
-			fputs("fusecheck: known breakage vanished: fault "
+			fputs("fusecheck: detection lost: fault "
 			      "'forget-by-one' was not caught by rule "
 			      "LF-LEAK-PROBE\n", stderr);
 		if (lc < 0 || lb < 0)

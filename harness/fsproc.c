@@ -300,13 +300,6 @@ static void keeper(char **argv, const int *keep, int nkeep, int out_fd,
 	_exit(0);
 }
 
-int fsproc_spawn(struct fsproc *p, char **argv, const int *keep, int nkeep,
-		 int out_fd, char *err, size_t errlen)
-{
-	return fsproc_spawn_hook(p, argv, keep, nkeep, out_fd, NULL, NULL, err,
-				 errlen);
-}
-
 int fsproc_spawn_hook(struct fsproc *p, char **argv, const int *keep,
 		      int nkeep, int out_fd, int (*hook)(void *), void *arg,
 		      char *err, size_t errlen)

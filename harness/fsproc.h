@@ -23,12 +23,10 @@ void fsproc_argv_free(char **argv);
 
 /* Start argv[0] (PATH searched) with the descriptors in keep[] inherited
  * and stdout/stderr on out_fd (-1: ours), contained in a pid namespace
- * of its own that ends with us (fsproc.c).  -errno with err saying what
- * failed, e.g. that the binary is missing. */
-int fsproc_spawn(struct fsproc *p, char **argv, const int *keep, int nkeep,
-		 int out_fd, char *err, size_t errlen);
-/* fsproc_spawn, with hook(arg) run in the child just before exec (the
- * attach method's environment and filter); its -errno fails the start. */
+ * of its own that ends with us (fsproc.c), with hook(arg) run in the
+ * program's process just before exec (the attach method's environment
+ * and filter, the user it runs as); its -errno fails the start.  -errno
+ * with err saying what failed, e.g. that the binary is missing. */
 int fsproc_spawn_hook(struct fsproc *p, char **argv, const int *keep,
 		      int nkeep, int out_fd, int (*hook)(void *), void *arg,
 		      char *err, size_t errlen);

@@ -234,7 +234,8 @@ static struct lock_stat *scn_stats(struct lock_checker *lk, int scenario)
 
 static const struct lock_stat zero_stat;
 
-const struct lock_stat *lock_scn_stat(const struct lock_checker *lk,
+/* Figures of rule `rule` for scenario `scenario` (-1: outside any). */
+static const struct lock_stat *lock_scn_stat(const struct lock_checker *lk,
 				      int scenario, unsigned rule)
 {
 	size_t idx = scenario < 0 ? 0 : (size_t)scenario + 1;

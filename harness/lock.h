@@ -95,10 +95,7 @@ void lock_on_reply(struct lock_checker *lk, const struct inflight_req *r,
 		   const char *name, const char *name2,
 		   const struct fc_reply *rp);
 
-/* Figures of rule `rule` for scenario `scenario` (-1: outside any), or
- * for the whole run (lock_run_stat). */
-const struct lock_stat *lock_scn_stat(const struct lock_checker *lk,
-				      int scenario, unsigned rule);
+/* Figures of rule `rule` for the whole run. */
 const struct lock_stat *lock_run_stat(const struct lock_checker *lk,
 				      unsigned rule);
 /* Requests judged so far that are in flight now (for tests). */

@@ -50,7 +50,7 @@ def test_selftest_catches_every_fault(fusecheck_bin, memfs_bin, tmp_path):
     n = sum(1 for r in rows.values() if not r[1].startswith("xfail:"))
     assert f"detection score: {n}/{n}" in proc.stdout
     assert "MISSED" not in proc.stdout
-    assert "known breakage vanished" not in proc.stderr
+    assert "detection lost" not in proc.stderr
     assert doc["score"] == {"caught": n, "total": n}
     assert doc["clean"]["violations"] == 0 and doc["clean"]["exit_code"] == 0
     assert doc["leak_probe"]["clean"]["leaked"] is False
@@ -74,7 +74,7 @@ def test_selftest_known_breakage_vanished(fusecheck_bin, tmp_path):
         "--expect-override",
         "free-at-rename-over=LF-UNLINKED-OPEN@lookup-existing")
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "known breakage vanished: fault 'free-at-rename-over' was not " \
+    assert "detection lost: fault 'free-at-rename-over' was not " \
         "caught by rule LF-UNLINKED-OPEN" in proc.stderr
     assert "MISSED  free-at-rename-over" in proc.stdout
     assert "detection score: 0/1" in proc.stdout
