@@ -1,5 +1,5 @@
-/* cmd_lint.c - `fusecheck lint` parses scenarios and says what is wrong;
- * `fusecheck diff` compares two reports. */
+/* cmd_lint.c - `fusecheck lint` parses scenarios and says what is
+ * wrong. */
 #include <stdio.h>
 #include <string.h>
 #include "cmd.h"
@@ -40,23 +40,4 @@ int cmd_lint(int argc, char **argv)
 	printf("%zu scenario files, %d with errors\n", n, bad);
 	paths_free_list(files);
 	return bad ? 2 : 0;
-}
-
-int cmd_diff(int argc, char **argv)
-{
-	int rc;
-
-	if (argc != 3) {
-		fputs("usage: fusecheck diff BEFORE.json AFTER.json\n\nCompare "
-		      "two report.json files: verdicts that changed,\n"
-		      "violations new and gone per rule, metadata.\nExit "
-		      "status: 0 same verdicts, 1 different, 2 unreadable.\n",
-		      argc == 2 && (!strcmp(argv[1], "-h") ||
-				    !strcmp(argv[1], "--help")) ? stdout :
-							       stderr);
-		return argc == 2 && (!strcmp(argv[1], "-h") ||
-				     !strcmp(argv[1], "--help")) ? 0 : 2;
-	}
-	rc = report_diff(stdout, argv[1], argv[2]);
-	return rc < 0 ? 2 : rc;
 }
