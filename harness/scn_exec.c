@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "scn_int.h"
+#include "dents.h"
 #include "treerm.h"
 
 #define SCN_XATTR_MAX 65536
@@ -359,16 +360,6 @@ SCN_EXEC(sleep)
 
 /* --- directories, walked with getdents64 --- */
 
-struct dent64 {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
-};
-
-#define DENT_HDR offsetof(struct dent64, d_name)
-
 /* Read every name of the open directory fd but "." and ".." into a list
  * of NUL-terminated names (*names, *len bytes); types into *types when
  * asked.  0 or -errno. */
@@ -376,6 +367,7 @@ static int list_dir(int fd, char **names, size_t *len, unsigned char **types,
 		    size_t *count)
 {
 	char *buf = malloc(SCN_DENTS_BUF), *out = NULL, *no;
+	const struct dent64 *d;
 	unsigned char *ty = NULL, *nt;
 	size_t at = 0, n = 0, pos, nl;
 	long got;
@@ -384,15 +376,9 @@ static int list_dir(int fd, char **names, size_t *len, unsigned char **types,
 	if (!buf)
 		return -ENOMEM;
 	while ((got = syscall(SYS_getdents64, fd, buf, SCN_DENTS_BUF)) > 0) {
-		for (pos = 0; pos + DENT_HDR <= (size_t)got;) {
-			struct dent64 *d = (struct dent64 *)(buf + pos);
-
-			if (d->d_reclen <= DENT_HDR ||
-			    pos + d->d_reclen > (size_t)got)
-				break;
-			pos += d->d_reclen;
-			nl = strnlen(d->d_name, d->d_reclen - DENT_HDR);
-			if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
+		for (pos = 0; (d = dents_next(buf, (size_t)got, &pos));) {
+			nl = dent_name_len(d);
+			if (dent_is_dot(d))
 				continue;
 			no = realloc(out, at + nl + 1);
 			nt = realloc(ty, n + 1);

@@ -18,19 +18,10 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include "dents.h"
 #include "treerm.h"
 
 #define TREERM_BUF 32768
-
-struct dent64 {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
-};
-
-#define DENT_HDR offsetof(struct dent64, d_name)
 
 static void where(char *buf, size_t size, const char *name, size_t depth)
 {
@@ -45,6 +36,7 @@ static int clear_level(int fd, char **sub, char *wbuf, size_t wsize,
 		       size_t depth)
 {
 	char *buf = malloc(TREERM_BUF);
+	const struct dent64 *d;
 	size_t pos;
 	long got;
 	int rc = 0, removed;
@@ -60,16 +52,11 @@ static int clear_level(int fd, char **sub, char *wbuf, size_t wsize,
 		}
 		while (!rc && !*sub &&
 		       (got = syscall(SYS_getdents64, fd, buf, TREERM_BUF)) > 0) {
-			for (pos = 0; pos + DENT_HDR <= (size_t)got;) {
-				struct dent64 *d = (struct dent64 *)(buf + pos);
+			for (pos = 0; (d = dents_next(buf, (size_t)got, &pos));) {
 				const char *n = d->d_name;
 
-				if (d->d_reclen <= DENT_HDR ||
-				    pos + d->d_reclen > (size_t)got)
-					break;
-				pos += d->d_reclen;
-				if (!memchr(n, '\0', d->d_reclen - DENT_HDR) ||
-				    !strcmp(n, ".") || !strcmp(n, ".."))
+				if (dent_name_len(d) == d->d_reclen - DENT_HDR ||
+				    dent_is_dot(d))
 					continue;
 				/* the kernel refuses such names from a
 				 * filesystem; never make one a path */
