@@ -65,7 +65,7 @@ const struct memfs_fault_desc memfs_faults[MEMFS_F_COUNT] = {
 	{"reuse-nodeid-type",
 	 "as reuse-nodeid, but only for a new inode of another type",
 	 "nodeid recycled while referenced, type changes", "LC-NODEID-REUSE",
-	 "LC-NODEID-REUSE", "lock-dirops-one-dir", ""},
+	 "LC-NODEID-REUSE", "unlink-open-then-mkdir", ""},
     [MEMFS_F_FORGET_REPLY] =
 	{"forget-reply", "FORGET and BATCH_FORGET are answered with a reply",
 	 "reply to a request that takes none", "LC-FORGET-REPLY",
