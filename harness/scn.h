@@ -64,8 +64,9 @@ unsigned scn_timeout_s(const struct scn *s);      /* 0: default */
  * called from runner threads. */
 struct scn_env {
 	const char *mnt;        /* absolute path of the scenario's working
-				   directory (every scenario path is joined
-				   to it), under the mount */
+				   directory, under the mount: every
+				   scenario path is resolved beneath it by
+				   the kernel (scn_path.c) */
 	unsigned caps;          /* enum scn_req bits the filesystem meets */
 	void *ctx;
 	/* the calling thread now executes `line` (0: idle) */

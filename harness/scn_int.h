@@ -189,7 +189,8 @@ void scn_quote(const char *p, size_t len, char *buf, size_t size);
 /* --- what executors share with the runner (scn_run.c) --- */
 
 struct scn_val {
-	char *s;                /* expanded bytes (PATH: as joined) */
+	char *s;                /* expanded bytes (PATH: relative, resolved
+				   by the executor, scn_path.c) */
 	size_t len;
 	long long num;
 	int fd;                 /* SCN_A_FD: -1 when unbound */
