@@ -660,10 +660,9 @@ const char *proto_notify_name(int32_t code)
 	return proto_notify_names[code];
 }
 
-/* The header spells flags as int (1 << 31 is negative) and flags2 as
- * 1ULL << n: keep each half in 32 bits.  "+ 5" strips "FUSE_". */
+/* The header spells flags as int (1 << 31 is negative): keep them in 32
+ * bits.  "+ 5" strips "FUSE_". */
 #define FLAG(f) { (uint32_t)(f), #f + 5 }
-#define FLAG2(f) { (uint32_t)((f) >> 32), #f + 5 }
 
 struct proto_flag {
 	uint32_t mask;
@@ -706,35 +705,23 @@ static const struct proto_flag proto_init_flags[] = {
 	FLAG(FUSE_INIT_RESERVED),
 };
 
-/* flags2, bit 32 and up */
+/* flags2, bit 32 and up, from fusecheck's own table rather than the
+ * build machine's header (Debian 12's stops at 7.38, and kernels 6.12
+ * and later offer bits past it): include/uapi/linux/fuse.h of the
+ * kernel, the minor that brought each in the comment. */
+#define BIT2(n, name) { 1u << ((n) - 32), name }
 static const struct proto_flag proto_init_flags2[] = {
-	FLAG2(FUSE_SECURITY_CTX),
-	FLAG2(FUSE_HAS_INODE_DAX),
-#ifdef FUSE_CREATE_SUPP_GROUP
-	FLAG2(FUSE_CREATE_SUPP_GROUP),
-#endif
-	FLAG2(FUSE_HAS_EXPIRE_ONLY),
-#ifdef FUSE_DIRECT_IO_ALLOW_MMAP
-	FLAG2(FUSE_DIRECT_IO_ALLOW_MMAP),
-#endif
-#ifdef FUSE_PASSTHROUGH
-	FLAG2(FUSE_PASSTHROUGH),
-#endif
-#ifdef FUSE_NO_EXPORT_SUPPORT
-	FLAG2(FUSE_NO_EXPORT_SUPPORT),
-#endif
-#ifdef FUSE_HAS_RESEND
-	FLAG2(FUSE_HAS_RESEND),
-#endif
-#ifdef FUSE_ALLOW_IDMAP
-	FLAG2(FUSE_ALLOW_IDMAP),
-#endif
-#ifdef FUSE_OVER_IO_URING
-	FLAG2(FUSE_OVER_IO_URING),
-#endif
-#ifdef FUSE_REQUEST_TIMEOUT
-	FLAG2(FUSE_REQUEST_TIMEOUT),
-#endif
+	BIT2(32, "SECURITY_CTX"),         /* 7.36 */
+	BIT2(33, "HAS_INODE_DAX"),        /* 7.36 */
+	BIT2(34, "CREATE_SUPP_GROUP"),    /* 7.38 */
+	BIT2(35, "HAS_EXPIRE_ONLY"),      /* 7.38 */
+	BIT2(36, "DIRECT_IO_ALLOW_MMAP"), /* 7.39 */
+	BIT2(37, "PASSTHROUGH"),          /* 7.40 */
+	BIT2(38, "NO_EXPORT_SUPPORT"),    /* 7.40 */
+	BIT2(39, "HAS_RESEND"),           /* 7.40 */
+	BIT2(40, "ALLOW_IDMAP"),          /* 7.40 */
+	BIT2(41, "OVER_IO_URING"),        /* 7.42 */
+	BIT2(42, "REQUEST_TIMEOUT"),      /* 7.43 */
 };
 
 static const char *flag_lookup(const struct proto_flag *t, size_t n,

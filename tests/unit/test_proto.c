@@ -1133,6 +1133,12 @@ static void test_proto__init_flag_names(void **state)
 	assert_string_equal(proto_init_flag_name(32), "SECURITY_CTX");
 	assert_string_equal(proto_init_flag_name(33), "HAS_INODE_DAX");
 	assert_string_equal(proto_init_flag_name(35), "HAS_EXPIRE_ONLY");
+	/* past Debian 12's header, from fusecheck's own table (7.45) */
+	assert_string_equal(proto_init_flag_name(34), "CREATE_SUPP_GROUP");
+	assert_string_equal(proto_init_flag_name(37), "PASSTHROUGH");
+	assert_string_equal(proto_init_flag_name(40), "ALLOW_IDMAP");
+	assert_string_equal(proto_init_flag_name(42), "REQUEST_TIMEOUT");
+	assert_null(proto_init_flag_name(43));
 	assert_null(proto_init_flag_name(63));
 	assert_null(proto_init_flag_name(64));
 	for (bit = 0; bit < 64; bit++) {
