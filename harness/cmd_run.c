@@ -63,7 +63,11 @@ static const char run_usage[] =
 "  --plain-log               keep events.fclog uncompressed (it is zstd\n"
 "                            by default; replay and log read both)\n"
 "  --memfs-args 'ARGS'       extra options for the bundled memfs\n"
-"  --max-pages N             cap max_pages in INIT (default 8)\n"
+"  --max-pages N             cap max_pages in INIT (default 8); 16 or more\n"
+"                            lets a filesystem that splices its replies\n"
+"                            send them in pieces (the kernel splices at\n"
+"                            most 16 pipe buffers a message), which the\n"
+"                            tap refuses (PR-REPLY-LENGTH)\n"
 "  --reply-delay-us N        hold every reply N microseconds\n"
 "  --init-set FLAG[,FLAG]    add INIT flags the kernel offered to the\n"
 "                            filesystem's INIT reply (e.g. PARALLEL_DIROPS,\n"
@@ -245,6 +249,13 @@ int run_parse_args(int argc, char **argv, struct run_opts *o,
 			if (v < 0)
 				return 2;
 			o->max_pages = (uint32_t)v;
+			if (v >= 16)
+				fprintf(stderr, "fusecheck: note: --max-pages "
+					"%ld: a filesystem that splices its "
+					"replies may send them in pieces, which "
+					"the tap refuses (PR-REPLY-LENGTH); 8, "
+					"the default, keeps every reply one "
+					"message\n", v);
 			break;
 		case OPT_REPLY_DELAY:
 			v = number_arg("reply-delay-us", optarg, 0, 1000000);

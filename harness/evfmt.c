@@ -312,6 +312,23 @@ static void put_attr(struct evout *o, const struct fc_reply *rp)
 	    (unsigned long long)ao.attr.size, ao.attr.nlink);
 }
 
+/* what a reply's body says, for the opcodes whose body is a count rather
+ * than data: WRITE answers with the bytes written, not their data */
+static void put_write_out(struct evout *o, const struct fc_event *ev)
+{
+	struct fuse_write_out wo;
+
+	if (ev->len < sizeof(struct fuse_out_header) + sizeof(wo))
+		return;
+	memcpy(&wo, (const char *)ev->data + sizeof(struct fuse_out_header),
+	       sizeof(wo));
+	put(o, " written=%u", wo.size);
+}
+
+static void (*const reply_body[])(struct evout *, const struct fc_event *) = {
+	[FUSE_WRITE] = put_write_out,
+};
+
 static void fmt_reply(struct evout *o, const struct fc_event *ev,
 		      uint32_t opcode)
 {
@@ -342,6 +359,11 @@ static void fmt_reply(struct evout *o, const struct fc_event *ev,
 		    rp.major, rp.minor, rp.max_write, rp.max_pages,
 		    rp.max_readahead);
 		put_init_flags(o, rp.init_flags);
+	}
+	if (opcode < sizeof(reply_body) / sizeof(reply_body[0]) &&
+	    reply_body[opcode]) {
+		reply_body[opcode](o, ev);
+		return;
 	}
 	switch (op ? op->reply : FC_RK_OTHER) {
 	case FC_RK_ATTR:

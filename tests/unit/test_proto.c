@@ -1181,6 +1181,20 @@ static void test_proto__evfmt_request_lookup(void **state)
 			    "name=\"a.txt\"");
 }
 
+/* a WRITE reply says how many bytes were written, not its own length */
+static void test_proto__evfmt_reply_write(void **state)
+{
+	struct fuse_write_out wo = { .size = 4096 };
+	struct msg m;
+
+	rep_begin(&m, 9, 0);
+	put_bytes(&m, &wo, sizeof(wo));
+	msg_end(&m);
+	assert_string_equal(
+		fmt(FC_EV_REPLY, 45, m.buf, m.len, m.len, FUSE_WRITE),
+		"#45 REPLY WRITE unique=9 error=0 written=4096");
+}
+
 static void test_proto__evfmt_reply_lookup(void **state)
 {
 	struct msg m;
@@ -1528,6 +1542,7 @@ int main(void)
 		cmocka_unit_test(test_proto__init_flag_names),
 		cmocka_unit_test(test_proto__evfmt_request_lookup),
 		cmocka_unit_test(test_proto__evfmt_reply_lookup),
+		cmocka_unit_test(test_proto__evfmt_reply_write),
 		cmocka_unit_test(test_proto__evfmt_readdirplus),
 		cmocka_unit_test(test_proto__evfmt_batch_forget),
 		cmocka_unit_test(test_proto__evfmt_notify),
