@@ -1,7 +1,9 @@
-/* quiesce.c - drop caches and wait, by barrier, until every FORGET the
- * drop queued has been read: "settled" means nothing was in flight when
- * caches were dropped, the tap drained what the kernel had queued
- * afterwards (tap_drain), and a last round brought no new FORGET. */
+/* quiesce.c - make the kernel let go of what it caches of this mount
+ * (FUSE_NOTIFY_INVAL_ENTRY of the names the wire ledger holds, or
+ * drop_caches) and wait, by barrier, until every FORGET that follows has
+ * been read: "settled" means nothing was in flight when the eviction
+ * began, the tap drained what the kernel had queued afterwards
+ * (tap_drain), and a last round brought no new FORGET. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>

@@ -406,16 +406,16 @@ int session_start(struct session *s, const char *mnt,
 
 int session_stop(struct session *s)
 {
-	/* A broken session or an interrupt must end within a couple of
-	 * seconds (SIGINT/SIGTERM promise): no long grace periods then. */
-	int hurry = s->broken[0] || interrupt_pending();
-	int waited;
+	int hurry, waited;
 
 	s->stopping = 1;
 	if (s->watching)
 		pthread_join(s->watchdog, NULL);
 	s->watching = 0;
-	hurry |= s->broken[0] != 0;
+	/* A broken session or an interrupt must end within a couple of
+	 * seconds (SIGINT/SIGTERM promise): no long grace periods then.
+	 * Read after the watchdog stopped, which may have broken it last. */
+	hurry = s->broken[0] || interrupt_pending();
 	if (s->mounted) {
 		mnt_unmount(s->mnt);
 		/* A lazily detached mount keeps the connection while busy:
@@ -480,23 +480,26 @@ static ssize_t ctl_recv(int fd, void *buf, size_t size, uint64_t deadline)
 /* One snapshot as the filesystem sends it; *forgets from its header. */
 static int snapshot_once(struct session *s, uint32_t line,
 			 struct fc_ev_fs_ledger **out, uint32_t *len,
-			 uint32_t *forgets);
+			 uint32_t *forgets, uint64_t deadline);
 
 int session_snapshot(struct session *s, uint32_t line,
 		     struct fc_ev_fs_ledger **out, uint32_t *len)
 {
 	struct timespec nap = { 0, 200 * 1000 };
 	uint32_t sent, handled = FC_CTL_FORGETS_UNKNOWN;
-	int err, tries;
+	uint64_t deadline = now_ns() + (uint64_t)CTL_SNAPSHOT_MS * 1000000u;
+	int err;
 
 	/* A FORGET the tap forwarded may not have been handled yet: the
 	 * filesystem says how many it had handled when it took the
-	 * snapshot, and an older snapshot is taken again (bounded). */
-	for (tries = 0;; tries++) {
+	 * snapshot, and an older snapshot is taken again.  One deadline
+	 * bounds them all: a peer that answers slowly and always stale
+	 * cannot hold the run. */
+	for (;;) {
 		sent = atomic_load(&s->tap.forgets_sent);
-		err = snapshot_once(s, line, out, len, &handled);
+		err = snapshot_once(s, line, out, len, &handled, deadline);
 		if (err || handled == FC_CTL_FORGETS_UNKNOWN ||
-		    (int32_t)(handled - sent) >= 0 || tries >= 5000)
+		    (int32_t)(handled - sent) >= 0 || now_ns() >= deadline)
 			return err;
 		free(*out);
 		*out = NULL;
@@ -506,13 +509,12 @@ int session_snapshot(struct session *s, uint32_t line,
 
 static int snapshot_once(struct session *s, uint32_t line,
 			 struct fc_ev_fs_ledger **out, uint32_t *len,
-			 uint32_t *forgets)
+			 uint32_t *forgets, uint64_t deadline)
 {
 	char *msg = NULL, cmd = FC_CTL_SNAPSHOT;
 	struct fc_ev_fs_ledger *led = NULL, *nl;
 	struct fc_ctl_hdr hdr;
 	size_t count = 0, bytes;
-	uint64_t deadline;
 	ssize_t n;
 	int err = 0;
 
@@ -528,7 +530,6 @@ static int snapshot_once(struct session *s, uint32_t line,
 		err = -errno;
 		goto out_free;
 	}
-	deadline = now_ns() + (uint64_t)CTL_SNAPSHOT_MS * 1000000u;
 	for (;;) {
 		n = ctl_recv(s->ctl, msg, FC_CTL_MAX_MSG, deadline);
 		if (n < 0) {
