@@ -16,14 +16,14 @@
 #include <unistd.h>
 #include <linux/fuse.h>
 
-#include "checker.h"
-#include "evfmt.h"
-#include "evlog.h"
-#include "report.h"
-#include "results.h"
-#include "run_result.h"
-#include "tap_pending.h"
-#include "verdicts.h"
+#include "judge/checker.h"
+#include "wire/evfmt.h"
+#include "capture/evlog.h"
+#include "report/report.h"
+#include "report/build.h"
+#include "report/result.h"
+#include "capture/tap_pending.h"
+#include "judge/verdicts.h"
 
 static int log_fd = -1;
 static char log_path[64];

@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "evfmt.h"
-#include "event.h"
-#include "proto.h"
+#include "wire/evfmt.h"
+#include <fusecheck/event.h>
+#include "wire/proto.h"
 
 /* Walk a READDIR or READDIRPLUS body to its end or first error. */
 static void walk_dirents(const void *body, size_t len, int plus)

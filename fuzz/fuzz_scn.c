@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scn.h"
+#include "scenario/scn.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
-#include "cmd.h"
+#include "cli/cmd.h"
 
 static const struct {
 	const char *name;
@@ -45,14 +45,14 @@ static void process_setup(void)
 
 	/* `fusecheck run | head -1` must not kill us before the reports are
 	 * written: a closed stdout is EPIPE, not death (children get the
-	 * default back, fsproc.c) */
+	 * default back, mount/fsproc.c) */
 	signal(SIGPIPE, SIG_IGN);
 	/* CI reads one line per scenario as it finishes, not all at the
 	 * end */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	/* A low `ulimit -n` is the harness's trouble, never a finding: take
 	 * what the hard limit allows (scenarios that still run out are
-	 * broken, not failed; scn_run.c) */
+	 * broken, not failed; scenario/interp.c) */
 	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < 65536) {
 		struct rlimit want = { 65536, 65536 };
 

@@ -1,4 +1,4 @@
-/* control.c - the out-of-band control channel (fsmodels/control.h).  A
+/* control.c - the out-of-band control channel (include/fusecheck/control.h).  A
  * dedicated thread reads one-byte commands from --control-fd and answers
  * FC_CTL_SNAPSHOT with every live inode.  It never touches the mount, which
  * would itself create lookups. */
@@ -8,7 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "control.h"
+#include <fusecheck/control.h>
 #include "memfs.h"
 
 #define RECS_PER_MSG                                                           \

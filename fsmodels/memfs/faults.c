@@ -1,6 +1,6 @@
 /* faults.c - the fault table: name, what goes wrong, the bug class it
  * imitates and the rule that should catch it.  Rule ids follow the
- * families of harness/rules.h; docs/rules.md is the authority on them. */
+ * families of harness/judge/rules.h; docs/rules.md is the authority on them. */
 #include <errno.h>
 #include <string.h>
 

@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "event.h"
+#include <fusecheck/event.h>
 
 #define MEMFS_ROOT_ID FUSE_ROOT_ID
 #define MEMFS_NAME_MAX 255
@@ -88,7 +88,7 @@ struct memfs {
 	uint64_t tab_cap;
 	uint64_t next_id;
 	uint64_t live;
-	uint32_t forget_msgs; /* FORGET/BATCH_FORGET handled (control.h) */
+	uint32_t forget_msgs; /* FORGET/BATCH_FORGET handled (fusecheck/control.h) */
 	/* reuse-nodeid faults: a nodeid the fs wrongly believes free */
 	uint64_t reuse_id;
 	mode_t reuse_type;

@@ -1,7 +1,7 @@
 """fclog.py - write fusecheck event logs by hand, for tests of `replay`.
 
-The layout is the one of docs/report.md ("Event log"), harness/evlog.h
-(struct fc_log_rec) and harness/event.h (payloads), with FUSE messages laid
+The layout is the one of docs/report.md ("Event log"), harness/capture/evlog.h
+(struct fc_log_rec) and include/fusecheck/event.h (payloads), with FUSE messages laid
 out as <linux/fuse.h> (protocol 7.38) on x86_64: native little-endian,
 natural alignment, no packing surprises.  Every struct below names the C
 struct it mirrors and its size, so a layout change shows up as a size
@@ -20,7 +20,7 @@ from collections import namedtuple
 
 MAGIC = b"FCLOG\0\0\1"
 
-# enum fc_ev_kind (harness/event.h)
+# enum fc_ev_kind (include/fusecheck/event.h)
 EV_REQUEST = 1
 EV_REPLY = 2
 EV_NOTIFY = 3
@@ -143,7 +143,7 @@ INIT_OUT = struct.Struct("<IIIIHHIIHHII24x")
 DIRENT = struct.Struct("<QQII")             # struct fuse_dirent head, 24
 NOTIFY_DELETE_OUT = struct.Struct("<QQII")  # fuse_notify_delete_out, 24
 
-# harness/event.h payloads (P_: to keep them apart from the EV_ kinds)
+# include/fusecheck/event.h payloads (P_: to keep them apart from the EV_ kinds)
 P_REJECT = struct.Struct("<QiI")           # struct fc_ev_reject, 16
 P_MOUNT_HEAD = struct.Struct("<II")        # struct fc_ev_mount head, 8
 P_SCENARIO_HEAD = struct.Struct("<IIII")   # struct fc_ev_scenario head, 16

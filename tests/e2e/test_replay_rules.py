@@ -1,6 +1,6 @@
 """Every rule of the checker through `fusecheck replay` on crafted logs.
 
-For each rule id in harness/rules.c there is a log that makes it fire
+For each rule id in harness/judge/rules.c there is a log that makes it fire
 (exit 1; rule, nodeid, path, scenario file, line and seq checked from
 --json) and a log of correct traffic around the same operations that
 leaves it silent (exit 0).  Then the exceptions docs/rules.md encodes,
@@ -614,9 +614,9 @@ def test_every_rule_has_a_case():
     """A rule added to rules.c needs a firing and a silent log here.
     LC-ENTRY-REF is the counting itself: every other LC case relies on it
     (and the READDIRPLUS / rejected-reply exceptions below test it)."""
-    src = (REPO / "harness" / "rules.c").read_text()
+    src = (REPO / "harness" / "judge" / "rules.c").read_text()
     ids = set(re.findall(r'\{\s*"([A-Z]+-[A-Z0-9-]+)"', src))
-    assert ids, "no rule ids found in harness/rules.c"
+    assert ids, "no rule ids found in harness/judge/rules.c"
     covered = {r for r, _ in RULE_CASES} | {"LC-ENTRY-REF"}
     # LK-* fire and stay silent through replay in test_locking.py
     covered |= {r for r in ids if r.startswith("LK-")}

@@ -13,10 +13,10 @@
 #include <cmocka.h>
 #include <linux/fuse.h>
 
-#include "checker.h"
-#include "event.h"
-#include "proto.h"
-#include "rules.h"
+#include "judge/checker.h"
+#include <fusecheck/event.h>
+#include "wire/proto.h"
+#include "judge/rules.h"
 
 #define RUNNER_TID 4242
 #define REG (S_IFREG | 0644)

@@ -15,8 +15,8 @@
 #include <cmocka.h>
 #include <linux/fuse.h>
 
-#include "checker.h"
-#include "lock.h"
+#include "judge/checker.h"
+#include "judge/lock.h"
 
 struct fx {
 	struct fc_checker *c;

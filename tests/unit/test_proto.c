@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "evfmt.h"
-#include "proto.h"
+#include "wire/evfmt.h"
+#include "wire/proto.h"
 
 /* --- message builder ------------------------------------------------ */
 

@@ -14,8 +14,8 @@
 #include <jansson.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
-#include "report.h"
-#include "evfmt.h"
+#include "report/report.h"
+#include "wire/evfmt.h"
 
 #define BAD_PATH "d/a\xff\x01<&\"\nz"
 #define BAD_NAME "bad\x1b[31mname#1"

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "scn_int.h"
+#include "scenario/scn_int.h"
 
 #define HDR "# desc: a test\n# rules: LC-QUIESCE-BALANCE\n"
 

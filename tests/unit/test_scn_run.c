@@ -17,7 +17,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "scn_int.h"
+#include "scenario/scn_int.h"
 
 #define HDR "# desc: a test\n# rules: LC-QUIESCE-BALANCE\n"
 #define MAXREC 4096

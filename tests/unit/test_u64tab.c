@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "u64tab.h"
+#include "util/u64tab.h"
 
 struct rec {
 	uint64_t key;

@@ -1,0 +1,69 @@
+/* capture/evlog.h - the event log: one sequence counter, one file, one checker.
+ *
+ * Writers (tap threads, runner threads) call evlog_emit(); under one mutex
+ * it assigns the next sequence number, appends the record to the file and
+ * feeds the checker, so file order, checker order and seq order agree.
+ * The file format is in docs/report.md ("Event log").
+ */
+#ifndef FC_EVLOG_H
+#define FC_EVLOG_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <pthread.h>
+#include <fusecheck/event.h>
+#include "judge/checker.h"
+
+struct verdicts;
+
+#define FC_LOG_MAGIC "FCLOG\0\0\1"   /* 8 bytes, version 1 in the last */
+
+/* On-disk record header; `len` payload bytes follow, then zero padding to
+ * a multiple of 8. */
+struct fc_log_rec {
+	uint64_t seq;
+	uint64_t time_ns;
+	uint32_t kind;
+	uint32_t tid;
+	uint32_t len;
+	uint32_t orig_len;
+};
+
+struct evlog {
+	pthread_mutex_t lock;
+	uint64_t seq;
+	FILE *file;               /* NULL: events are only checked */
+	struct fc_checker *checker;
+	struct verdicts *verdicts; /* when set, fed instead of the checker
+				      (it feeds the checker itself) */
+	int write_error;          /* first errno from writing the file */
+};
+
+/* path NULL: events are only checked.  compress: zstd frames (capture/zfile.c);
+ * readers take both forms. */
+int evlog_open(struct evlog *log, const char *path,
+	       struct fc_checker *checker, int compress);
+/* Log one event: returns its seq.  `orig_len` 0 means `len`. */
+uint64_t evlog_emit(struct evlog *log, uint32_t kind, const void *data,
+		    uint32_t len, uint32_t orig_len);
+/* Run fn under the log lock (for consistent checker queries). */
+void evlog_lock(struct evlog *log);
+void evlog_unlock(struct evlog *log);
+int evlog_close(struct evlog *log);
+
+/* Reading back. */
+struct evlog_reader {
+	FILE *file;
+	const char *path;
+	void *buf;
+	size_t cap;
+	uint64_t offset;          /* of the record being read, for messages */
+};
+
+int evlog_reader_open(struct evlog_reader *r, const char *path);
+/* 1: *ev filled (data valid until the next call); 0: end; -EPROTO: the
+ * file is damaged at r->offset; other -errno: read error. */
+int evlog_reader_next(struct evlog_reader *r, struct fc_event *ev);
+void evlog_reader_close(struct evlog_reader *r);
+
+#endif

@@ -1,0 +1,567 @@
+/* capture/tap.c - relay loops between /dev/fuse and the filesystem's socket.
+ *
+ * Ordering is the point: a request is logged before it is forwarded and
+ * a reply before it is written back, so any interval the log shows for a
+ * request lies inside the interval the kernel really had it open.
+ *
+ * The tap never guesses at message boundaries.  SOCK_SEQPACKET keeps
+ * them, but a filesystem that splices a large reply may have it cut into
+ * several messages (the kernel's splice-to-socket sends at most 16 pipe
+ * buffers per message).  The INIT reply is therefore capped to a few
+ * pages, and a message whose header length disagrees with its size stops
+ * the relay with an error instead of being reassembled by guesswork.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stddef.h>
+#include <time.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <linux/fuse.h>
+#include "wire/proto.h"
+#include "capture/tap.h"
+
+struct tap_note {
+	struct tap_note *next;
+	size_t len;
+	unsigned char data[];
+};
+
+struct tap_notify_q {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct tap_note *head, *tail;
+	size_t bytes;         /* queued */
+	int closing;
+};
+
+static void tap_fail(struct tap *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&t->err_lock);
+	if (!t->error[0]) {
+		va_start(ap, fmt);
+		vsnprintf(t->error, sizeof(t->error), fmt, ap);
+		va_end(ap);
+	}
+	pthread_mutex_unlock(&t->err_lock);
+}
+
+int tap_error_set(struct tap *t)
+{
+	int set;
+
+	pthread_mutex_lock(&t->err_lock);
+	set = t->error[0] != 0;
+	pthread_mutex_unlock(&t->err_lock);
+	return set;
+}
+
+void tap_error(struct tap *t, char *buf, size_t size)
+{
+	pthread_mutex_lock(&t->err_lock);
+	snprintf(buf, size, "%s", t->error);
+	pthread_mutex_unlock(&t->err_lock);
+}
+
+int tap_size_socket(int fd)
+{
+	int size = 4 << 20;
+
+	/* FORCE needs CAP_NET_ADMIN (we are root); fall back quietly. */
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) &&
+	    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size)))
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) &&
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)))
+		return -errno;
+	return 0;
+}
+
+/* Requests that never get a reply are not remembered as pending. */
+static int takes_reply(uint32_t opcode)
+{
+	const struct fc_op_info *op = proto_op(opcode);
+
+	if (opcode == FUSE_INTERRUPT || opcode == FUSE_NOTIFY_REPLY)
+		return 0;
+	return !op || op->reply != FC_RK_NONE;
+}
+
+static void remember_kernel_flags(struct tap *t, const void *buf, size_t n)
+{
+	struct fc_req req;
+
+	if (proto_decode_request(buf, n, &req) == 0)
+		t->kernel_flags = req.init_flags;
+}
+
+/* One request read from /dev/fuse: logged, then forwarded.  1 to go on,
+ * 0 when relaying ends. */
+static int relay_request(struct tap *t, unsigned char *buf, size_t n)
+{
+	struct fuse_in_header h;
+
+	if (n < sizeof(h)) {
+		tap_fail(t, "kernel sent a %zu-byte request", n);
+		return 0;
+	}
+	memcpy(&h, buf, sizeof(h));
+	if (h.opcode == FUSE_INIT)
+		remember_kernel_flags(t, buf, n);
+	t->last_request_unique = h.unique;
+	t->last_request_opcode = h.opcode;
+	if (takes_reply(h.opcode) &&
+	    tap_pending_put(&t->pending, h.unique, h.opcode)) {
+		tap_fail(t, "out of memory tracking requests");
+		return 0;
+	}
+	evlog_emit(t->log, FC_EV_REQUEST, buf,
+		   (uint32_t)proto_log_len_request(buf, n), (uint32_t)n);
+	if (send(t->sock, buf, n, MSG_NOSIGNAL) < 0) {
+		if (errno != EPIPE && errno != ECONNRESET)
+			tap_fail(t, "cannot forward %s: %s",
+				 proto_op_name(h.opcode), strerror(errno));
+		t->fs_gone = 1;
+		return 0;
+	}
+	if (h.opcode == FUSE_FORGET || h.opcode == FUSE_BATCH_FORGET)
+		atomic_fetch_add(&t->forgets_sent, 1);
+	return 1;
+}
+
+/* The request thread: wait until /dev/fuse has something (or the drain
+ * barrier is asked for), then read without blocking until the kernel has
+ * nothing queued (EAGAIN), and count that moment in drained_gen.  So a
+ * tap_drain() that starts after the kernel queued something returns only
+ * once all of it was read and logged. */
+static void *req_loop(void *arg)
+{
+	struct tap *t = arg;
+	unsigned char *buf = malloc(TAP_BUF_SIZE);
+	struct pollfd pfd[2] = {
+		{ .fd = t->devfd, .events = POLLIN },
+		{ .fd = t->wake_fd, .events = POLLIN },
+	};
+	uint64_t v;
+	ssize_t n;
+
+	if (!buf) {
+		tap_fail(t, "cannot allocate the request buffer");
+		goto out;
+	}
+	for (;;) {
+		if (poll(pfd, 2, -1) < 0 && errno != EINTR) {
+			tap_fail(t, "cannot poll /dev/fuse: %s",
+				 strerror(errno));
+			goto out;
+		}
+		if (pfd[1].revents && read(t->wake_fd, &v, sizeof(v)) < 0 &&
+		    errno != EAGAIN)
+			goto out;
+		for (;;) {
+			n = read(t->devfd, buf, TAP_BUF_SIZE);
+			if (n >= 0) {
+				if (!relay_request(t, buf, (size_t)n))
+					goto out;
+				continue;
+			}
+			if (errno == EAGAIN)
+				break;
+			/* ENOENT: the request was interrupted before we
+			 * read it; nothing to relay. */
+			if (errno == EINTR || errno == ENOENT)
+				continue;
+			if (errno != ENODEV)
+				tap_fail(t, "cannot read /dev/fuse: %s",
+					 strerror(errno));
+			t->dev_gone = 1;
+			goto out;
+		}
+		atomic_fetch_add(&t->drained_gen, 1);
+	}
+out:
+	free(buf);
+	atomic_store(&t->req_done, 1);
+	return NULL;
+}
+
+int tap_drain(struct tap *t, unsigned timeout_ms)
+{
+	struct timespec nap = { 0, 100 * 1000 };
+	unsigned long waited_us = 0;
+	uint64_t g, one = 1;
+	int round;
+
+	/* A cycle already under way when we were called may have started
+	 * before the kernel queued what we wait for: the first wake's cycle
+	 * may be that one; the second wake's starts after it ended. */
+	for (round = 0; round < 2; round++) {
+		g = atomic_load(&t->drained_gen);
+		if (write(t->wake_fd, &one, sizeof(one)) < 0)
+			return -errno;
+		while (atomic_load(&t->drained_gen) == g) {
+			if (atomic_load(&t->req_done) || t->dev_gone)
+				return -ENOTCONN;
+			if (waited_us >= (unsigned long)timeout_ms * 1000)
+				return -ETIMEDOUT;
+			nanosleep(&nap, NULL);
+			waited_us += 100;
+		}
+	}
+	return 0;
+}
+
+/* Lower max_write / max_pages in an INIT reply so that every message of
+ * the connection fits the tap's buffers and a spliced reply stays one
+ * message.  Logged as FC_EV_INIT_CAP; the log holds the reply as the
+ * kernel received it. */
+static void cap_init(struct tap *t, unsigned char *buf, size_t n)
+{
+	size_t have = n - sizeof(struct fuse_out_header);
+	size_t pages_end = offsetof(struct fuse_init_out, max_pages) +
+			   sizeof(uint16_t);
+	struct fuse_init_out io;
+	struct fc_ev_init_cap cap = { 0 };
+	uint32_t cap_bytes = t->max_pages * 4096u;
+
+	/* A reply too short for max_write is malformed: the checker says
+	 * so; the kernel will reject it. */
+	if (have < offsetof(struct fuse_init_out, max_write) +
+		   sizeof(uint32_t))
+		return;
+	memset(&io, 0, sizeof(io));
+	memcpy(&io, buf + sizeof(struct fuse_out_header),
+	       have < sizeof(io) ? have : sizeof(io));
+	cap.fs_max_write = io.max_write;
+	cap.fs_max_pages = (io.flags & FUSE_MAX_PAGES) ? io.max_pages : 0;
+	if (cap_bytes > TAP_MAX_WRITE_LIMIT)
+		cap_bytes = TAP_MAX_WRITE_LIMIT;
+	if (io.max_write > cap_bytes)
+		io.max_write = cap_bytes;
+	if (have >= pages_end) {
+		uint32_t want = cap.fs_max_pages ? cap.fs_max_pages : 32;
+
+		io.flags |= FUSE_MAX_PAGES;
+		io.max_pages = want < t->max_pages ? want : t->max_pages;
+	}
+	/* Flags asked for with --init-set, where the kernel offered them:
+	 * a way to test kernel behaviour the filesystem's library never
+	 * asks for.  The checker sees the reply as the kernel gets it. */
+	io.flags |= (uint32_t)(t->init_set & t->kernel_flags);
+	if (have >= offsetof(struct fuse_init_out, flags2) + sizeof(uint32_t) &&
+	    (io.flags & FUSE_INIT_EXT))
+		io.flags2 |= (uint32_t)((t->init_set & t->kernel_flags) >> 32);
+	cap.max_write = io.max_write;
+	cap.max_pages = (io.flags & FUSE_MAX_PAGES) ? io.max_pages : 32;
+	memcpy(buf + sizeof(struct fuse_out_header), &io,
+	       have < sizeof(io) ? have : sizeof(io));
+	evlog_emit(t->log, FC_EV_INIT_CAP, &cap, sizeof(cap), 0);
+}
+
+/* Notifications wait here while the kernel has not taken the one before
+ * (its write may block on a VFS lock).  Holding back the reply thread
+ * could deadlock against that lock, so a filesystem that outruns the
+ * kernel by this much is a verdict, not a reason to grow. */
+#define TAP_NOTIFY_QUEUE_MAX (16u << 20)
+
+static void notify_push(struct tap *t, const unsigned char *buf, size_t n)
+{
+	struct tap_note *note;
+	size_t queued;
+
+	pthread_mutex_lock(&t->nq->lock);
+	queued = t->nq->bytes;
+	pthread_mutex_unlock(&t->nq->lock);
+	if (queued + n > TAP_NOTIFY_QUEUE_MAX) {
+		tap_fail(t, "filesystem sent more notifications than the "
+			 "kernel took: %zu bytes waiting (limit %u)",
+			 queued + n, TAP_NOTIFY_QUEUE_MAX);
+		return;
+	}
+	note = malloc(sizeof(*note) + n);
+	if (!note) {
+		tap_fail(t, "out of memory queueing a notification");
+		return;
+	}
+	note->next = NULL;
+	note->len = n;
+	memcpy(note->data, buf, n);
+	pthread_mutex_lock(&t->nq->lock);
+	if (t->nq->tail)
+		t->nq->tail->next = note;
+	else
+		t->nq->head = note;
+	t->nq->tail = note;
+	t->nq->bytes += n;
+	pthread_cond_signal(&t->nq->cond);
+	pthread_mutex_unlock(&t->nq->lock);
+}
+
+static void *notify_loop(void *arg)
+{
+	struct tap *t = arg;
+	struct tap_notify_q *q = t->nq;
+	struct tap_note *note;
+
+	for (;;) {
+		pthread_mutex_lock(&q->lock);
+		while (!q->head && !q->closing)
+			pthread_cond_wait(&q->cond, &q->lock);
+		note = q->head;
+		if (note) {
+			q->head = note->next;
+			if (!q->head)
+				q->tail = NULL;
+			q->bytes -= note->len;
+		}
+		pthread_mutex_unlock(&q->lock);
+		if (!note)
+			break;
+		evlog_emit(t->log, FC_EV_NOTIFY, note->data,
+			   (uint32_t)note->len, 0);
+		/* A failed notification is the filesystem's business (the
+		 * kernel said no); only a dead connection stops us. */
+		if (!t->dev_gone && write(t->devfd, note->data, note->len) < 0 &&
+		    errno == ENODEV)
+			t->dev_gone = 1;
+		free(note);
+	}
+	return NULL;
+}
+
+/* An INIT reply the kernel took but that leaves the connection dead:
+ * an error, or a major version the kernel does not speak (it then fails
+ * every request).  Nothing can be tested on it: a refusal, named. */
+static void init_judge(struct tap *t, const struct fuse_out_header *oh,
+		       const unsigned char *buf, size_t n)
+{
+	uint32_t major = 0;
+
+	if (oh->error) {
+		tap_fail(t, "the filesystem refused INIT: it answered error %d "
+			 "(%s)", oh->error, strerror(-oh->error));
+		return;
+	}
+	if (n >= sizeof(*oh) + sizeof(major))
+		memcpy(&major, buf + sizeof(*oh), sizeof(major));
+	if (major != FUSE_KERNEL_VERSION)
+		tap_fail(t, "the filesystem refused INIT: it answered protocol "
+			 "major version %u, the kernel speaks %u", major,
+			 FUSE_KERNEL_VERSION);
+}
+
+static int peer_closed(int sock)
+{
+	struct pollfd pfd = { .fd = sock, .events = POLLRDHUP };
+
+	if (poll(&pfd, 1, 0) < 0)
+		return 1;
+	return (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+}
+
+/* How much of a garbled reply goes to the log. */
+#define TAP_GARBLED_LOG 4096u
+
+static void *reply_loop(void *arg)
+{
+	struct tap *t = arg;
+	unsigned char *buf = malloc(TAP_BUF_SIZE);
+	struct fuse_out_header oh;
+	ssize_t n;
+	uint32_t opcode;
+
+	if (!buf) {
+		tap_fail(t, "cannot allocate the reply buffer");
+		return NULL;
+	}
+	for (;;) {
+		n = recv(t->sock, buf, TAP_BUF_SIZE, MSG_TRUNC);
+		/* SOCK_SEQPACKET reads 0 for the end and for an empty
+		 * message alike; only the end leaves the peer hung up */
+		if (n == 0 && peer_closed(t->sock)) {
+			t->fs_gone = 1;
+			break;
+		}
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			t->fs_gone = 1;
+			break;
+		}
+		if ((size_t)n > TAP_BUF_SIZE) {
+			tap_fail(t, "filesystem sent a %zd-byte message, larger "
+				 "than any reply it may send (%u): cannot be "
+				 "relayed whole", n, TAP_BUF_SIZE);
+			break;
+		}
+		if ((size_t)n < sizeof(oh)) {
+			tap_fail(t, "filesystem sent a %zd-byte message, "
+				 "shorter than a reply header", n);
+			break;
+		}
+		memcpy(&oh, buf, sizeof(oh));
+		if (oh.len != (uint32_t)n) {
+			/* Logged (cut short) so the checker names it
+			 * (PR-REPLY-LENGTH); never written to the kernel. */
+			evlog_emit(t->log, FC_EV_REPLY, buf,
+				   (uint32_t)(n < TAP_GARBLED_LOG ? n :
+					      TAP_GARBLED_LOG), (uint32_t)n);
+			tap_fail(t, "PR-REPLY-LENGTH: reply unique=%llu says "
+				 "%u bytes but its message has %zd: a "
+				 "fragmented or garbled reply, not "
+				 "reassembled by guesswork",
+				 (unsigned long long)oh.unique, oh.len, n);
+			break;
+		}
+		if (oh.unique == 0) {
+			notify_push(t, buf, (size_t)n);
+			continue;
+		}
+		opcode = tap_pending_take(&t->pending, oh.unique);
+		if (opcode == FUSE_INIT)
+			cap_init(t, buf, (size_t)n);
+		if (t->reply_delay_us)
+			usleep(t->reply_delay_us);
+		evlog_emit(t->log, FC_EV_REPLY, buf,
+			   (uint32_t)proto_log_len_reply(opcode, (size_t)n),
+			   (uint32_t)n);
+		if (write(t->devfd, buf, (size_t)n) < 0) {
+			struct fc_ev_reject rj = {
+				.unique = oh.unique, .error = errno,
+			};
+
+			if (errno == ENODEV) {
+				t->dev_gone = 1;
+				break;
+			}
+			/* Not accepted: the checker takes back what the
+			 * reply handed out. */
+			evlog_emit(t->log, FC_EV_REPLY_REJECTED, &rj,
+				   sizeof(rj), 0);
+		} else if (opcode == FUSE_INIT) {
+			init_judge(t, &oh, buf, (size_t)n);
+			t->init_done = 1;
+		}
+	}
+	free(buf);
+	return NULL;
+}
+
+int tap_start(struct tap *t, int devfd, int sock, struct evlog *log,
+	      uint32_t max_pages)
+{
+	int err, fl;
+
+	t->devfd = devfd;
+	t->sock = sock;
+	t->log = log;
+	t->max_pages = max_pages ? max_pages : TAP_DEFAULT_MAX_PAGES;
+	t->error[0] = 0;
+	t->fs_gone = t->dev_gone = t->init_done = 0;
+	atomic_init(&t->req_done, 0);
+	atomic_init(&t->drained_gen, 0);
+	atomic_init(&t->forgets_sent, 0);
+	/* reads never block: the thread waits in poll, so that it can tell
+	 * "the kernel has nothing queued" (tap_drain) */
+	fl = fcntl(devfd, F_GETFL);
+	if (fl < 0 || fcntl(devfd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -errno;
+	t->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (t->wake_fd < 0)
+		return -errno;
+	pthread_mutex_init(&t->err_lock, NULL);
+	err = tap_pending_init(&t->pending);
+	if (err)
+		goto out_lock;
+	t->nq = calloc(1, sizeof(*t->nq));
+	if (!t->nq) {
+		err = -ENOMEM;
+		goto out_pending;
+	}
+	pthread_mutex_init(&t->nq->lock, NULL);
+	pthread_cond_init(&t->nq->cond, NULL);
+	err = -pthread_create(&t->notify_thread, NULL, notify_loop, t);
+	if (err)
+		goto out_nq;
+	err = -pthread_create(&t->reply_thread, NULL, reply_loop, t);
+	if (err)
+		goto out_notify;
+	err = -pthread_create(&t->req_thread, NULL, req_loop, t);
+	if (err)
+		goto out_reply;
+	t->started = 1;
+	return 0;
+
+out_reply:
+	shutdown(sock, SHUT_RDWR);
+	pthread_join(t->reply_thread, NULL);
+out_notify:
+	pthread_mutex_lock(&t->nq->lock);
+	t->nq->closing = 1;
+	pthread_cond_signal(&t->nq->cond);
+	pthread_mutex_unlock(&t->nq->lock);
+	pthread_join(t->notify_thread, NULL);
+out_nq:
+	free(t->nq);
+	t->nq = NULL;
+out_pending:
+	tap_pending_fini(&t->pending);
+out_lock:
+	pthread_mutex_destroy(&t->err_lock);
+	close(t->wake_fd);
+	return err;
+}
+
+void tap_stop_requests(struct tap *t)
+{
+	struct timespec nap = { 0, 10 * 1000 * 1000 };
+	int waited;
+
+	/* The request thread ends with ENODEV once the connection is gone
+	 * (unmount or abort); then the filesystem reads end-of-file.  A
+	 * filesystem that stopped reading its socket leaves the thread
+	 * blocked in send(): shutting our sending side wakes it (EPIPE),
+	 * so this never waits on the filesystem for long. */
+	for (waited = 0; !atomic_load(&t->req_done) && waited < 1000;
+	     waited += 10)
+		nanosleep(&nap, NULL);
+	shutdown(t->sock, SHUT_WR);
+	pthread_join(t->req_thread, NULL);
+}
+
+void tap_stop(struct tap *t)
+{
+	struct tap_note *note;
+
+	if (!t->started)
+		return;
+	/* The filesystem has exited or was killed: unblock our reads. */
+	shutdown(t->sock, SHUT_RDWR);
+	pthread_join(t->reply_thread, NULL);
+	pthread_mutex_lock(&t->nq->lock);
+	t->nq->closing = 1;
+	pthread_cond_signal(&t->nq->cond);
+	pthread_mutex_unlock(&t->nq->lock);
+	pthread_join(t->notify_thread, NULL);
+	while ((note = t->nq->head)) {
+		t->nq->head = note->next;
+		free(note);
+	}
+	pthread_cond_destroy(&t->nq->cond);
+	pthread_mutex_destroy(&t->nq->lock);
+	free(t->nq);
+	t->nq = NULL;
+	tap_pending_fini(&t->pending);
+	pthread_mutex_destroy(&t->err_lock);
+	close(t->wake_fd);
+	t->wake_fd = -1;
+	t->started = 0;
+}

@@ -1,0 +1,76 @@
+/* capture/tap.h - the wire tap: relays FUSE messages between /dev/fuse and the
+ * filesystem's end of a SOCK_SEQPACKET socketpair, logging each request
+ * before forwarding it and each reply before writing it back.
+ *
+ * Three threads: requests (kernel -> fs), replies (fs -> kernel) and
+ * notifications (fs -> kernel, unique 0; apart, because a notification's
+ * write may block on a VFS lock that a request waiting for a reply holds).
+ */
+#ifndef FC_TAP_H
+#define FC_TAP_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include "capture/evlog.h"
+#include "capture/tap_pending.h"
+
+/* Largest message either side may send.  The tap caps max_write and
+ * max_pages in the INIT reply it relays so that nothing legal is larger. */
+#define TAP_BUF_SIZE ((1u << 20) + 65536u)
+#define TAP_MAX_WRITE_LIMIT (1u << 20)
+#define TAP_DEFAULT_MAX_PAGES 8
+
+struct tap_notify_q;
+
+struct tap {
+	int devfd;            /* /dev/fuse, mounted */
+	int sock;             /* our end of the socketpair */
+	struct evlog *log;
+	uint32_t max_pages;   /* cap for the INIT reply */
+	uint32_t reply_delay_us; /* hold each reply (widens race windows) */
+	uint64_t init_set;    /* INIT flags to add, when the kernel offered them */
+	uint64_t kernel_flags; /* offered by the kernel's INIT request */
+
+	struct tap_pending pending;   /* unique -> opcode of requests */
+	struct tap_notify_q *nq;
+
+	pthread_t req_thread, reply_thread, notify_thread;
+	int started;
+
+	/* Why relaying stopped early (first one wins), "" while healthy. */
+	pthread_mutex_t err_lock;
+	char error[256];
+	int fs_gone;          /* the filesystem closed its end */
+	int dev_gone;         /* the connection ended (ENODEV) */
+	int init_done;        /* the INIT reply reached the kernel */
+	atomic_int req_done;  /* the request thread has ended */
+	int wake_fd;          /* eventfd: start a drain cycle (tap_drain) */
+	atomic_uint_least64_t drained_gen; /* drain cycles completed */
+	atomic_uint forgets_sent; /* FORGET/BATCH_FORGET messages forwarded */
+	uint64_t last_request_unique;
+	uint32_t last_request_opcode;
+};
+
+/* Start relaying between devfd and sock (both owned by the caller). */
+int tap_start(struct tap *t, int devfd, int sock, struct evlog *log,
+	      uint32_t max_pages);
+/* After unmount or abort: wait for the request thread to see the end of
+ * the connection, then tell the filesystem (end-of-file on its socket). */
+void tap_stop_requests(struct tap *t);
+/* After the filesystem exited (or was killed): end the reply and
+ * notification threads and free everything. */
+void tap_stop(struct tap *t);
+/* The barrier of a quiesce: returns once every request the kernel had
+ * queued when it was called (FORGETs among them) has been read and
+ * logged.  0, -ETIMEDOUT, or -ENOTCONN when relaying ended. */
+int tap_drain(struct tap *t, unsigned timeout_ms);
+/* 1 once relaying stopped with an error */
+int tap_error_set(struct tap *t);
+/* Copy of the first relay error, "" when none. */
+void tap_error(struct tap *t, char *buf, size_t size);
+
+/* Socket buffer size for both ends, so that any legal message fits. */
+int tap_size_socket(int fd);
+
+#endif

@@ -1,0 +1,87 @@
+/* judge/checker.h - consumes events in sequence order and judges them: the
+ * lookup-count ledger, the lifecycle cross-check against the reference
+ * filesystem, and attribution of every violation to a scenario line.
+ *
+ * The same checker runs live (fed by the tap under the log lock) and in
+ * `fusecheck replay` (fed from a saved log), so both reach one verdict.
+ */
+#ifndef FC_CHECKER_H
+#define FC_CHECKER_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <fusecheck/event.h>
+#include "judge/rules.h"
+
+struct fc_violation {
+	const struct fc_rule *rule;
+	uint64_t nodeid;       /* 0 when no single nodeid is concerned */
+	char *path;            /* best-known path of the nodeid, raw bytes
+				  NUL-terminated; "" when unknown */
+	char *detail;          /* one sentence: what happened */
+	int scenario;          /* index from FC_EV_SCENARIO, -1 outside */
+	char *scn_file;        /* NULL outside a scenario */
+	uint32_t scn_line;     /* 0 when no line was executing */
+	uint64_t seq;          /* event that broke the rule */
+	uint64_t seq_ref;      /* earlier related event, 0 none */
+	char *excerpt;         /* the last few events up to `seq`, one
+				  formatted line each (evfmt), '\n'-joined */
+};
+
+/* Negotiated INIT, as the checker saw it (for reports). */
+struct fc_init_info {
+	int seen;
+	uint32_t kernel_major, kernel_minor;
+	uint64_t kernel_flags;     /* offered by the kernel */
+	uint32_t major, minor;     /* replied by the filesystem */
+	uint64_t flags;            /* accepted by the filesystem */
+	uint32_t max_write, max_pages, max_readahead;
+	int capped;                /* the tap lowered max_write/max_pages */
+	uint32_t fs_max_write, fs_max_pages;
+};
+
+struct fc_checker;
+
+struct fc_checker *checker_new(void);
+void checker_free(struct fc_checker *c);
+
+/* Feed one event.  Must be called in seq order. */
+void checker_feed(struct fc_checker *c, const struct fc_event *ev);
+
+size_t checker_nviolations(const struct fc_checker *c);
+const struct fc_violation *checker_violation(const struct fc_checker *c,
+					     size_t i);
+
+/* Outstanding references of nodeid on the current connection. */
+uint64_t checker_outstanding(const struct fc_checker *c, uint64_t nodeid);
+/* Number of FORGET / BATCH_FORGET items seen so far (quiesce settles when
+ * this stops moving). */
+uint64_t checker_forgets(const struct fc_checker *c);
+/* Number of requests between request and reply right now. */
+size_t checker_inflight(const struct fc_checker *c);
+/* nodeids other than the root with outstanding references */
+size_t checker_referenced(const struct fc_checker *c);
+/* Largest number of requests in flight at once on any connection. */
+size_t checker_max_inflight(const struct fc_checker *c);
+const struct fc_init_info *checker_init(const struct fc_checker *c);
+/* Best-known path of nodeid into buf (raw bytes, NUL-terminated). */
+/* Every name behind an outstanding reference, deepest first (the notify
+ * quiesce evicts children before their parents); free(*out). */
+struct ledger_name;
+int checker_named_refs(const struct fc_checker *c, struct ledger_name **out,
+		       size_t *n);
+void checker_path(const struct fc_checker *c, uint64_t nodeid, char *buf,
+		  size_t size);
+
+/* Judgements the checker could not make, and why ("quiesce at line 12
+ * not judged: caches could not be dropped"), for the reports. */
+size_t checker_nnotes(const struct fc_checker *c);
+const char *checker_note(const struct fc_checker *c, size_t i);
+/* Violations not stored (beyond the cap, or out of memory). */
+uint64_t checker_dropped(const struct fc_checker *c);
+
+/* The in-flight request table (judge/inflight.h), for the lock checker. */
+struct inflight;
+const struct inflight *checker_inflight_table(const struct fc_checker *c);
+
+#endif

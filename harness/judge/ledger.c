@@ -1,0 +1,524 @@
+/* judge/ledger.c - nodeid table and name map of one connection (judge/ledger.h).
+ *
+ * Nodes are appended to chunks of LEDGER_CHUNK records that never move,
+ * and never deleted until reset.  Two open-addressing indexes of 32-bit
+ * positions find them: by nodeid, and by (parent, name).  Neither index
+ * stores a hash: a probe compares the node itself, and backward-shift
+ * deletion recomputes a slot's home from its node.  Both grow at 3/4
+ * full.  The live tap feeds every message through here under a mutex, so
+ * the common operations are O(1) amortized and allocate only when a table,
+ * a chunk list or the name arena grows.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "judge/ledger.h"
+#include "util/u64tab.h"
+
+#define LEDGER_MIN_CAP 1024
+#define LEDGER_MAX_DEPTH 128
+#define LEDGER_CHUNK 4096
+#define ROOT_ID 1
+
+static uint64_t dent_hash(uint64_t parent, const char *name, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL ^ u64tab_mix(parent);
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)name[i];
+		h *= 0x100000001b3ULL;
+	}
+	return u64tab_mix(h);
+}
+
+static struct ledger_node *at(const struct ledger *l, uint32_t pos)
+{
+	return &l->chunks[pos / LEDGER_CHUNK][pos % LEDGER_CHUNK];
+}
+
+static const char *name_of(const struct ledger *l,
+			   const struct ledger_node *n)
+{
+	return l->names + n->name_off;
+}
+
+int ledger_init(struct ledger *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->ids = calloc(LEDGER_MIN_CAP, sizeof(*l->ids));
+	l->dents = calloc(LEDGER_MIN_CAP, sizeof(*l->dents));
+	if (!l->ids || !l->dents) {
+		free(l->ids);
+		free(l->dents);
+		return -ENOMEM;
+	}
+	l->idcap = l->dcap = LEDGER_MIN_CAP;
+	return 0;
+}
+
+void ledger_destroy(struct ledger *l)
+{
+	size_t i;
+
+	if (!l->ids)
+		return;
+	for (i = 0; i < l->nchunks; i++)
+		free(l->chunks[i]);
+	free(l->chunks);
+	free(l->ids);
+	free(l->dents);
+	free(l->names);
+	free(l->aliases);
+	memset(l, 0, sizeof(*l));
+}
+
+void ledger_reset(struct ledger *l)
+{
+	memset(l->ids, 0, l->idcap * sizeof(*l->ids));
+	memset(l->dents, 0, l->dcap * sizeof(*l->dents));
+	l->count = l->dcount = 0;
+	l->names_len = 0;
+	l->naliases = 0;
+}
+
+/* --- nodes by nodeid --------------------------------------------------- */
+
+static size_t id_slot(const struct ledger *l, uint64_t nodeid)
+{
+	size_t mask = l->idcap - 1, i;
+
+	for (i = u64tab_mix(nodeid) & mask; l->ids[i]; i = (i + 1) & mask)
+		if (at(l, l->ids[i] - 1)->nodeid == nodeid)
+			return i;
+	return i;	/* the empty slot where it would go */
+}
+
+struct ledger_node *ledger_find(const struct ledger *l, uint64_t nodeid)
+{
+	size_t i;
+
+	if (!nodeid || !l->ids)
+		return NULL;
+	i = id_slot(l, nodeid);
+	return l->ids[i] ? at(l, l->ids[i] - 1) : NULL;
+}
+
+static int grow_ids(struct ledger *l)
+{
+	size_t ncap = l->idcap * 2, mask = ncap - 1, i, j;
+	uint32_t *t = calloc(ncap, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	for (i = 0; i < l->idcap; i++) {
+		if (!l->ids[i])
+			continue;
+		j = u64tab_mix(at(l, l->ids[i] - 1)->nodeid) & mask;
+		while (t[j])
+			j = (j + 1) & mask;
+		t[j] = l->ids[i];
+	}
+	free(l->ids);
+	l->ids = t;
+	l->idcap = ncap;
+	return 0;
+}
+
+/* room for one more node at position count */
+static int node_room(struct ledger *l)
+{
+	struct ledger_node **nc;
+
+	if (l->count >= UINT32_MAX - 1)
+		return -ENOSPC;
+	if (l->count < l->nchunks * LEDGER_CHUNK)
+		return 0;
+	nc = realloc(l->chunks, (l->nchunks + 1) * sizeof(*nc));
+	if (!nc)
+		return -ENOMEM;
+	l->chunks = nc;
+	nc[l->nchunks] = malloc(LEDGER_CHUNK * sizeof(**nc));
+	if (!nc[l->nchunks])
+		return -ENOMEM;
+	l->nchunks++;
+	return 0;
+}
+
+struct ledger_node *ledger_get(struct ledger *l, uint64_t nodeid)
+{
+	struct ledger_node *n = ledger_find(l, nodeid);
+	size_t i;
+
+	if (n || !nodeid)
+		return n;
+	if ((l->count + 1) * 4 > l->idcap * 3 && grow_ids(l))
+		return NULL;
+	if (node_room(l))
+		return NULL;
+	n = at(l, (uint32_t)l->count);
+	memset(n, 0, sizeof(*n));
+	n->nodeid = nodeid;
+	i = id_slot(l, nodeid);
+	l->ids[i] = (uint32_t)++l->count;
+	return n;
+}
+
+struct ledger_node *ledger_next(const struct ledger *l, size_t *pos)
+{
+	return *pos < l->count ? at(l, (uint32_t)(*pos)++) : NULL;
+}
+
+/* --- dentry index ------------------------------------------------------ */
+
+static size_t dent_home(const struct ledger *l, uint32_t v)
+{
+	const struct ledger_node *n = at(l, v - 1);
+
+	return dent_hash(n->parent, name_of(l, n), n->name_len) &
+	       (l->dcap - 1);
+}
+
+static size_t dent_slot(const struct ledger *l, uint64_t h, uint64_t parent,
+			const char *name, size_t len)
+{
+	size_t mask = l->dcap - 1, i;
+
+	for (i = h & mask; l->dents[i]; i = (i + 1) & mask) {
+		const struct ledger_node *n = at(l, l->dents[i] - 1);
+
+		if (n->parent == parent && n->name_len == len &&
+		    !memcmp(name_of(l, n), name, len))
+			return i;
+	}
+	return SIZE_MAX;
+}
+
+uint64_t ledger_lookup_name(const struct ledger *l, uint64_t parent,
+			    const char *name, size_t len)
+{
+	size_t i = dent_slot(l, dent_hash(parent, name, len), parent, name,
+			     len);
+
+	return i == SIZE_MAX ? 0 : at(l, l->dents[i] - 1)->nodeid;
+}
+
+/* Backward-shift deletion keeps linear probing free of tombstones. */
+static void dent_delete(struct ledger *l, size_t i)
+{
+	size_t mask = l->dcap - 1, j = i, k;
+
+	for (;;) {
+		j = (j + 1) & mask;
+		if (!l->dents[j])
+			break;
+		k = dent_home(l, l->dents[j]);
+		if ((j > i && (k <= i || k > j)) ||
+		    (j < i && k <= i && k > j)) {
+			l->dents[i] = l->dents[j];
+			i = j;
+		}
+	}
+	l->dents[i] = 0;
+	l->dcount--;
+}
+
+static void dent_remove_node(struct ledger *l, struct ledger_node *n)
+{
+	size_t i;
+
+	if (!(n->flags & LEDGER_F_INDEXED))
+		return;
+	i = dent_slot(l, dent_hash(n->parent, name_of(l, n), n->name_len),
+		      n->parent, name_of(l, n), n->name_len);
+	n->flags &= ~LEDGER_F_INDEXED;
+	if (i != SIZE_MAX)
+		dent_delete(l, i);
+}
+
+static int grow_dents(struct ledger *l)
+{
+	size_t ncap = l->dcap * 2, i, j;
+	uint32_t *old = l->dents;
+	size_t ocap = l->dcap;
+	uint32_t *d = calloc(ncap, sizeof(*d));
+
+	if (!d)
+		return -ENOMEM;
+	l->dents = d;
+	l->dcap = ncap;
+	for (i = 0; i < ocap; i++) {
+		if (!old[i])
+			continue;
+		for (j = dent_home(l, old[i]); d[j]; j = (j + 1) & (ncap - 1))
+			;
+		d[j] = old[i];
+	}
+	free(old);
+	return 0;
+}
+
+static int dent_insert(struct ledger *l, uint64_t h, uint32_t v)
+{
+	size_t mask, i;
+
+	if ((l->dcount + 1) * 4 > l->dcap * 3 && grow_dents(l))
+		return -ENOMEM;
+	mask = l->dcap - 1;
+	for (i = h & mask; l->dents[i]; i = (i + 1) & mask)
+		;
+	l->dents[i] = v;
+	l->dcount++;
+	return 0;
+}
+
+void ledger_unlink_name(struct ledger *l, uint64_t nodeid)
+{
+	struct ledger_node *n = ledger_find(l, nodeid);
+
+	if (!n)
+		return;
+	dent_remove_node(l, n);
+	n->flags |= LEDGER_F_UNLINKED;
+}
+
+/* append name to the arena: its offset in *off */
+static int name_add(struct ledger *l, const char *name, size_t len,
+		    uint32_t *off)
+{
+	size_t cap = l->names_cap ? l->names_cap : 65536;
+	char *p;
+
+	if (l->names_len + len > UINT32_MAX)
+		return -ENOSPC;
+	while (l->names_len + len > cap)
+		cap *= 2;
+	if (cap != l->names_cap) {
+		p = realloc(l->names, cap);
+		if (!p)
+			return -ENOMEM;
+		l->names = p;
+		l->names_cap = cap;
+	}
+	memcpy(l->names + l->names_len, name, len);
+	*off = (uint32_t)l->names_len;
+	l->names_len += len;
+	return 0;
+}
+
+int ledger_set_name(struct ledger *l, uint64_t nodeid, uint64_t parent,
+		    const char *name, size_t len)
+{
+	uint64_t h = dent_hash(parent, name, len);
+	struct ledger_node *n;
+	size_t slot, i;
+	uint32_t off;
+
+	if (!len || len > UINT16_MAX)
+		return 0;	/* nothing to name it by */
+	n = ledger_get(l, nodeid);
+	if (!n)
+		return -ENOMEM;
+	slot = dent_slot(l, h, parent, name, len);
+	if (slot != SIZE_MAX) {
+		uint64_t other = at(l, l->dents[slot] - 1)->nodeid;
+
+		if (other == nodeid)
+			return 0;	/* the common case: nothing changes */
+		/* the name now leads elsewhere: the old holder lost it */
+		ledger_unlink_name(l, other);
+	}
+	dent_remove_node(l, n);
+	if (name_add(l, name, len, &off))
+		return -ENOMEM;
+	n->name_off = off;
+	n->name_len = (uint16_t)len;
+	n->parent = parent;
+	n->flags &= ~LEDGER_F_UNLINKED;
+	i = id_slot(l, nodeid);
+	if (dent_insert(l, h, l->ids[i]))
+		return -ENOMEM;
+	n->flags |= LEDGER_F_INDEXED;
+	return 0;
+}
+
+/* remember the name n holds now as one of its aliases */
+static int alias_keep(struct ledger *l, const struct ledger_node *n)
+{
+	struct ledger_alias *na;
+
+	if (l->naliases == l->aliases_cap) {
+		size_t cap = l->aliases_cap ? l->aliases_cap * 2 : 64;
+
+		na = realloc(l->aliases, cap * sizeof(*na));
+		if (!na)
+			return -ENOMEM;
+		l->aliases = na;
+		l->aliases_cap = cap;
+	}
+	l->aliases[l->naliases++] = (struct ledger_alias){
+		.nodeid = n->nodeid, .parent = n->parent,
+		.name_off = n->name_off, .name_len = n->name_len };
+	return 0;
+}
+
+int ledger_add_name(struct ledger *l, uint64_t nodeid, uint64_t parent,
+		    const char *name, size_t len)
+{
+	struct ledger_node *n = ledger_find(l, nodeid);
+
+	if (n && (n->flags & LEDGER_F_INDEXED) && len &&
+	    (n->parent != parent || n->name_len != len ||
+	     memcmp(name_of(l, n), name, len))) {
+		if (alias_keep(l, n))
+			return -ENOMEM;
+	}
+	return ledger_set_name(l, nodeid, parent, name, len);
+}
+
+/* --- names to evict ---------------------------------------------------- */
+
+static unsigned depth_of(const struct ledger *l, const struct ledger_node *n)
+{
+	unsigned d = 0;
+
+	while (n && n->parent && n->parent != ROOT_ID && d < LEDGER_MAX_DEPTH) {
+		n = ledger_find(l, n->parent);
+		d++;
+	}
+	return d;
+}
+
+static int deeper_first(const void *a, const void *b)
+{
+	const struct ledger_name *x = a, *y = b;
+
+	return x->depth < y->depth ? 1 : x->depth > y->depth ? -1 : 0;
+}
+
+static int has_refs(const struct ledger *l, uint64_t nodeid)
+{
+	const struct ledger_node *n = ledger_find(l, nodeid);
+
+	return n && n->refs;
+}
+
+int ledger_named_refs(const struct ledger *l, struct ledger_name **out,
+		      size_t *n)
+{
+	size_t pos, k = 0, bytes = 0;
+	const struct ledger_node *nd;
+	const struct ledger_alias *a;
+	struct ledger_name *v;
+	char *names;
+
+	for (pos = 0; pos < l->count; pos++) {
+		nd = at(l, (uint32_t)pos);
+		if (nd->refs && (nd->flags & LEDGER_F_INDEXED)) {
+			k++;
+			bytes += nd->name_len;
+		}
+	}
+	for (pos = 0; pos < l->naliases; pos++)
+		if (has_refs(l, l->aliases[pos].nodeid)) {
+			k++;
+			bytes += l->aliases[pos].name_len;
+		}
+	v = malloc(k * sizeof(*v) + bytes + 1);
+	if (!v)
+		return -ENOMEM;
+	names = (char *)(v + k);
+	k = 0;
+	for (pos = 0; pos < l->count; pos++) {
+		nd = at(l, (uint32_t)pos);
+		if (!nd->refs || !(nd->flags & LEDGER_F_INDEXED))
+			continue;
+		memcpy(names, name_of(l, nd), nd->name_len);
+		v[k] = (struct ledger_name){ nd->parent, names, nd->name_len,
+					     depth_of(l, nd) };
+		names += nd->name_len;
+		k++;
+	}
+	for (pos = 0; pos < l->naliases; pos++) {
+		a = &l->aliases[pos];
+		if (!has_refs(l, a->nodeid))
+			continue;
+		memcpy(names, l->names + a->name_off, a->name_len);
+		/* an alias is as deep as its parent's entry, plus one */
+		v[k] = (struct ledger_name){ a->parent, names, a->name_len,
+			a->parent == ROOT_ID ? 0 :
+			depth_of(l, ledger_find(l, a->parent)) + 1 };
+		names += a->name_len;
+		k++;
+	}
+	qsort(v, k, sizeof(*v), deeper_first);
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+/* --- paths ------------------------------------------------------------- */
+
+static void put(char *buf, size_t size, size_t *off, const char *s,
+		size_t len)
+{
+	size_t room;
+
+	if (*off + 1 >= size)
+		return;
+	room = size - 1 - *off;
+	if (len > room)
+		len = room;
+	memcpy(buf + *off, s, len);
+	*off += len;
+	buf[*off] = '\0';
+}
+
+void ledger_path(const struct ledger *l, uint64_t nodeid, char *buf,
+		 size_t size)
+{
+	const struct ledger_node *chain[LEDGER_MAX_DEPTH];
+	const struct ledger_node *n = ledger_find(l, nodeid);
+	const struct ledger_node *target = n;
+	char tmp[48];
+	size_t depth = 0, off = 0;
+	uint64_t id = nodeid;
+	int k;
+
+	if (!size)
+		return;
+	buf[0] = '\0';
+	if (!n && nodeid != ROOT_ID)
+		return;
+	if (nodeid == ROOT_ID) {
+		put(buf, size, &off, ".", 1);
+		return;
+	}
+	/* walk up to the root; the depth bound also breaks cycles */
+	while (id != ROOT_ID) {
+		n = ledger_find(l, id);
+		if (!n || !n->name_len) {
+			k = snprintf(tmp, sizeof(tmp), "<nodeid %llu>%s",
+				     (unsigned long long)id,
+				     depth ? "/" : "");
+			put(buf, size, &off, tmp, (size_t)k);
+			break;
+		}
+		if (depth == LEDGER_MAX_DEPTH) {
+			put(buf, size, &off, ".../", 4);
+			break;
+		}
+		chain[depth++] = n;
+		id = n->parent;
+	}
+	while (depth--) {
+		put(buf, size, &off, name_of(l, chain[depth]),
+		    chain[depth]->name_len);
+		if (depth)
+			put(buf, size, &off, "/", 1);
+	}
+	if (target->flags & LEDGER_F_UNLINKED)
+		put(buf, size, &off, " (unlinked)", 11);
+}

@@ -1,0 +1,118 @@
+/* judge/ledger.h - the wire ledger of one FUSE connection: nodeid -> outstanding
+ * references and what is known about the inode, plus the name map
+ * nodeid -> (parent, name) that gives violations a readable path.
+ *
+ * Nodes are never removed while the connection lives (a node at zero
+ * references keeps its name so that a late violation can still name it);
+ * ledger_reset() empties the table at the next mount.  Node pointers are
+ * valid until ledger_reset().
+ */
+#ifndef FC_LEDGER_H
+#define FC_LEDGER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum ledger_flag {
+	LEDGER_F_TYPED = 1 << 0,      /* type and generation known */
+	LEDGER_F_UNCERTAIN = 1 << 1,  /* the kernel may have refused the
+					 entry: may leak, not judged */
+	LEDGER_F_UNLINKED = 1 << 2,   /* its name is gone */
+	LEDGER_F_UNREF_SEEN = 1 << 3, /* LC-UNREFERENCED-NODEID reported */
+	LEDGER_F_INDEXED = 1 << 4,    /* (parent, name) is in the index */
+};
+
+/* 80 bytes: a million live nodeids must fit in about 100 MB with the
+ * indexes and names (bench/scale). */
+struct ledger_node {
+	uint64_t nodeid;      /* never 0 */
+	uint64_t refs;        /* outstanding lookups */
+	uint64_t generation;
+	uint64_t ino;         /* attr.ino of the latest entry */
+	uint64_t parent;      /* 0: no name known */
+	uint64_t seq_ref;     /* latest reply that handed it out */
+	uint64_t leak_seq;    /* seq_ref when a leak was last reported */
+	uint32_t name_off;    /* raw bytes in the ledger's name arena */
+	uint16_t name_len;    /* FUSE names are at most 1024 bytes */
+	uint16_t type;        /* (mode & S_IFMT) >> 12 is not kept: mode &
+				 S_IFMT fits 16 bits as it is */
+	uint16_t flags;       /* enum ledger_flag */
+	uint16_t pad;
+	uint32_t nopen;       /* open handles seen on the wire */
+	uint32_t rejected;    /* references undone because the kernel
+				 refused the reply (the fs still counts) */
+};
+
+/* Nodes sit in chunks that never move (pointers stay valid until
+ * ledger_reset), found by nodeid through an index of positions; the
+ * dentry index maps (parent, name) to a position too.  Names live in one
+ * arena: a rename appends, so the arena grows with the names ever given,
+ * which the connection's own traffic bounds. */
+struct ledger {
+	struct ledger_node **chunks;
+	size_t nchunks, count;
+	uint32_t *ids;        /* nodeid -> position + 1; 0 empty */
+	size_t idcap;
+	uint32_t *dents;      /* (parent, name) -> position + 1; 0 empty */
+	size_t dcap, dcount;
+	char *names;
+	size_t names_len, names_cap;
+	/* earlier names of aliased nodes (hard links), for the notify
+	 * quiesce: it must evict every name that may hold an inode */
+	struct ledger_alias {
+		uint64_t nodeid, parent;
+		uint32_t name_off;
+		uint16_t name_len;
+	} *aliases;
+	size_t naliases, aliases_cap;
+};
+
+int ledger_init(struct ledger *l);
+void ledger_destroy(struct ledger *l);
+/* Forget every node (a new connection); the root is not re-added. */
+void ledger_reset(struct ledger *l);
+
+struct ledger_node *ledger_find(const struct ledger *l, uint64_t nodeid);
+/* Find or add (zeroed) nodeid; NULL only when memory runs out. */
+struct ledger_node *ledger_get(struct ledger *l, uint64_t nodeid);
+
+/* Give nodeid the name (parent, name); a node that held that name until
+ * now loses it (marked unlinked).  Clears the node's unlinked flag. */
+int ledger_set_name(struct ledger *l, uint64_t nodeid, uint64_t parent,
+		    const char *name, size_t len);
+/* ledger_set_name for an entry handed out (LOOKUP, LINK, CREATE …): a
+ * name the node still had is kept as an alias (a hard link), for the
+ * notify quiesce to evict too. */
+int ledger_add_name(struct ledger *l, uint64_t nodeid, uint64_t parent,
+		    const char *name, size_t len);
+/* The node currently named (parent, name), or 0. */
+uint64_t ledger_lookup_name(const struct ledger *l, uint64_t parent,
+			    const char *name, size_t len);
+/* The name is gone (UNLINK, RMDIR, renamed over): keep it for the path,
+ * drop it from the index, mark the node unlinked. */
+void ledger_unlink_name(struct ledger *l, uint64_t nodeid);
+
+/* Path of nodeid relative to the mount root, raw bytes, NUL-terminated:
+ * "." for the root, "a/b", "a/b (unlinked)"; "" for an unknown nodeid,
+ * "<nodeid N>" for a node without a name; an ancestor without a name
+ * shows as "<nodeid N>/", a chain too deep or cyclic as ".../". */
+void ledger_path(const struct ledger *l, uint64_t nodeid, char *buf,
+		 size_t size);
+
+/* A name that leads to a node the kernel still references. */
+struct ledger_name {
+	uint64_t parent;
+	const char *name;     /* into the array's own allocation */
+	size_t len;
+	unsigned depth;       /* from the root, bounded */
+};
+
+/* Every indexed name of a node with outstanding references, deepest
+ * first, in one malloc'd block (*out, free() it). */
+int ledger_named_refs(const struct ledger *l, struct ledger_name **out,
+		      size_t *n);
+
+/* Iterate: *pos starts at 0; returns the next used node or NULL. */
+struct ledger_node *ledger_next(const struct ledger *l, size_t *pos);
+
+#endif

@@ -1,0 +1,646 @@
+/* judge/lock.c - the lock checker (judge/lock.h): classifies each request by the
+ * lock the kernel holds while it is in flight, keeps the judged ones in
+ * a small in-flight list, and at each arrival compares the newcomer with
+ * every request still in flight (O(in-flight)).
+ *
+ * What excludes what on Linux 6.x (fs/namei.c, fs/readdir.c,
+ * fs/fuse/dir.c, readdir.c, file.c; docs/rules.md "Locking"):
+ * - CREATE (open O_CREAT), MKNOD, MKDIR, SYMLINK, LINK, UNLINK, RMDIR,
+ *   RENAME(2) hold the parent's i_rwsem exclusive (both parents for
+ *   rename).
+ * - LOOKUP from ->lookup holds the parent's i_rwsem at least shared
+ *   (lookup_slow), and fi->mutex unless parallel_dirops (fuse_lookup ->
+ *   fuse_lock_inode).  LOOKUP from d_revalidate (a positive dentry whose
+ *   timeout ran out), and "."/".." from the export operations, hold
+ *   neither: they are exempt.
+ * - READDIR(PLUS) holds i_rwsem shared (iterate_shared) and fi->mutex
+ *   unless parallel_dirops (fuse_readdir_uncached).
+ * - WRITE from write(2) without the writeback cache holds the inode lock
+ *   exclusive (fuse_cache_write_iter, or fuse_direct_write_iter without
+ *   FOPEN_PARALLEL_DIRECT_WRITES), and sends its WRITEs one at a time,
+ *   unless O_DIRECT with async DIO, whose chunks go out together (and
+ *   for AIO outlive the lock).  Page-cache writeback (FUSE_WRITE_CACHE)
+ *   holds no inode lock at all.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wire/evfmt.h"
+#include "judge/inflight.h"
+#include "judge/lock.h"
+#include "util/u64tab.h"
+#include "report/result.h"
+
+/* What a judged request locks. */
+enum lock_kind {
+	LK_EXCL = 1 << 0,      /* a directory (two for rename), exclusive */
+	LK_LOOKUP = 1 << 1,    /* its parent, shared (+ fi->mutex) */
+	LK_READDIR = 1 << 2,   /* the directory, shared (+ fi->mutex) */
+	LK_WRITE = 1 << 3,     /* the file's inode, exclusive */
+};
+
+/* RENAME_EXCHANGE as RENAME2 carries it */
+#define LK_RENAME_EXCHANGE (1u << 1)
+#define NAME_KEEP 40
+
+static const struct lock_rule_info rules[LOCK_NRULES] = {
+	[LOCK_PARENT_EXCL] = { "LK-PARENT-EXCL", LK_EXCL, LK_EXCL, 0, 0 },
+	[LOCK_LOOKUP_SHARED] = { "LK-LOOKUP-SHARED", LK_LOOKUP, LK_EXCL, 0,
+				 0 },
+	[LOCK_READDIR_SHARED] = { "LK-READDIR-SHARED", LK_READDIR, LK_EXCL,
+				  0, 0 },
+	[LOCK_DIROPS_SERIAL] = { "LK-DIROPS-SERIAL", LK_LOOKUP | LK_READDIR,
+				 LK_LOOKUP | LK_READDIR, FUSE_PARALLEL_DIROPS,
+				 1 },
+	[LOCK_WRITE_INODE] = { "LK-WRITE-INODE", LK_WRITE, LK_WRITE,
+			       FUSE_WRITEBACK_CACHE, 1 },
+};
+
+/* Which kind a request with this fc_lock_kind is. */
+static const unsigned kind_of_lock[] = {
+	[FC_LK_PARENT_EXCL] = LK_EXCL,
+	[FC_LK_PARENTS_EXCL] = LK_EXCL,
+	[FC_LK_PARENT_SHARED] = LK_LOOKUP,
+	[FC_LK_DIR_READ] = LK_READDIR,
+	[FC_LK_INODE_WRITE] = LK_WRITE,
+};
+
+static const char *const verdict_names[] = {
+	[LOCK_V_NA] = "n/a",
+	[LOCK_V_VACUOUS] = "vacuous",
+	[LOCK_V_PASS] = "pass",
+	[LOCK_V_VIOLATION] = "violation",
+};
+
+struct lk_req {
+	uint64_t unique, seq;
+	uint64_t obj[2];
+	unsigned nobj;
+	unsigned kind;
+	uint32_t opcode, line;
+	char name[4 * NAME_KEEP + 4];  /* escaped, for messages */
+};
+
+/* A set of name hashes (never 0: a hash is never trusted for more than
+ * "maybe seen"): a u64tab of bare keys. */
+struct keyset {
+	struct u64tab tab;
+};
+
+/* fh -> union of the FOPEN flags every open reply gave it.  A file handle
+ * may be 0, which a u64tab cannot hold: it gets a slot of its own. */
+struct fh_rec {
+	uint64_t fh;
+	uint32_t flags;
+};
+
+struct fhmap {
+	struct u64tab tab;       /* of struct fh_rec */
+	int has_zero;
+	uint32_t zero_flags;
+};
+
+struct lock_checker {
+	lock_report_fn report;
+	void *arg;
+
+	struct lk_req *live;
+	size_t nlive, cap_live;
+
+	/* the connection */
+	int init_seen;
+	uint64_t init_flags;
+	struct keyset positive;   /* (parent, name) a dentry may hold */
+	struct fhmap fhs;
+
+	struct lock_stat run[LOCK_NRULES];
+	struct lock_stat (*scn)[LOCK_NRULES]; /* [scenario + 1] */
+	size_t nscn;
+};
+
+/* --- small tables ----------------------------------------------------- */
+
+static uint64_t hash_name(uint64_t parent, const char *s, size_t len)
+{
+	uint64_t h = 1469598103934665603ULL ^ parent;
+	size_t i;
+
+	for (i = 0; i < 8; i++) {
+		h ^= (parent >> (8 * i)) & 0xff;
+		h *= 1099511628211ULL;
+	}
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ULL;
+	}
+	return h ? h : 1;
+}
+
+static int keyset_add(struct keyset *s, uint64_t key)
+{
+	int created;
+
+	return u64tab_insert(&s->tab, key, &created) ? 0 : -ENOMEM;
+}
+
+static int keyset_has(const struct keyset *s, uint64_t key)
+{
+	return u64tab_find(&s->tab, key) != NULL;
+}
+
+static void keyset_clear(struct keyset *s)
+{
+	u64tab_clear(&s->tab);
+}
+
+static const uint32_t *fhmap_find(const struct fhmap *m, uint64_t fh)
+{
+	const struct fh_rec *r;
+
+	if (!fh)
+		return m->has_zero ? &m->zero_flags : NULL;
+	r = u64tab_find(&m->tab, fh);
+	return r ? &r->flags : NULL;
+}
+
+static void fhmap_or(struct fhmap *m, uint64_t fh, uint32_t flags)
+{
+	struct fh_rec *r;
+	int created;
+
+	if (!fh) {
+		m->has_zero = 1;
+		m->zero_flags |= flags;
+		return;
+	}
+	r = u64tab_insert(&m->tab, fh, &created);
+	if (r)
+		r->flags |= flags;
+}
+
+static void fhmap_clear(struct fhmap *m)
+{
+	u64tab_clear(&m->tab);
+	m->has_zero = 0;
+	m->zero_flags = 0;
+}
+
+/* --- statistics -------------------------------------------------------- */
+
+const struct lock_rule_info *lock_rule(unsigned rule)
+{
+	return rule < LOCK_NRULES ? &rules[rule] : NULL;
+}
+
+const char *lock_verdict_name(int v)
+{
+	if (v < LOCK_V_NA || v > LOCK_V_VIOLATION)
+		return "unknown";
+	return verdict_names[v];
+}
+
+int lock_stat_verdict(const struct lock_stat *s)
+{
+	if (s->violations)
+		return LOCK_V_VIOLATION;
+	if (!s->judged && !s->applicable)
+		return LOCK_V_NA;
+	if (s->max_overlap < 2)
+		return LOCK_V_VACUOUS;
+	return LOCK_V_PASS;
+}
+
+static struct lock_stat *scn_stats(struct lock_checker *lk, int scenario)
+{
+	size_t idx = scenario < 0 ? 0 : (size_t)scenario + 1;
+
+	if (idx >= lk->nscn) {
+		size_t n = idx + 16;
+		struct lock_stat(*s)[LOCK_NRULES] =
+			realloc(lk->scn, n * sizeof(*s));
+
+		if (!s)
+			return NULL;
+		memset(s + lk->nscn, 0, (n - lk->nscn) * sizeof(*s));
+		lk->scn = s;
+		lk->nscn = n;
+	}
+	return lk->scn[idx];
+}
+
+static const struct lock_stat zero_stat;
+
+/* Figures of rule `rule` for scenario `scenario` (-1: outside any). */
+static const struct lock_stat *lock_scn_stat(const struct lock_checker *lk,
+				      int scenario, unsigned rule)
+{
+	size_t idx = scenario < 0 ? 0 : (size_t)scenario + 1;
+
+	if (!lk || rule >= LOCK_NRULES || idx >= lk->nscn)
+		return &zero_stat;
+	return &lk->scn[idx][rule];
+}
+
+const struct lock_stat *lock_run_stat(const struct lock_checker *lk,
+				      unsigned rule)
+{
+	if (!lk || rule >= LOCK_NRULES)
+		return &zero_stat;
+	return &lk->run[rule];
+}
+
+size_t lock_inflight(const struct lock_checker *lk)
+{
+	return lk ? lk->nlive : 0;
+}
+
+/* Apply fn to the rule's figure for the run and for the scenario. */
+#define BOTH(lk, scn, rule, stmt)                                             \
+	do {                                                                  \
+		struct lock_stat *st_ = &(lk)->run[rule];                     \
+		struct lock_stat *sc_ = scn_stats(lk, scn);                   \
+		stmt;                                                         \
+		if (sc_) {                                                    \
+			st_ = &sc_[rule];                                     \
+			stmt;                                                 \
+		}                                                             \
+	} while (0)
+
+/* --- the connection ---------------------------------------------------- */
+
+static int rule_holds(const struct lock_checker *lk, unsigned rule)
+{
+	const struct lock_rule_info *ri = &rules[rule];
+
+	if (!ri->needs_init)
+		return 1;
+	return lk->init_seen && !(lk->init_flags & ri->void_flags);
+}
+
+void lock_on_mount(struct lock_checker *lk)
+{
+	if (!lk)
+		return;
+	lk->nlive = 0;
+	lk->init_seen = 0;
+	lk->init_flags = 0;
+	keyset_clear(&lk->positive);
+	fhmap_clear(&lk->fhs);
+}
+
+void lock_on_unmount(struct lock_checker *lk)
+{
+	/* requests never answered ended with the connection */
+	if (lk)
+		lk->nlive = 0;
+}
+
+static void on_init(struct lock_checker *lk, uint64_t flags, int scenario)
+{
+	unsigned r;
+
+	lk->init_seen = 1;
+	lk->init_flags = flags;
+	for (r = 0; r < LOCK_NRULES; r++) {
+		if (rule_holds(lk, r))
+			BOTH(lk, scenario, r, st_->applicable++);
+		else
+			BOTH(lk, scenario, r, st_->voided++);
+	}
+}
+
+/* --- classification ------------------------------------------------------ */
+
+static int is_dot(const char *s, size_t len)
+{
+	return (len == 1 && s[0] == '.') ||
+	       (len == 2 && s[0] == '.' && s[1] == '.');
+}
+
+/* fuse_write_in.flags (the file's f_flags), which proto does not
+ * decode; 0 when the event is too short to hold it. */
+static uint32_t write_file_flags(const struct fc_event *ev)
+{
+	size_t off = sizeof(struct fuse_in_header) +
+		     offsetof(struct fuse_write_in, flags);
+	uint32_t f = 0;
+
+	if (ev->len >= off + sizeof(f))
+		memcpy(&f, (const char *)ev->data + off, sizeof(f));
+	return f;
+}
+
+/* May this WRITE be sent without the inode lock held exclusive, or
+ * together with other WRITEs of the same syscall?  Then it is exempt. */
+static int write_exempt(const struct lock_checker *lk,
+			const struct fc_event *ev, const struct fc_req *rq)
+{
+	const uint32_t *open_flags = fhmap_find(&lk->fhs, rq->fh);
+
+	if (rq->write_flags & FUSE_WRITE_CACHE)
+		return 1;   /* page-cache writeback: no inode lock */
+	if (!open_flags)
+		return 1;   /* never saw it opened: its mode is unknown */
+	if (*open_flags & FOPEN_PARALLEL_DIRECT_WRITES)
+		return 1;   /* fuse_dio_lock may take the lock shared */
+	if ((write_file_flags(ev) & O_DIRECT) &&
+	    (lk->init_flags & FUSE_ASYNC_DIO))
+		return 1;   /* async DIO: chunks of one write overlap */
+	return 0;
+}
+
+/* The kind of a request, 0 when it is exempt or takes no lock. */
+static unsigned classify(struct lock_checker *lk, const struct fc_event *ev,
+			 const struct fc_req *rq, int scenario)
+{
+	unsigned kind;
+
+	if (!rq->op || rq->op->lock >= sizeof(kind_of_lock) /
+					       sizeof(kind_of_lock[0]))
+		return 0;
+	kind = kind_of_lock[rq->op->lock];
+	if (kind == LK_LOOKUP &&
+	    (is_dot(rq->name, rq->name_len) ||
+	     keyset_has(&lk->positive, hash_name(rq->nodeid, rq->name,
+						 rq->name_len)))) {
+		/* maybe d_revalidate or export ops: no directory lock */
+		BOTH(lk, scenario, LOCK_LOOKUP_SHARED, st_->exempt++);
+		if (rule_holds(lk, LOCK_DIROPS_SERIAL))
+			BOTH(lk, scenario, LOCK_DIROPS_SERIAL, st_->exempt++);
+		return 0;
+	}
+	if (kind == LK_WRITE && rule_holds(lk, LOCK_WRITE_INODE) &&
+	    write_exempt(lk, ev, rq)) {
+		BOTH(lk, scenario, LOCK_WRITE_INODE, st_->exempt++);
+		return 0;
+	}
+	return kind;
+}
+
+/* --- arrival ------------------------------------------------------------ */
+
+static int share_object(const struct lk_req *a, const struct lk_req *b,
+			uint64_t *obj)
+{
+	unsigned i, k;
+
+	for (i = 0; i < a->nobj; i++)
+		for (k = 0; k < b->nobj; k++)
+			if (a->obj[i] == b->obj[k]) {
+				*obj = a->obj[i];
+				return 1;
+			}
+	return 0;
+}
+
+/* The rule that forbids kinds x and y on one object, or -1. */
+static int rule_for(const struct lock_checker *lk, unsigned x, unsigned y)
+{
+	unsigned r;
+
+	for (r = 0; r < LOCK_NRULES; r++) {
+		const struct lock_rule_info *ri = &rules[r];
+
+		if (!rule_holds(lk, r))
+			continue;
+		if (((x & ri->kinds_a) && (y & ri->kinds_b)) ||
+		    ((x & ri->kinds_b) && (y & ri->kinds_a)))
+			return (int)r;
+	}
+	return -1;
+}
+
+static void conflict(struct lock_checker *lk, int scenario, unsigned rule,
+		     const struct lk_req *nw, const struct lk_req *old,
+		     uint64_t obj)
+{
+	struct lock_conflict cf = { 0 };
+
+	cf.rule = rule;
+	cf.nodeid = obj;
+	cf.seq = nw->seq;
+	cf.seq_ref = old->seq;
+	cf.line = nw->line;
+	cf.line_ref = old->line;
+	cf.opcode = nw->opcode;
+	cf.opcode_ref = old->opcode;
+	snprintf(cf.detail, sizeof(cf.detail),
+		 "%s \"%s\" (seq %llu, line %u) arrived on nodeid %llu while "
+		 "%s \"%s\" (seq %llu, line %u) was still in flight there",
+		 proto_op_name(nw->opcode), nw->name,
+		 (unsigned long long)nw->seq, nw->line,
+		 (unsigned long long)obj, proto_op_name(old->opcode),
+		 old->name, (unsigned long long)old->seq, old->line);
+	BOTH(lk, scenario, rule, st_->violations++);
+	if (lk->report)
+		lk->report(lk->arg, &cf);
+}
+
+/* How busy each rule's class is now that `nw` arrived. */
+static void count_overlap(struct lock_checker *lk, int scenario,
+			  const struct lk_req *nw)
+{
+	unsigned r;
+	size_t i;
+
+	for (r = 0; r < LOCK_NRULES; r++) {
+		const struct lock_rule_info *ri = &rules[r];
+		unsigned cls = ri->kinds_a | ri->kinds_b;
+		size_t n = 0, na = 0, nb = 0;
+
+		if (!(nw->kind & cls) || !rule_holds(lk, r))
+			continue;
+		for (i = 0; i < lk->nlive; i++) {
+			unsigned k = lk->live[i].kind;
+
+			if (!(k & cls))
+				continue;
+			n++;
+			na += !!(k & ri->kinds_a);
+			nb += !!(k & ri->kinds_b);
+		}
+		/* a pair rule is exercised only when both sides were in
+		 * flight together */
+		if (ri->kinds_a != ri->kinds_b && (!na || !nb) && n > 1)
+			n = 1;
+		BOTH(lk, scenario, r, st_->judged++;
+		     if (n > st_->max_overlap) st_->max_overlap = n);
+	}
+}
+
+void lock_on_request(struct lock_checker *lk, const struct fc_event *ev,
+		     const struct fc_req *rq, uint32_t line, int scenario)
+{
+	struct lk_req nw = { 0 };
+	size_t i, nlen;
+	uint64_t obj;
+	int r;
+
+	if (!lk || !rq)
+		return;
+	nw.kind = classify(lk, ev, rq, scenario);
+	if (!nw.kind)
+		return;
+	nw.unique = rq->unique;
+	nw.seq = ev->seq;
+	nw.opcode = rq->opcode;
+	nw.line = line;
+	nw.obj[0] = rq->nodeid;
+	nw.nobj = 1;
+	if (rq->op->lock == FC_LK_PARENTS_EXCL && rq->newdir != rq->nodeid)
+		nw.obj[nw.nobj++] = rq->newdir;
+	nlen = rq->name_len < NAME_KEEP ? rq->name_len : NAME_KEEP;
+	if (rq->name)
+		evfmt_escape(rq->name, nlen, nw.name, sizeof(nw.name));
+
+	for (i = 0; i < lk->nlive; i++) {
+		const struct lk_req *old = &lk->live[i];
+
+		if (!share_object(&nw, old, &obj))
+			continue;
+		r = rule_for(lk, nw.kind, old->kind);
+		if (r >= 0)
+			conflict(lk, scenario, (unsigned)r, &nw, old, obj);
+	}
+
+	if (lk->nlive == lk->cap_live) {
+		size_t ncap = lk->cap_live ? lk->cap_live * 2 : 32;
+		struct lk_req *n = realloc(lk->live, ncap * sizeof(*n));
+
+		if (!n)
+			return;
+		lk->live = n;
+		lk->cap_live = ncap;
+	}
+	lk->live[lk->nlive++] = nw;
+	count_overlap(lk, scenario, &nw);
+}
+
+/* --- replies -------------------------------------------------------------- */
+
+static void mark_positive(struct lock_checker *lk, uint64_t parent,
+			  const char *name, size_t len)
+{
+	if (name && len)
+		keyset_add(&lk->positive, hash_name(parent, name, len));
+}
+
+/* Every (parent, name) the kernel may now hold a positive dentry for:
+ * a LOOKUP for it may come from d_revalidate, without the parent lock. */
+static void note_dentries(struct lock_checker *lk,
+			  const struct inflight_req *r, const char *name,
+			  const char *name2, const struct fc_reply *rp)
+{
+	const struct fc_op_info *op = proto_op(r->opcode);
+	struct fc_dirent d;
+	size_t pos = 0;
+
+	if (rp->has_entry && rp->entry.nodeid)
+		mark_positive(lk, r->nodeid, name, r->name_len);
+	if (op && op->reply == FC_RK_DIRENTPLUS)
+		while (proto_dirent_next(rp->body, rp->body_len, 1, &pos,
+					 &d) == 1)
+			if (d.nodeid)
+				mark_positive(lk, r->nodeid, d.name,
+					      d.name_len);
+	if (r->opcode == FUSE_RENAME || r->opcode == FUSE_RENAME2) {
+		/* d_move: the source dentry now sits under the new name;
+		 * with RENAME_EXCHANGE both do */
+		mark_positive(lk, r->nodeid2, name2, r->name2_len);
+		mark_positive(lk, r->nodeid, name, r->name_len);
+	}
+}
+
+void lock_on_reply(struct lock_checker *lk, const struct inflight_req *r,
+		   const char *name, const char *name2,
+		   const struct fc_reply *rp)
+{
+	size_t i;
+
+	if (!lk || !r)
+		return;
+	for (i = 0; i < lk->nlive; i++)
+		if (lk->live[i].unique == r->unique) {
+			lk->live[i] = lk->live[--lk->nlive];
+			break;
+		}
+	if (!rp)
+		return;
+	if (rp->has_init)
+		on_init(lk, rp->init_flags, r->scenario);
+	if (rp->has_open)
+		fhmap_or(&lk->fhs, rp->open.fh, rp->open.open_flags);
+	note_dentries(lk, r, name, name2, rp);
+}
+
+/* --- life ------------------------------------------------------------------- */
+
+struct lock_checker *lock_new(lock_report_fn report, void *arg)
+{
+	struct lock_checker *lk = calloc(1, sizeof(*lk));
+
+	if (!lk)
+		return NULL;
+	lk->report = report;
+	lk->arg = arg;
+	u64tab_init(&lk->positive.tab, sizeof(uint64_t));
+	u64tab_init(&lk->fhs.tab, sizeof(struct fh_rec));
+	return lk;
+}
+
+void lock_free(struct lock_checker *lk)
+{
+	if (!lk)
+		return;
+	free(lk->live);
+	u64tab_fini(&lk->positive.tab);
+	u64tab_fini(&lk->fhs.tab);
+	free(lk->scn);
+	free(lk);
+}
+
+/* --- results ------------------------------------------------------------- */
+
+static void fill_rows(struct fc_lock_row *rows, size_t *n,
+		      const struct lock_stat *(*get)(const struct lock_checker *,
+						     int, unsigned),
+		      const struct lock_checker *lk, int scenario)
+{
+	unsigned r;
+
+	for (r = 0; r < LOCK_NRULES && r < FC_LOCK_RULES_MAX; r++) {
+		const struct lock_stat *st = get(lk, scenario, r);
+
+		rows[r].rule = rules[r].id;
+		rows[r].verdict = lock_stat_verdict(st);
+		rows[r].max_overlap = st->max_overlap;
+		rows[r].judged = st->judged;
+		rows[r].exempt = st->exempt;
+		rows[r].violations = st->violations;
+	}
+	*n = r;
+}
+
+static const struct lock_stat *run_get(const struct lock_checker *lk,
+				       int scenario, unsigned rule)
+{
+	(void)scenario;
+	return lock_run_stat(lk, rule);
+}
+
+void lock_fill_results(const struct lock_checker *lk, size_t nlogged,
+		       struct fc_run_result *r)
+{
+	size_t i;
+
+	if (!lk || !r)
+		return;
+	fill_rows(r->lock, &r->nlock, run_get, lk, 0);
+	for (i = 0; i < r->nscn; i++)
+		fill_rows(r->scn[i].lock, &r->scn[i].nlock, lock_scn_stat, lk,
+			  i < nlogged ? (int)i : -1);
+}

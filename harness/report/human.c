@@ -1,0 +1,359 @@
+/* report/human.c - the summary a person reads after `fusecheck run`: one
+ * line a scenario, then every violation with everything needed to find its
+ * cause (rule, nodeid, path, scenario line, sequence numbers, log excerpt),
+ * then the run's metadata and a count line.
+ *
+ * Names from the filesystem go through evfmt_escape and free text through
+ * report_escape_text, so the only control bytes written are '\n' and, with
+ * color, ESC.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include "report/report.h"
+#include "wire/evfmt.h"
+#include "judge/lock.h"
+#include "wire/proto.h"
+
+#define NAME_COL_MAX 40
+
+struct status_look {
+	const char *label;
+	const char *color;
+};
+
+static const struct status_look status_looks[] = {
+	[FC_ST_PASS] = { "PASS", "\033[32m" },       /* green */
+	[FC_ST_FAIL] = { "FAIL", "\033[1;31m" },     /* bold red */
+	[FC_ST_SKIP] = { "SKIP", "\033[33m" },       /* yellow */
+	[FC_ST_BROKEN] = { "BROKEN", "\033[1;35m" }, /* bold magenta */
+};
+
+#define C_RESET "\033[0m"
+#define C_BOLD "\033[1m"
+#define C_DIM "\033[2m"
+
+struct human {
+	FILE *out;
+	int color;
+};
+
+static const char *col(const struct human *h, const char *code)
+{
+	return h->color ? code : "";
+}
+
+static const struct status_look *look(int status)
+{
+	if (status < FC_ST_PASS || status > FC_ST_BROKEN)
+		status = FC_ST_BROKEN;
+	return &status_looks[status];
+}
+
+/* A name as printable ASCII; each byte takes at most 4 characters. */
+static char *name_dup(const char *s)
+{
+	size_t len;
+	char *buf;
+
+	if (!s)
+		s = "";
+	len = strlen(s);
+	buf = malloc(4 * len + 1);
+	if (!buf)
+		return NULL;
+	evfmt_escape(s, len, buf, 4 * len + 1);
+	return buf;
+}
+
+/* Print a name escaped; "?" if memory runs out (a report still comes). */
+static void put_name(FILE *out, const char *s)
+{
+	char *e = name_dup(s);
+
+	fputs(e ? e : "?", out);
+	free(e);
+}
+
+static void put_text(FILE *out, const char *s)
+{
+	char *e = report_escape_dup(s);
+
+	fputs(e ? e : "?", out);
+	free(e);
+}
+
+static void scenario_line(const struct human *h,
+			  const struct fc_scn_result *s, int width)
+{
+	const struct status_look *l = look(s->status);
+	char *name = name_dup(s->name);
+
+	fprintf(h->out, "%s%-6s%s %-*s  ", col(h, l->color), l->label,
+		col(h, C_RESET), width, name ? name : "?");
+	free(name);
+	switch (s->status) {
+	case FC_ST_PASS:
+		fprintf(h->out, "%.2fs", s->seconds);
+		break;
+	case FC_ST_FAIL:
+		fprintf(h->out, "%zu violation%s", s->nviolations,
+			s->nviolations == 1 ? "" : "s");
+		break;
+	default:
+		put_text(h->out, s->reason ? s->reason : "no reason given");
+		break;
+	}
+	fputc('\n', h->out);
+}
+
+void report_human_line(FILE *out, const struct fc_scn_result *s, int color,
+		       int width)
+{
+	struct human h = { out, color };
+
+	scenario_line(&h, s, width);
+}
+
+int report_human_width(const char *const *names, size_t n)
+{
+	size_t i, len;
+	int width = 16;
+
+	for (i = 0; i < n; i++) {
+		char *e = name_dup(names[i]);
+
+		len = e ? strlen(e) : 1;
+		free(e);
+		if (len > (size_t)width)
+			width = len < NAME_COL_MAX ? (int)len : NAME_COL_MAX;
+	}
+	return width;
+}
+
+static void excerpt(FILE *out, const char *ex)
+{
+	const char *nl;
+	char *line;
+
+	while (ex && *ex) {
+		nl = strchr(ex, '\n');
+		if (!nl)
+			nl = ex + strlen(ex);
+		line = strndup(ex, nl - ex);
+		fputs("      | ", out);
+		put_text(out, line ? line : "?");
+		fputc('\n', out);
+		free(line);
+		ex = *nl ? nl + 1 : nl;
+	}
+}
+
+static void violation(const struct human *h, const struct fc_violation *v,
+		      size_t i)
+{
+	FILE *out = h->out;
+	const char *id = v->rule ? v->rule->id : "UNKNOWN";
+	const char *summary = v->rule ? v->rule->summary : "";
+
+	fprintf(out, "  [%zu] %s%s%s  ", i + 1, col(h, C_BOLD), id,
+		col(h, C_RESET));
+	put_text(out, summary);
+	fputc('\n', out);
+
+	fputs("      ", out);
+	if (v->nodeid)
+		fprintf(out, "nodeid %" PRIu64 ", ", v->nodeid);
+	if (v->path && *v->path) {
+		fputs("path \"", out);
+		put_name(out, v->path);
+		fputs("\"\n", out);
+	} else {
+		fputs("path unknown\n", out);
+	}
+
+	fputs("      at ", out);
+	if (v->scn_file) {
+		put_name(out, v->scn_file);
+		if (v->scn_line)
+			fprintf(out, ":%" PRIu32, v->scn_line);
+	} else {
+		fputs("(outside a scenario)", out);
+	}
+	fprintf(out, ", seq %" PRIu64, v->seq);
+	if (v->seq_ref)
+		fprintf(out, " (related seq %" PRIu64 ")", v->seq_ref);
+	fputc('\n', out);
+
+	if (v->detail && *v->detail) {
+		fputs("      ", out);
+		put_text(out, v->detail);
+		fputc('\n', out);
+	}
+	excerpt(out, v->excerpt);
+}
+
+/* How each lock verdict looks, indexed by enum lock_verdict. */
+static const struct status_look lock_looks[] = {
+	[LOCK_V_NA] = { "n/a", C_DIM },
+	[LOCK_V_VACUOUS] = { "vacuous", "\033[33m" },
+	[LOCK_V_PASS] = { "pass", "\033[32m" },
+	[LOCK_V_VIOLATION] = { "violation", "\033[1;31m" },
+};
+
+/* The run's lock verdicts: one row a rule, with the overlap figure that
+ * tells a pass from a vacuous one. */
+static void lock_table(const struct human *h, const struct fc_run_result *r)
+{
+	size_t i;
+
+	if (!r->nlock)
+		return;
+	fprintf(h->out, "\nlock rules (overlap: most requests of the rule's "
+		"class in flight at once)\n");
+	for (i = 0; i < r->nlock; i++) {
+		const struct fc_lock_row *w = &r->lock[i];
+		int v = w->verdict;
+		const struct status_look *l;
+
+		if (v < LOCK_V_NA || v > LOCK_V_VIOLATION)
+			v = LOCK_V_VACUOUS;
+		l = &lock_looks[v];
+		fprintf(h->out, "  %-18s %s%-9s%s overlap %-4zu judged %-7"
+			PRIu64 " exempt %" PRIu64, w->rule ? w->rule : "?",
+			col(h, l->color), l->label, col(h, C_RESET),
+			w->max_overlap, w->judged, w->exempt);
+		if (w->violations)
+			fprintf(h->out, " violations %" PRIu64, w->violations);
+		fputc('\n', h->out);
+	}
+}
+
+static void flag_names(FILE *out, uint64_t flags)
+{
+	char *names = report_flag_names(flags);
+
+	fprintf(out, "[%s]", names ? names : "?");
+	free(names);
+}
+
+static void init_info(FILE *out, const struct fc_init_info *in)
+{
+	if (!in->seen) {
+		fputs("INIT: not seen\n", out);
+		return;
+	}
+	fprintf(out, "INIT: kernel offered %" PRIu32 ".%" PRIu32 " ",
+		in->kernel_major, in->kernel_minor);
+	flag_names(out, in->kernel_flags);
+	fprintf(out, "\n      filesystem accepted %" PRIu32 ".%" PRIu32 " ",
+		in->major, in->minor);
+	flag_names(out, in->flags);
+	fprintf(out,
+		"\n      max_write %" PRIu32 ", max_pages %" PRIu32
+		", max_readahead %" PRIu32,
+		in->max_write, in->max_pages, in->max_readahead);
+	if (in->capped)
+		fprintf(out,
+			" (capped by the tap; the filesystem asked max_write %"
+			PRIu32 ", max_pages %" PRIu32 ")",
+			in->fs_max_write, in->fs_max_pages);
+	fputc('\n', out);
+}
+
+static void metadata(FILE *out, const struct fc_run_result *r)
+{
+	fputs("kernel ", out);
+	put_text(out, r->kernel_release ? r->kernel_release : "unknown");
+	fputs(", libfuse ", out);
+	put_text(out, r->libfuse_version ? r->libfuse_version : "unknown");
+	fputs("\nfilesystem: ", out);
+	put_name(out, r->fs_cmd ? r->fs_cmd : "unknown");
+	if (r->reference_fs)
+		fputs(" (reference filesystem)", out);
+	fputc('\n', out);
+	if (r->attach) {
+		fputs("attached by: ", out);
+		put_text(out, r->attach);
+		fputc('\n', out);
+	}
+	if (r->caps) {
+		fputs("requirements met: ", out);
+		put_text(out, r->caps);
+		fputc('\n', out);
+	}
+	init_info(out, &r->init);
+	fputs("quiesce: ", out);
+	put_text(out, r->quiesce_method ? r->quiesce_method : "unknown");
+	fputs("\nevent log: ", out);
+	if (r->log_path)
+		put_name(out, r->log_path);
+	else
+		fputs("not written", out);
+	fputc('\n', out);
+}
+
+int report_human(FILE *out, const struct fc_run_result *r, int color)
+{
+	struct human h = { out, color };
+	size_t counts[4], nv, i, j, len;
+	int width = 16;
+
+	for (i = 0; i < r->nscn; i++) {
+		char *e = name_dup(r->scn[i].name);
+
+		len = e ? strlen(e) : 1;
+		free(e);
+		if (len > (size_t)width)
+			width = len < NAME_COL_MAX ? (int)len : NAME_COL_MAX;
+	}
+	for (i = 0; i < r->nscn && !r->lines_streamed; i++)
+		scenario_line(&h, &r->scn[i], width);
+
+	for (i = 0; i < r->nscn; i++) {
+		const struct fc_scn_result *s = &r->scn[i];
+
+		if (!s->nviolations)
+			continue;
+		fputc('\n', out);
+		fprintf(out, "%s", col(&h, look(FC_ST_FAIL)->color));
+		put_name(out, s->name);
+		fprintf(out, "%s (", col(&h, C_RESET));
+		put_name(out, s->file);
+		fprintf(out, "): %zu violation%s\n", s->nviolations,
+			s->nviolations == 1 ? "" : "s");
+		for (j = 0; j < s->nviolations; j++)
+			violation(&h, &s->violations[j], j);
+	}
+
+	lock_table(&h, r);
+	fputc('\n', out);
+	metadata(out, r);
+	for (i = 0; i < r->nnotes; i++) {
+		fputs("note: ", out);
+		put_text(out, r->notes[i]);
+		fputc('\n', out);
+	}
+	if (r->broken) {
+		fprintf(out, "%srun broken:%s ",
+			col(&h, look(FC_ST_BROKEN)->color), col(&h, C_RESET));
+		put_text(out, r->broken);
+		fputc('\n', out);
+	}
+
+	run_result_counts(r, counts, &nv);
+	fprintf(out,
+		"%s%zu scenarios: %zu passed, %zu failed, %zu skipped, "
+		"%zu broken; %zu violations",
+		col(&h, C_BOLD), r->nscn, counts[FC_ST_PASS],
+		counts[FC_ST_FAIL], counts[FC_ST_SKIP], counts[FC_ST_BROKEN],
+		nv);
+	if (r->violations_not_kept)
+		fprintf(out, " (and %llu not kept)",
+			(unsigned long long)r->violations_not_kept);
+	fprintf(out, "%s\n", col(&h, C_RESET));
+	if (fflush(out) || ferror(out))
+		return -EIO;
+	return 0;
+}

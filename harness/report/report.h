@@ -1,0 +1,61 @@
+/* report/report.h - the four ways fusecheck writes what a run found (human text,
+ * report.json, JUnit XML, TAP 13) and the comparison of two report.json
+ * files.  docs/report.md documents every format.
+ *
+ * Names and paths are raw bytes from the filesystem under test: every
+ * writer escapes them, so no output ever carries control bytes or invalid
+ * UTF-8.  Writers return 0 or -errno.
+ */
+#ifndef FC_REPORT_H
+#define FC_REPORT_H
+
+#include <stdio.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "report/result.h"
+
+/* One line a scenario, each violation in full, run metadata and a summary.
+ * `color`: ANSI colors (for a terminal). */
+int report_human(FILE *out, const struct fc_run_result *r, int color);
+/* The one line of a scenario ("PASS   name   1.27s"), names padded to
+ * width (report_human_width) */
+void report_human_line(FILE *out, const struct fc_scn_result *s, int color,
+		       int width);
+int report_human_width(const char *const *names, size_t n);
+
+/* report.json, schema version REPORT_JSON_VERSION. */
+#define REPORT_JSON_VERSION 1
+int report_json(const char *path, const struct fc_run_result *r);
+
+/* JUnit XML: one <testsuite name="fusecheck">, one <testcase> a scenario. */
+int report_junit(const char *path, const struct fc_run_result *r);
+
+/* TAP version 13, one test point a scenario. */
+int report_tap(FILE *out, const struct fc_run_result *r);
+
+/* Compare two report.json files (before -> after): changed verdicts,
+ * violations new and gone per rule, metadata differences.  Returns 0 when
+ * every verdict is the same, 1 when some differ, -errno when a file cannot
+ * be read or is not a report. */
+int report_diff(FILE *out, const char *a_json, const char *b_json);
+
+/* --- shared by the writers (report/text.c) --- */
+
+/* Escape `len` raw bytes as text that is valid UTF-8 and valid XML 1.0
+ * character data: well-formed UTF-8 sequences of printable characters are
+ * kept, every other byte (C0/C1 controls, DEL, invalid or overlong UTF-8,
+ * surrogates, U+FFFE/U+FFFF) becomes the four characters "\xNN".  A
+ * backslash is kept as it is, so the result is display text, not an
+ * exact encoding (report.json adds path_hex for that).  Always
+ * NUL-terminates when size > 0; returns the length it needed. */
+size_t report_escape_text(const char *s, size_t len, char *buf, size_t size);
+/* The same into a new string (NULL s gives ""); NULL when out of memory. */
+char *report_escape_dup(const char *s);
+/* 1 when report_escape_text would leave `s` unchanged. */
+int report_text_is_clean(const char *s, size_t len);
+/* INIT flags (flags | flags2 << 32) as space-separated names, "BITn" for a
+ * bit proto_init_flag_name does not name; "" for none.  NULL when out of
+ * memory; free() it. */
+char *report_flag_names(uint64_t flags);
+
+#endif

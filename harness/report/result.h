@@ -1,0 +1,81 @@
+/* report/result.h - what one `fusecheck run` found, as the reports see it. */
+#ifndef FC_RUN_RESULT_H
+#define FC_RUN_RESULT_H
+
+#include <stddef.h>
+#include "judge/checker.h"
+
+enum fc_status { FC_ST_PASS = 0, FC_ST_FAIL, FC_ST_SKIP, FC_ST_BROKEN };
+
+/* "pass" "fail" "skip" "broken" */
+const char *fc_status_name(int status);
+
+/* One lock rule's verdict (LK-*, harness/judge/lock.h): pass, violation,
+ * vacuous (never two requests of its class in flight at once) or n/a (the
+ * negotiated INIT voids the kernel's guarantee). */
+#define FC_LOCK_RULES_MAX 8
+struct fc_lock_row {
+	const char *rule;      /* "LK-PARENT-EXCL"; static, not owned */
+	int verdict;           /* enum lock_verdict */
+	size_t max_overlap;    /* most requests of its class in flight */
+	uint64_t judged;       /* requests of its class judged */
+	uint64_t exempt;       /* of its class, exempt (see rules.md) */
+	uint64_t violations;
+};
+
+struct fc_scn_result {
+	char *name;            /* file name without directory and ".scn" */
+	char *file;            /* path as given */
+	char *description;
+	char **rules;          /* rule ids the scenario header names */
+	size_t nrules;
+	int status;            /* enum fc_status */
+	char *reason;          /* why skipped or broken; NULL otherwise */
+	double seconds;
+	struct fc_violation *violations;  /* owned copies */
+	size_t nviolations;
+	size_t max_inflight;   /* most requests in flight at once */
+	struct fc_lock_row lock[FC_LOCK_RULES_MAX]; /* lock verdicts */
+	size_t nlock;
+};
+
+struct fc_run_result {
+	char *kernel_release;  /* uname -r */
+	char *libfuse_version; /* of the installed libfuse3 */
+	char *fs_cmd;          /* filesystem command as started */
+	int reference_fs;      /* 1: bundled memfs with its ledger */
+	char *caps;            /* requirements the filesystem meets, "write
+				  hardlink ..." */
+	char *quiesce_method;  /* "drop_caches" or "none" */
+	char *attach;          /* how the filesystem got its end of the tap:
+				  "fd", "fusermount"; NULL: not known */
+	struct fc_init_info init;
+	char *log_path;        /* the event log, NULL if not written */
+	char *broken;          /* run-level reason it could not run, or NULL */
+	char **notes;          /* what the checker did not judge, and why */
+	size_t nnotes;
+	double seconds;
+	struct fc_lock_row lock[FC_LOCK_RULES_MAX]; /* over the whole run */
+	size_t nlock;
+	struct fc_scn_result *scn;
+	size_t nscn;
+	uint64_t violations_not_kept; /* found past the checker's store
+				  (MAX_VIOLATIONS): counted, not listed */
+	int lines_streamed;    /* the per-scenario lines were printed as
+				  each scenario ended (report_human skips
+				  them) */
+};
+
+/* Totals by status and violations. */
+void run_result_counts(const struct fc_run_result *r, size_t counts[4],
+		       size_t *nviolations);
+/* 0 all pass/skip, 1 violations or failures, 2 broken (r->broken set or
+ * any scenario broken: that outranks failures) */
+int run_result_exit_code(const struct fc_run_result *r);
+/* Frees everything r points to (every string, each violation's owned
+ * strings, the arrays) and zeroes *r; r itself is the caller's. */
+void run_result_free(struct fc_run_result *r);
+/* Frees what one scenario's result points to. */
+void run_result_scn_free(struct fc_scn_result *s);
+
+#endif

@@ -1,0 +1,162 @@
+/* report/test_anything.c - TAP version 13: one test point a scenario, a failed one
+ * followed by a YAML block listing its violations; a run that could not
+ * run ends in "Bail out!".
+ *
+ * A description must not carry '#' (it would start a directive) and no
+ * line may carry a control byte: names go through evfmt_escape with '#'
+ * escaped too, free text through report_escape_text; YAML values are
+ * single-quoted, where only the quote itself needs doubling.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include "report/report.h"
+#include "wire/evfmt.h"
+
+/* Name as printable ASCII with '#' as "\x23". */
+static void put_name(FILE *out, const char *s)
+{
+	size_t len, i;
+	char *buf;
+
+	if (!s)
+		s = "";
+	len = strlen(s);
+	buf = malloc(4 * len + 1);
+	if (!buf) {
+		fputc('?', out);
+		return;
+	}
+	evfmt_escape(s, len, buf, 4 * len + 1);
+	for (i = 0; buf[i]; i++) {
+		if (buf[i] == '#')
+			fputs("\\x23", out);
+		else
+			fputc(buf[i], out);
+	}
+	free(buf);
+}
+
+static void put_text(FILE *out, const char *s)
+{
+	char *e = report_escape_dup(s);
+
+	fputs(e ? e : "?", out);
+	free(e);
+}
+
+/* A YAML single-quoted scalar; `name` selects name escaping. */
+static void yaml_str(FILE *out, const char *s, int name)
+{
+	char *buf = NULL, *p;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+
+	if (f) {
+		if (name)
+			put_name(f, s);
+		else
+			put_text(f, s);
+		fclose(f);
+	}
+	fputc('\'', out);
+	for (p = buf; p && *p; p++) {
+		if (*p == '\'')
+			fputc('\'', out);
+		fputc(*p, out);
+	}
+	fputc('\'', out);
+	free(buf);
+}
+
+static void yaml_violation(FILE *out, const struct fc_violation *v)
+{
+	const char *ex = v->excerpt, *nl;
+	char *line;
+
+	fputs("    - rule: ", out);
+	yaml_str(out, v->rule ? v->rule->id : "UNKNOWN", 0);
+	fputs("\n      summary: ", out);
+	yaml_str(out, v->rule ? v->rule->summary : "", 0);
+	fprintf(out, "\n      nodeid: %" PRIu64 "\n      path: ", v->nodeid);
+	yaml_str(out, v->path, 1);
+	fputs("\n      file: ", out);
+	yaml_str(out, v->scn_file ? v->scn_file : "", 1);
+	fprintf(out,
+		"\n      line: %" PRIu32 "\n      seq: %" PRIu64
+		"\n      seq_ref: %" PRIu64 "\n      detail: ",
+		v->scn_line, v->seq, v->seq_ref);
+	yaml_str(out, v->detail, 0);
+	fputs("\n      excerpt:\n", out);
+	while (ex && *ex) {
+		nl = strchr(ex, '\n');
+		if (!nl)
+			nl = ex + strlen(ex);
+		line = strndup(ex, nl - ex);
+		fputs("        - ", out);
+		yaml_str(out, line ? line : "?", 0);
+		fputc('\n', out);
+		free(line);
+		ex = *nl ? nl + 1 : nl;
+	}
+}
+
+static void yaml_block(FILE *out, const struct fc_scn_result *s)
+{
+	size_t i;
+
+	fprintf(out, "  ---\n  message: '%zu violation%s'\n", s->nviolations,
+		s->nviolations == 1 ? "" : "s");
+	fputs("  severity: fail\n  file: ", out);
+	yaml_str(out, s->file, 1);
+	fprintf(out, "\n  duration_ms: %.0f\n", s->seconds * 1000);
+	if (s->nviolations)
+		fputs("  violations:\n", out);
+	for (i = 0; i < s->nviolations; i++)
+		yaml_violation(out, &s->violations[i]);
+	fputs("  ...\n", out);
+}
+
+int report_tap(FILE *out, const struct fc_run_result *r)
+{
+	const struct fc_scn_result *s;
+	size_t i;
+
+	fprintf(out, "TAP version 13\n1..%zu\n", r->nscn);
+	for (i = 0; i < r->nscn; i++) {
+		s = &r->scn[i];
+		fprintf(out, "%s %zu - ",
+			s->status == FC_ST_PASS || s->status == FC_ST_SKIP ?
+				"ok" : "not ok",
+			i + 1);
+		put_name(out, s->name);
+		switch (s->status) {
+		case FC_ST_PASS:
+			fputc('\n', out);
+			break;
+		case FC_ST_FAIL:
+			fputc('\n', out);
+			yaml_block(out, s);
+			break;
+		case FC_ST_SKIP:
+			fputs(" # SKIP ", out);
+			put_text(out, s->reason ? s->reason : "skipped");
+			fputc('\n', out);
+			break;
+		default:
+			fputs(" # broken: ", out);
+			put_text(out, s->reason ? s->reason : "no reason");
+			fputc('\n', out);
+			break;
+		}
+	}
+	if (r->broken) {
+		fputs("Bail out! ", out);
+		put_text(out, r->broken);
+		fputc('\n', out);
+	}
+	if (fflush(out) || ferror(out))
+		return -EIO;
+	return 0;
+}

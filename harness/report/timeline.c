@@ -1,0 +1,460 @@
+/* report/timeline.c - draws each scenario of an event log as an SVG timeline
+ * (report/timeline.h).  The log is fed to a fresh checker, exactly as `replay`
+ * does, so the red bars are the violations the report names.
+ *
+ * Only requests that take a lock the lock rules know (wire/proto.h
+ * fc_lock_kind) are drawn: those are the ones a reader wants to see side
+ * by side.  Lanes are keyed by the nodeid the request locks (the parent
+ * for directory operations, the file for WRITE) and labelled with the
+ * best-known path at the time.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "judge/checker.h"
+#include "wire/evfmt.h"
+#include "capture/evlog.h"
+#include "wire/proto.h"
+#include "judge/rules.h"
+#include "report/timeline.h"
+
+#define MAX_BARS 6000
+#define MAX_LANES 48
+#define MAX_ROWS 10        /* stacked rows in one lane */
+#define LABEL_W 300
+#define PLOT_W 1300
+#define ROW_H 16
+#define LANE_GAP 8
+#define TOP 96
+#define NAME_KEEP 32
+
+struct bar {
+	uint64_t unique, seq, seq_end;
+	uint64_t start, end;      /* ns; end 0: no reply seen */
+	uint64_t nodeid;
+	uint32_t opcode, pid;
+	int lock;                 /* enum fc_lock_kind */
+	int red;
+	int lane, row;
+	char name[4 * NAME_KEEP + 4];
+};
+
+struct lane {
+	uint64_t nodeid;
+	char label[160];
+	int rows;
+	uint64_t row_end[MAX_ROWS];
+};
+
+struct tl {
+	struct fc_checker *c;
+	struct bar *bars;
+	size_t nbars, dropped;
+	struct lane lanes[MAX_LANES];
+	int nlanes;
+	size_t lanes_dropped;
+	int scenario;             /* -1: none */
+	char scn_name[128];
+	uint64_t scn_start, scn_end;
+	const char *dir;
+	int err;
+};
+
+/* A look per lock kind: fill color and legend text. */
+static const struct {
+	const char *fill, *legend;
+} looks[] = {
+	[FC_LK_PARENT_EXCL] = { "#e69f00", "exclusive on the parent" },
+	[FC_LK_PARENTS_EXCL] = { "#d55e00", "rename (both parents)" },
+	[FC_LK_PARENT_SHARED] = { "#56b4e9", "LOOKUP (parent shared)" },
+	[FC_LK_DIR_READ] = { "#009e73", "READDIR(PLUS)" },
+	[FC_LK_INODE_WRITE] = { "#9467bd", "WRITE (inode)" },
+};
+
+#define RED "#d62728"
+
+/* XML text from raw bytes: printable ASCII only, markup escaped. */
+static void put_xml(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default: fputc(*s, f); break;
+		}
+	}
+}
+
+static int lane_of(struct tl *t, uint64_t nodeid)
+{
+	char path[4096], esc[128];
+	int i;
+
+	for (i = 0; i < t->nlanes; i++)
+		if (t->lanes[i].nodeid == nodeid)
+			return i;
+	if (t->nlanes == MAX_LANES) {
+		t->lanes_dropped++;
+		return -1;
+	}
+	checker_path(t->c, nodeid, path, sizeof(path));
+	if (nodeid == FUSE_ROOT_ID)
+		snprintf(path, sizeof(path), "/ (mount root)");
+	evfmt_escape(path, strlen(path), esc, sizeof(esc));
+	snprintf(t->lanes[i].label, sizeof(t->lanes[i].label), "%s%s#%llu",
+		 esc[0] ? esc : "", esc[0] ? "  " : "nodeid ",
+		 (unsigned long long)nodeid);
+	t->lanes[i].nodeid = nodeid;
+	t->lanes[i].rows = 0;
+	return t->nlanes++;
+}
+
+static void on_request(struct tl *t, const struct fc_event *ev)
+{
+	struct fc_req rq;
+	struct bar *b;
+	size_t n;
+
+	if (t->scenario < 0 || proto_decode_request(ev->data, ev->len, &rq) ||
+	    !rq.op || rq.op->lock == FC_LK_NONE)
+		return;
+	if (t->nbars == MAX_BARS) {
+		t->dropped++;
+		return;
+	}
+	b = &t->bars[t->nbars];
+	memset(b, 0, sizeof(*b));
+	b->lane = lane_of(t, rq.nodeid);
+	if (b->lane < 0)
+		return;
+	b->unique = rq.unique;
+	b->seq = ev->seq;
+	b->start = ev->time_ns;
+	b->nodeid = rq.nodeid;
+	b->opcode = rq.opcode;
+	b->pid = rq.pid;
+	b->lock = rq.op->lock;
+	n = rq.name_len < NAME_KEEP ? rq.name_len : NAME_KEEP;
+	if (rq.name)
+		evfmt_escape(rq.name, n, b->name, sizeof(b->name));
+	t->nbars++;
+}
+
+static void on_reply(struct tl *t, const struct fc_event *ev)
+{
+	struct fuse_out_header oh;
+	size_t i;
+
+	if (ev->len < sizeof(oh))
+		return;
+	memcpy(&oh, ev->data, sizeof(oh));
+	/* newest first: the open bars are near the end */
+	for (i = t->nbars; i-- > 0;)
+		if (t->bars[i].unique == oh.unique && !t->bars[i].end) {
+			t->bars[i].end = ev->time_ns;
+			t->bars[i].seq_end = ev->seq;
+			return;
+		}
+}
+
+/* Red for every bar a lock violation of this scenario names. */
+static void mark_violations(struct tl *t, size_t *nviol)
+{
+	size_t i, k, n = checker_nviolations(t->c);
+
+	*nviol = 0;
+	for (i = 0; i < n; i++) {
+		const struct fc_violation *v = checker_violation(t->c, i);
+
+		if (v->scenario != t->scenario || !v->rule ||
+		    v->rule->family != FC_RF_LOCK)
+			continue;
+		(*nviol)++;
+		for (k = 0; k < t->nbars; k++)
+			if (t->bars[k].seq == v->seq ||
+			    t->bars[k].seq == v->seq_ref)
+				t->bars[k].red = 1;
+	}
+}
+
+/* Stack overlapping bars of a lane into rows (bars are in start order). */
+static void pack(struct tl *t, uint64_t end_all)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < t->nbars; i++) {
+		struct bar *b = &t->bars[i];
+		struct lane *l = &t->lanes[b->lane];
+		uint64_t end = b->end ? b->end : end_all;
+
+		for (r = 0; r < l->rows; r++)
+			if (l->row_end[r] < b->start)
+				break;
+		if (r == l->rows) {
+			if (l->rows < MAX_ROWS)
+				l->rows++;
+			else
+				r = MAX_ROWS - 1;  /* crowded: overdraw */
+		}
+		l->row_end[r] = end;
+		b->row = r;
+	}
+}
+
+static double xpos(uint64_t ns, uint64_t t0, uint64_t span)
+{
+	return LABEL_W + (double)(ns - t0) * PLOT_W / (double)span;
+}
+
+static void axis(FILE *f, uint64_t t0, uint64_t span, int height)
+{
+	static const double steps[] = { 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1,
+					2, 5, 10, 20, 50, 100, 200, 500,
+					1000, 2000, 5000, 10000 };
+	double ms = (double)span / 1e6, step = steps[0], v;
+	size_t i;
+
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		step = steps[i];
+		if (ms / step <= 12)
+			break;
+	}
+	for (v = 0; v <= ms + 1e-9; v += step) {
+		double x = LABEL_W + v * PLOT_W / ms;
+
+		fprintf(f, "<line x1='%.1f' y1='%d' x2='%.1f' y2='%d' "
+			"stroke='#ddd'/>\n", x, TOP - 6, x, height - 24);
+		fprintf(f, "<text x='%.1f' y='%d' class='t' "
+			"text-anchor='middle'>%g ms</text>\n", x, TOP - 10, v);
+	}
+}
+
+static void legend(FILE *f)
+{
+	int i, x = 10;
+
+	for (i = FC_LK_PARENT_EXCL; i <= FC_LK_INODE_WRITE; i++) {
+		fprintf(f, "<rect x='%d' y='48' width='14' height='12' "
+			"fill='%s'/><text x='%d' y='58' class='t'>%s</text>\n",
+			x, looks[i].fill, x + 18, looks[i].legend);
+		x += 40 + 7 * (int)strlen(looks[i].legend);
+	}
+	fprintf(f, "<rect x='%d' y='48' width='14' height='12' fill='%s' "
+		"stroke='black'/><text x='%d' y='58' class='t'>in a lock "
+		"violation</text>\n", x, RED, x + 18);
+}
+
+static void draw_bar(FILE *f, const struct bar *b, uint64_t t0,
+		     uint64_t span, uint64_t end_all, const int *lane_y)
+{
+	uint64_t end = b->end ? b->end : end_all;
+	double x = xpos(b->start, t0, span), w = xpos(end, t0, span) - x;
+	int y = lane_y[b->lane] + b->row * ROW_H;
+	const char *name = proto_op_name(b->opcode);
+	size_t chars = strlen(name) + 1 + strlen(b->name);
+
+	if (w < 1.5)
+		w = 1.5;
+	fprintf(f, "<g><title>%s \"", name);
+	put_xml(f, b->name);
+	fprintf(f, "\" nodeid %llu, seq %llu..%llu, pid %u, %.3f ms%s"
+		"</title>", (unsigned long long)b->nodeid,
+		(unsigned long long)b->seq, (unsigned long long)b->seq_end,
+		b->pid, (double)(end - b->start) / 1e6,
+		b->end ? "" : " (no reply seen)");
+	fprintf(f, "<rect x='%.2f' y='%d' width='%.2f' height='%d' "
+		"fill='%s'%s/>", x, y + 1, w, ROW_H - 3,
+		b->red ? RED : looks[b->lock].fill,
+		b->red ? " stroke='black' stroke-width='1.5'" :
+		b->end ? "" : " stroke='black' stroke-dasharray='3,2'");
+	if (w > 6.5 * (double)chars + 4) {
+		fprintf(f, "<text x='%.2f' y='%d' class='b'>%s ", x + 2,
+			y + ROW_H - 5, name);
+		put_xml(f, b->name);
+		fputs("</text>", f);
+	}
+	fputs("</g>\n", f);
+}
+
+static int render(struct tl *t)
+{
+	char path[4096];
+	int lane_y[MAX_LANES], y = TOP, i, height;
+	uint64_t t0 = t->scn_start, end_all = t->scn_end, span;
+	size_t k, nviol;
+	FILE *f;
+
+	if (t->nbars) {
+		t0 = t->bars[0].start;
+		for (k = 0; k < t->nbars; k++)
+			if (t->bars[k].end > end_all)
+				end_all = t->bars[k].end;
+	}
+	if (end_all <= t0)
+		end_all = t0 + 1000;
+	span = end_all - t0;
+	mark_violations(t, &nviol);
+	pack(t, end_all);
+	for (i = 0; i < t->nlanes; i++) {
+		lane_y[i] = y;
+		y += (t->lanes[i].rows ? t->lanes[i].rows : 1) * ROW_H +
+		     LANE_GAP;
+	}
+	height = y + 30;
+
+	snprintf(path, sizeof(path), "%s/%02d-%s.svg", t->dir, t->scenario,
+		 t->scn_name);
+	f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	fprintf(f, "<?xml version='1.0' encoding='UTF-8'?>\n"
+		"<svg xmlns='http://www.w3.org/2000/svg' width='%d' "
+		"height='%d' viewBox='0 0 %d %d'>\n<style>text{font-family:"
+		"DejaVu Sans Mono,monospace;font-size:11px}"
+		".h{font-size:15px;font-weight:bold}.t{fill:#333}"
+		".b{fill:#000;font-size:10px}.l{fill:#222}</style>\n"
+		"<rect width='100%%' height='100%%' fill='white'/>\n",
+		LABEL_W + PLOT_W + 20, height, LABEL_W + PLOT_W + 20, height);
+	fputs("<text x='10' y='22' class='h'>", f);
+	put_xml(f, t->scn_name);
+	fprintf(f, " - lock timeline</text>\n<text x='10' y='40' "
+		"class='t'>%zu requests that take a directory or inode lock, "
+		"arrival to reply; %zu lock violation%s%s</text>\n",
+		t->nbars, nviol, nviol == 1 ? "" : "s",
+		t->dropped || t->lanes_dropped ? " (some requests not drawn: "
+		"too many)" : "");
+	legend(f);
+	axis(f, t0, span, height);
+	for (i = 0; i < t->nlanes; i++) {
+		int h = (t->lanes[i].rows ? t->lanes[i].rows : 1) * ROW_H;
+
+		fprintf(f, "<rect x='0' y='%d' width='%d' height='%d' "
+			"fill='%s'/>\n", lane_y[i] - 2, LABEL_W + PLOT_W + 20,
+			h + 2, i % 2 ? "#f4f4f4" : "#fbfbfb");
+		fprintf(f, "<text x='8' y='%d' class='l'>", lane_y[i] + 12);
+		put_xml(f, t->lanes[i].label);
+		fputs("</text>\n", f);
+	}
+	for (k = 0; k < t->nbars; k++)
+		if (!t->bars[k].red)
+			draw_bar(f, &t->bars[k], t0, span, end_all, lane_y);
+	/* red on top, so a violation is never hidden under its peers */
+	for (k = 0; k < t->nbars; k++)
+		if (t->bars[k].red)
+			draw_bar(f, &t->bars[k], t0, span, end_all, lane_y);
+	fputs("</svg>\n", f);
+	if (fclose(f))
+		return -EIO;
+	return 0;
+}
+
+static void begin_scenario(struct tl *t, const struct fc_event *ev)
+{
+	struct fc_ev_scenario s;
+	const char *file = (const char *)ev->data + sizeof(s), *base, *dot;
+	size_t len;
+
+	memcpy(&s, ev->data, sizeof(s));
+	len = strnlen(file, ev->len - sizeof(s));
+	base = memrchr(file, '/', len);
+	base = base ? base + 1 : file;
+	dot = memrchr(base, '.', len - (size_t)(base - file));
+	len = dot ? (size_t)(dot - base) : len - (size_t)(base - file);
+	if (len >= sizeof(t->scn_name) / 4)
+		len = sizeof(t->scn_name) / 4 - 1;
+	evfmt_escape(base, len, t->scn_name, sizeof(t->scn_name));
+	/* a file name: keep it tame */
+	for (len = 0; t->scn_name[len]; len++)
+		if (t->scn_name[len] == '\\' || t->scn_name[len] == '"')
+			t->scn_name[len] = '_';
+	t->scenario = (int)s.index;
+	t->scn_start = ev->time_ns;
+	t->nbars = 0;
+	t->dropped = 0;
+	t->nlanes = 0;
+	t->lanes_dropped = 0;
+}
+
+static void on_scenario(struct tl *t, const struct fc_event *ev)
+{
+	struct fc_ev_scenario s;
+	int ret;
+
+	if (ev->len < sizeof(s) + 1)
+		return;
+	memcpy(&s, ev->data, sizeof(s));
+	if (s.phase == FC_SCN_BEGIN) {
+		begin_scenario(t, ev);
+		return;
+	}
+	if (t->scenario < 0)
+		return;
+	t->scn_end = ev->time_ns;
+	ret = render(t);
+	if (ret && !t->err)
+		t->err = ret;
+	t->scenario = -1;
+}
+
+int timeline_write(const char *log_path, const char *dir, char *err,
+		   size_t errlen)
+{
+	struct evlog_reader rd;
+	struct fc_event ev;
+	struct tl t = { .scenario = -1, .dir = dir };
+	int ret;
+
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot create '%s': %s", dir,
+			 strerror(errno));
+		return ret;
+	}
+	t.c = checker_new();
+	t.bars = calloc(MAX_BARS, sizeof(*t.bars));
+	if (!t.c || !t.bars) {
+		ret = -ENOMEM;
+		snprintf(err, errlen, "out of memory");
+		goto out_free;
+	}
+	ret = evlog_reader_open(&rd, log_path);
+	if (ret) {
+		snprintf(err, errlen, "cannot read '%s': %s", log_path,
+			 strerror(-ret));
+		goto out_free;
+	}
+	while ((ret = evlog_reader_next(&rd, &ev)) == 1) {
+		checker_feed(t.c, &ev);
+		if (ev.kind == FC_EV_REQUEST)
+			on_request(&t, &ev);
+		else if (ev.kind == FC_EV_REPLY)
+			on_reply(&t, &ev);
+		else if (ev.kind == FC_EV_SCENARIO)
+			on_scenario(&t, &ev);
+	}
+	evlog_reader_close(&rd);
+	if (ret < 0) {
+		snprintf(err, errlen, "'%s' is damaged: %s", log_path,
+			 strerror(-ret));
+		goto out_free;
+	}
+	if (t.scenario >= 0) {
+		/* the log ends inside a scenario: draw what there is */
+		t.scn_end = t.scn_start;
+		t.err = render(&t);
+	}
+	ret = t.err;
+	if (ret)
+		snprintf(err, errlen, "cannot write a timeline in '%s': %s",
+			 dir, strerror(-ret));
+out_free:
+	free(t.bars);
+	checker_free(t.c);
+	return ret;
+}

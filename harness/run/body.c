@@ -1,0 +1,390 @@
+/* run/body.c - one scenario from a fresh mount to its logged verdict.
+ *
+ * The runner (scn_run) sees the harness only through struct scn_env; the
+ * callbacks here turn its requests into log events, so that the live
+ * checker and `replay` judge exactly the same stream.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include "mount/interrupt.h"
+#include "mount/caps.h"
+#include "run/body.h"
+#include "mount/session.h"
+#include "util/treerm.h"
+
+struct scn_ctx {
+	struct run_ctx *rc;
+	struct session *sess;
+	const struct scn *scn;
+};
+
+static const char *method_name(uint32_t method)
+{
+	return method == FC_QUIESCE_DROP_CACHES ? "drop_caches" :
+	       method == FC_QUIESCE_NOTIFY ? "notify" : "none";
+}
+
+static void cb_mark(void *ctx, uint32_t line)
+{
+	struct scn_ctx *sc = ctx;
+	struct fc_ev_mark m = {
+		.line = line, .tid = (uint32_t)syscall(SYS_gettid),
+	};
+
+	evlog_emit(sc->rc->log, FC_EV_MARK, &m, sizeof(m), 0);
+}
+
+static int cb_quiesce(void *ctx, uint32_t line, int full)
+{
+	struct scn_ctx *sc = ctx;
+	uint32_t method;
+	int err;
+
+	err = quiesce_run(sc->sess, &sc->rc->quiesce, line, full, &method);
+	sc->rc->quiesce_method = method_name(method);
+	return err;
+}
+
+/* Log the assertion; the checker judges it as it is fed.  A violation it
+ * records carries the CHECK event's seq. */
+static int cb_check(void *ctx, const struct fc_ev_check *chk, char *msg,
+		    size_t msglen)
+{
+	struct scn_ctx *sc = ctx;
+	struct evlog *log = sc->rc->log;
+	struct fc_ev_fs_ledger *led;
+	const struct fc_violation *v;
+	size_t i, n0, n1;
+	uint64_t seq;
+	uint32_t len;
+	int err;
+
+	if (chk->kind == FC_CHECK_ALIVE || chk->kind == FC_CHECK_FREED) {
+		err = session_snapshot(sc->sess, chk->line, &led, &len);
+		if (err) {
+			snprintf(msg, msglen, "cannot read the reference "
+				 "filesystem's ledger: %s", strerror(-err));
+			return err;
+		}
+		evlog_emit(log, FC_EV_FS_LEDGER, led, len, 0);
+		free(led);
+	}
+	evlog_lock(log);
+	n0 = checker_nviolations(log->checker);
+	evlog_unlock(log);
+	seq = evlog_emit(log, FC_EV_CHECK, chk, sizeof(*chk), 0);
+	evlog_lock(log);
+	n1 = checker_nviolations(log->checker);
+	for (i = n0, v = NULL; i < n1; i++) {
+		const struct fc_violation *c = checker_violation(log->checker,
+								 i);
+
+		if (c->seq == seq) {
+			v = c;
+			break;
+		}
+	}
+	if (v)
+		snprintf(msg, msglen, "%s: %s", v->rule->id, v->detail);
+	evlog_unlock(log);
+	return v ? 1 : 0;
+}
+
+static const char *expect_rule(const struct scn *s);
+
+/* An expectation that failed, logged where it failed: its seq and the
+ * excerpt around it show the request that failed. */
+static void cb_expect(void *ctx, uint32_t line, const char *message)
+{
+	struct scn_ctx *sc = ctx;
+
+	if (session_healthy(sc->sess))
+		run_emit_expect(sc->rc->log, line, expect_rule(sc->scn),
+				message);
+}
+
+static const char *cb_gone(void *ctx)
+{
+	struct scn_ctx *sc = ctx;
+	static char why[64];   /* the scenario runner's thread only */
+
+	if (interrupt_pending()) {
+		snprintf(why, sizeof(why), "interrupted by %s",
+			 interrupt_name());
+		return why;
+	}
+	return session_healthy(sc->sess) ? NULL : "the session broke";
+}
+
+int run_fs_cmd(const struct run_ctx *rc, const struct scn *s, char **cmd)
+{
+	const char *extra = s ? scn_memfs_args(s) : "";
+	size_t n;
+
+	if (rc->fs_cmd) {
+		*cmd = strdup(rc->fs_cmd);
+		return *cmd ? 0 : -ENOMEM;
+	}
+	n = strlen(rc->memfs_cmd) + strlen(extra) + 32;
+	*cmd = malloc(n);
+	if (!*cmd)
+		return -ENOMEM;
+	snprintf(*cmd, n, "%s %s {mountpoint}", rc->memfs_cmd, extra);
+	return 0;
+}
+
+static int start(struct run_ctx *rc, const struct scn *s,
+		 struct session *sess, char *err, size_t errlen)
+{
+	struct session_opts o = {
+		.max_pages = rc->max_pages,
+		.init_set = rc->init_set,
+		.reply_delay_us = rc->reply_delay_us,
+		.out_fd = rc->fs_out_fd,
+		.conn = ++rc->conn,
+		.attach = rc->attach,
+		.request_timeout_ms = rc->request_timeout_ms,
+		.fs_as_user = rc->fs_as_user,
+		.fs_uid = rc->fs_uid,
+		.fs_gid = rc->fs_gid,
+	};
+	char *cmd;
+	int ret;
+
+	ret = run_fs_cmd(rc, s, &cmd);
+	if (ret) {
+		snprintf(err, errlen, "out of memory");
+		return ret;
+	}
+	o.fs_cmd = cmd;
+	if (rc->fs_out_fd >= 0)
+		dprintf(rc->fs_out_fd, "=== %s: %s\n",
+			s ? scn_name(s) : "probe", cmd);
+	ret = session_start(sess, rc->mnt, &o, rc->log, err, errlen);
+	/* auto settles on the first method that works, for every mount. */
+	if (!ret)
+		rc->attach = sess->attach;
+	free(cmd);
+	return ret;
+}
+
+int run_probe(struct run_ctx *rc, unsigned *caps, char *err, size_t errlen)
+{
+	struct session sess;
+	int ret;
+
+	ret = start(rc, NULL, &sess, err, errlen);
+	if (ret)
+		return ret;
+	*caps = probe_caps(rc->mnt);
+	if (sess.ctl >= 0)
+		*caps |= SCN_REQ_REFLEDGER;
+	if (session_stop(&sess)) {
+		snprintf(err, errlen, "%s", sess.broken);
+		return -EIO;
+	}
+	return 0;
+}
+
+static void emit_scenario(struct evlog *log, uint32_t phase, uint32_t index,
+			  uint32_t status, const char *file,
+			  const char *reason)
+{
+	size_t flen = strlen(file) + 1, rlen = strlen(reason) + 1;
+	struct fc_ev_scenario *ev = calloc(1, sizeof(*ev) + flen + rlen);
+
+	if (!ev)
+		return;
+	ev->phase = phase;
+	ev->index = index;
+	ev->status = status;
+	memcpy(ev->text, file, flen);
+	memcpy(ev->text + flen, reason, rlen);
+	evlog_emit(log, FC_EV_SCENARIO, ev,
+		   (uint32_t)(sizeof(*ev) + flen + rlen), 0);
+	free(ev);
+}
+
+void run_emit_expect(struct evlog *log, uint32_t line, const char *rule,
+			const char *message)
+{
+	size_t mlen = strlen(message) + 1;
+	struct fc_ev_expect *ev = calloc(1, sizeof(*ev) + mlen);
+
+	if (!ev)
+		return;
+	ev->line = line;
+	snprintf(ev->rule, sizeof(ev->rule), "%s", rule);
+	memcpy(ev->message, message, mlen);
+	evlog_emit(log, FC_EV_EXPECT, ev, (uint32_t)(sizeof(*ev) + mlen), 0);
+	free(ev);
+}
+
+/* An expectation in a lifecycle scenario breaks its lifecycle rule. */
+static const char *expect_rule(const struct scn *s)
+{
+	size_t i;
+
+	for (i = 0; i < scn_nrules(s); i++)
+		if (strncmp(scn_rule(s, i), "LF-", 3) == 0)
+			return scn_rule(s, i);
+	return "SCN-EXPECT";
+}
+
+/* Remove the scenario's working directory through the mount. */
+static int rmtree(const char *path, char *msg, size_t msglen)
+{
+	char where[256] = "";
+	int rc = treerm_at(AT_FDCWD, path, where, sizeof(where));
+
+	if (rc)
+		snprintf(msg, msglen, "cleanup: cannot remove the scenario's "
+			 "working directory: %s %s", strerror(-rc), where);
+	return rc;
+}
+
+static void missing_caps(unsigned missing, char *buf, size_t size)
+{
+	size_t used;
+	unsigned i;
+
+	used = (size_t)snprintf(buf, size, "requires");
+	for (i = 0; scn_req_name(i) && used < size; i++)
+		if (missing & (1u << i))
+			used += (size_t)snprintf(buf + used, size - used,
+						 " %s", scn_req_name(i));
+}
+
+/* The scenario as a body: the runner with the env callbacks. */
+static int scn_body(struct run_ctx *rc, struct session *sess, const char *dir,
+		    void *arg, char *reason, size_t reason_len,
+		    uint32_t *status)
+{
+	const struct scn *s = arg;
+	struct scn_ctx sc = { .rc = rc, .sess = sess, .scn = s };
+	struct scn_outcome out = { 0 };
+	struct scn_env env = {
+		.mnt = dir, .caps = rc->caps, .ctx = &sc, .mark = cb_mark,
+		.quiesce = cb_quiesce, .check = cb_check, .gone = cb_gone,
+		.expect = cb_expect,
+	};
+	size_t i;
+	int ret;
+
+	ret = scn_run(s, &env, &out);
+	if (ret < 0) {
+		snprintf(reason, reason_len, "the runner failed: %s",
+			 strerror(-ret));
+		*status = FC_SCN_ST_BROKEN;
+	} else if (out.status == SCN_SKIP || out.status == SCN_BROKEN) {
+		snprintf(reason, reason_len, "%s",
+			 out.reason ? out.reason : "");
+		*status = out.status == SCN_SKIP ? FC_SCN_ST_SKIP :
+						   FC_SCN_ST_BROKEN;
+	}
+	/* Failures were told as they happened (cb_expect); what is left is
+	 * the note of failures not kept.  Once the session broke, failed
+	 * syscalls are its consequence (ENOTCONN), not findings: the BROKEN
+	 * verdict says it all. */
+	for (i = 0; i < out.nfailures && session_healthy(sess); i++)
+		if (!out.failures[i].reported)
+			run_emit_expect(rc->log, out.failures[i].line,
+					expect_rule(s), out.failures[i].message);
+	scn_outcome_free(&out);
+	return 0;
+}
+
+int run_scenario(struct run_ctx *rc, const struct scn *s, uint32_t index)
+{
+	struct run_body b = {
+		.file = scn_file(s), .name = scn_name(s),
+		.requires = scn_requires(s), .scn = s,
+		.timeout_s = scn_timeout_s(s) ? scn_timeout_s(s) : 60,
+		.fn = scn_body, .arg = (void *)s,
+	};
+
+	return run_body(rc, &b, index);
+}
+
+int run_body(struct run_ctx *rc, const struct run_body *b, uint32_t index)
+{
+	struct session sess;
+	char reason[600] = "", workdir[4096];
+	unsigned missing = b->requires & ~rc->caps;
+	uint32_t status = FC_SCN_ST_PASS, method;
+	int use_workdir = (rc->caps & SCN_REQ_WRITE) != 0;
+	int ret;
+
+	emit_scenario(rc->log, FC_SCN_BEGIN, index, 0, b->file, "");
+	if (interrupt_pending()) {
+		snprintf(reason, sizeof(reason), "interrupted by %s",
+			 interrupt_name());
+		status = FC_SCN_ST_BROKEN;
+		goto out_end;
+	}
+	if (missing) {
+		missing_caps(missing, reason, sizeof(reason));
+		status = FC_SCN_ST_SKIP;
+		goto out_end;
+	}
+	if (start(rc, b->scn, &sess, reason, sizeof(reason))) {
+		status = FC_SCN_ST_BROKEN;
+		goto out_end;
+	}
+	snprintf(workdir, sizeof(workdir), "%s", rc->mnt);
+	if (use_workdir) {
+		snprintf(workdir, sizeof(workdir), "%s/%s", rc->mnt, b->name);
+		if (mkdir(workdir, 0755) < 0) {
+			snprintf(reason, sizeof(reason), "cannot create the "
+				 "working directory: %s", strerror(errno));
+			status = FC_SCN_ST_BROKEN;
+			goto out_stop;
+		}
+	}
+	/* The body times itself out; the session deadline is the last
+	 * resort against a filesystem that hangs a syscall for good. */
+	session_set_deadline(&sess, (b->timeout_s + 10) * 1000);
+	b->fn(rc, &sess, workdir, b->arg, reason, sizeof(reason), &status);
+
+	session_set_deadline(&sess, 30000);
+	if (use_workdir && session_healthy(&sess)) {
+		char msg[512];
+
+		if (rmtree(workdir, msg, sizeof(msg)))
+			run_emit_expect(rc->log, 0, "SCN-EXPECT", msg);
+	}
+	if (session_healthy(&sess)) {
+		ret = quiesce_run(&sess, &rc->quiesce, 0, 1, &method);
+		rc->quiesce_method = method_name(method);
+		if (ret && status != FC_SCN_ST_BROKEN) {
+			snprintf(reason, sizeof(reason), "cannot read the "
+				 "reference filesystem's ledger: %s",
+				 strerror(-ret));
+			status = FC_SCN_ST_BROKEN;
+		}
+	}
+out_stop:
+	if (session_stop(&sess)) {
+		snprintf(reason, sizeof(reason), "%s", sess.broken);
+		status = FC_SCN_ST_BROKEN;
+	}
+	/* the same signal may have ended the filesystem first: the cause
+	 * is the interrupt */
+	if (status == FC_SCN_ST_BROKEN && interrupt_pending() &&
+	    strncmp(reason, "interrupted", 11) != 0) {
+		char why[sizeof(reason)];
+
+		snprintf(why, sizeof(why), "%s", reason);
+		snprintf(reason, sizeof(reason), "interrupted by %s; %.500s",
+			 interrupt_name(), why);
+	}
+out_end:
+	emit_scenario(rc->log, FC_SCN_END, index, status, b->file, reason);
+	return 0;
+}

@@ -1,0 +1,161 @@
+/* run/paths.c - locating the bundled parts and listing scenario files. */
+#include <dirent.h>
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "run/paths.h"
+
+#ifndef FC_SOURCE_ROOT
+#define FC_SOURCE_ROOT ""
+#endif
+#ifndef FC_LIBEXECDIR
+#define FC_LIBEXECDIR "/usr/local/libexec/fusecheck"
+#endif
+#ifndef FC_DATADIR
+#define FC_DATADIR "/usr/local/share/fusecheck"
+#endif
+
+static int exe_dir(char *buf, size_t size)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, size - 1);
+
+	if (n < 0)
+		return -errno;
+	buf[n] = 0;
+	dirname(buf);
+	return 0;
+}
+
+static int first_existing(char *buf, size_t size, const char *const *cands,
+			  int mode)
+{
+	for (; *cands; cands++) {
+		if (!**cands)
+			continue;
+		if (access(*cands, mode) == 0) {
+			snprintf(buf, size, "%s", *cands);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int paths_memfs(char *buf, size_t size)
+{
+	char dir[4096], build[4200];
+	const char *env = getenv("FUSECHECK_MEMFS");
+	const char *cands[] = { env ? env : "", build,
+				FC_LIBEXECDIR "/memfs", NULL };
+
+	build[0] = 0;
+	if (exe_dir(dir, sizeof(dir)) == 0)
+		snprintf(build, sizeof(build), "%s/../fsmodels/memfs/memfs",
+			 dir);
+	return first_existing(buf, size, cands, X_OK);
+}
+
+int paths_scenarios(char *buf, size_t size)
+{
+	const char *env = getenv("FUSECHECK_SCENARIOS");
+	const char *cands[] = { env ? env : "", FC_SOURCE_ROOT "/scenarios",
+				FC_DATADIR "/scenarios", NULL };
+
+	return first_existing(buf, size, cands, R_OK);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int push(char ***list, size_t *n, size_t *cap, const char *s)
+{
+	if (*n + 2 > *cap) {
+		size_t nc = *cap ? *cap * 2 : 32;
+		char **nl = realloc(*list, nc * sizeof(*nl));
+
+		if (!nl)
+			return -ENOMEM;
+		*list = nl;
+		*cap = nc;
+	}
+	(*list)[*n] = strdup(s);
+	if (!(*list)[*n])
+		return -ENOMEM;
+	(*n)++;
+	(*list)[*n] = NULL;
+	return 0;
+}
+
+static int add_dir(const char *dir, char ***list, size_t *n, size_t *cap)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	size_t first = *n, len;
+	char path[4096];
+	int err = 0;
+
+	if (!d)
+		return -errno;
+	while (!err && (de = readdir(d))) {
+		len = strlen(de->d_name);
+		if (len < 5 || strcmp(de->d_name + len - 4, ".scn") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		err = push(list, n, cap, path);
+	}
+	closedir(d);
+	if (!err && *n > first)	/* *list is still NULL when none was found */
+		qsort(*list + first, *n - first, sizeof(**list), cmp_str);
+	return err;
+}
+
+int paths_scenario_files(char **args, size_t nargs, char ***files,
+			 size_t *nfiles, char *err, size_t errlen)
+{
+	char **list = NULL;
+	size_t n = 0, cap = 0, i;
+	struct stat st;
+	int rc = 0;
+
+	for (i = 0; i < nargs && !rc; i++) {
+		if (stat(args[i], &st) < 0) {
+			rc = -errno;
+			snprintf(err, errlen, "cannot read scenario '%s': %s",
+				 args[i], strerror(errno));
+		} else if (S_ISDIR(st.st_mode)) {
+			rc = add_dir(args[i], &list, &n, &cap);
+			if (rc)
+				snprintf(err, errlen, "cannot list '%s': %s",
+					 args[i], strerror(-rc));
+		} else {
+			rc = push(&list, &n, &cap, args[i]);
+		}
+	}
+	if (!rc && n == 0) {
+		rc = -ENOENT;
+		snprintf(err, errlen, "no scenario files found");
+	}
+	if (rc) {
+		paths_free_list(list);
+		return rc;
+	}
+	*files = list;
+	*nfiles = n;
+	return 0;
+}
+
+void paths_free_list(char **list)
+{
+	char **p;
+
+	if (!list)
+		return;
+	for (p = list; *p; p++)
+		free(*p);
+	free(list);
+}

@@ -1,0 +1,424 @@
+/* run/profile.c - reading NAME.profile (key = value lines, indented lines
+ * continue a value), running its setup once in a fresh work directory,
+ * and the capabilities it declares. */
+#define _XOPEN_SOURCE 700
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include "mount/attach.h"
+#include "run/profile.h"
+#include "scenario/scn.h"
+
+#ifndef FC_SOURCE_ROOT
+#define FC_SOURCE_ROOT ""
+#endif
+#ifndef FC_DATADIR
+#define FC_DATADIR "/usr/local/share/fusecheck"
+#endif
+
+#define HARNESS_CAPS (SCN_REQ_REFLEDGER | SCN_REQ_DROP_CACHES)
+
+struct key_info {
+	const char *key;
+	int (*set)(struct profile *p, const char *val, char *err,
+		   size_t errlen);
+};
+
+static int set_text(char **dst, const char *val)
+{
+	free(*dst);
+	*dst = strdup(val);
+	return *dst ? 0 : -ENOMEM;
+}
+
+static int set_command(struct profile *p, const char *val, char *err,
+		       size_t errlen)
+{
+	if (!strstr(val, "{mountpoint}")) {
+		snprintf(err, errlen, "'command' has no {mountpoint}");
+		return -EINVAL;
+	}
+	return set_text(&p->command, val);
+}
+
+static int set_setup(struct profile *p, const char *val, char *err,
+		     size_t errlen)
+{
+	return set_text(&p->setup, val);
+}
+
+static int set_description(struct profile *p, const char *val, char *err,
+			   size_t errlen)
+{
+	return set_text(&p->description, val);
+}
+
+static int set_attach(struct profile *p, const char *val, char *err,
+		      size_t errlen)
+{
+	if (attach_parse(val, &p->attach)) {
+		snprintf(err, errlen, "'attach' is fd, fusermount or auto, not "
+			 "'%s'", val);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int set_provides(struct profile *p, const char *val, char *err,
+			size_t errlen)
+{
+	char *copy = strdup(val), *tok, *save = NULL;
+	unsigned bit;
+
+	if (!copy)
+		return -ENOMEM;
+	p->has_provides = 1;
+	p->provides = 0;
+	for (tok = strtok_r(copy, " \t\n,", &save); tok;
+	     tok = strtok_r(NULL, " \t\n,", &save)) {
+		bit = scn_req_bit(tok);
+		if (!bit) {
+			snprintf(err, errlen, "'provides': unknown requirement "
+				 "'%s'", tok);
+			free(copy);
+			return -EINVAL;
+		}
+		p->provides |= bit;
+	}
+	free(copy);
+	return 0;
+}
+
+static const struct key_info keys[] = {
+	{ "command", set_command },
+	{ "setup", set_setup },
+	{ "attach", set_attach },
+	{ "provides", set_provides },
+	{ "description", set_description },
+	{ NULL, NULL },
+};
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' ||
+			 e[-1] == '\r'))
+		*--e = 0;
+	return s;
+}
+
+/* Apply the pending key's value (key "" = none pending). */
+static int apply(struct profile *p, const char *key, const char *val,
+		 unsigned line, char *err, size_t errlen)
+{
+	const struct key_info *k;
+	char why[512];
+	int rc;
+
+	if (!key[0])
+		return 0;
+	for (k = keys; k->key; k++)
+		if (!strcmp(k->key, key))
+			break;
+	if (!k->key) {
+		snprintf(err, errlen, "%s:%u: unknown key '%s'", p->path, line,
+			 key);
+		return -EINVAL;
+	}
+	why[0] = 0;
+	rc = k->set(p, val, why, sizeof(why));
+	if (rc)
+		snprintf(err, errlen, "%s:%u: %s", p->path, line,
+			 why[0] ? why : strerror(-rc));
+	return rc;
+}
+
+static int append(char **val, size_t *len, const char *s, int newline)
+{
+	size_t n = strlen(s);
+	char *nv = realloc(*val, *len + n + 2);
+
+	if (!nv)
+		return -ENOMEM;
+	if (newline)
+		nv[(*len)++] = '\n';
+	memcpy(nv + *len, s, n + 1);
+	*len += n;
+	*val = nv;
+	return 0;
+}
+
+static int parse(FILE *f, struct profile *p, char *err, size_t errlen)
+{
+	char line[4096], key[64] = "", *val = NULL, *eq, *t;
+	unsigned no = 0, keyline = 0;
+	size_t vlen = 0;
+	int rc = 0;
+
+	while (!rc && fgets(line, sizeof(line), f)) {
+		no++;
+		t = trim(line);
+		if (!*t || *t == '#')
+			continue;
+		if (line[0] == ' ' || line[0] == '\t') {
+			/* An indented line continues the value above. */
+			if (!key[0]) {
+				snprintf(err, errlen, "%s:%u: continuation "
+					 "line without a key", p->path, no);
+				rc = -EINVAL;
+				break;
+			}
+			rc = append(&val, &vlen, t, vlen > 0);
+			continue;
+		}
+		rc = apply(p, key, val ? val : "", keyline, err, errlen);
+		if (rc)
+			break;
+		eq = strchr(t, '=');
+		if (!eq) {
+			snprintf(err, errlen, "%s:%u: expected 'key = value'",
+				 p->path, no);
+			rc = -EINVAL;
+			break;
+		}
+		*eq = 0;
+		snprintf(key, sizeof(key), "%s", trim(t));
+		keyline = no;
+		vlen = 0;
+		free(val);
+		val = NULL;
+		rc = append(&val, &vlen, trim(eq + 1), 0);
+	}
+	if (!rc)
+		rc = apply(p, key, val ? val : "", keyline, err, errlen);
+	free(val);
+	return rc;
+}
+
+/* NAME -> the first existing NAME.profile among the usual places. */
+static int locate(const char *name, char *buf, size_t size)
+{
+	const char *env = getenv("FUSECHECK_PROFILES");
+	const char *dirs[] = { env ? env : "", FC_SOURCE_ROOT
+			       "/fsmodels/profiles", FC_DATADIR "/profiles",
+			       NULL };
+	const char *const *d;
+
+	if (strchr(name, '/') ||
+	    (strlen(name) > 8 && !strcmp(name + strlen(name) - 8,
+					 ".profile"))) {
+		snprintf(buf, size, "%s", name);
+		return 0;
+	}
+	for (d = dirs; *d; d++) {
+		if (!**d || (*d)[0] != '/')
+			continue;
+		snprintf(buf, size, "%s/%s.profile", *d, name);
+		if (access(buf, R_OK) == 0)
+			return 0;
+	}
+	return -ENOENT;
+}
+
+int profile_load(const char *name, struct profile *p, char *err,
+		 size_t errlen)
+{
+	char path[4096], *base, *dot;
+	FILE *f;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	p->attach = -1;
+	if (locate(name, path, sizeof(path))) {
+		snprintf(err, errlen, "no profile '%s' (looked in "
+			 "FUSECHECK_PROFILES, %s/fsmodels/profiles and "
+			 "%s/profiles)", name, FC_SOURCE_ROOT, FC_DATADIR);
+		return -ENOENT;
+	}
+	f = fopen(path, "re");
+	if (!f) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot read profile '%s': %s", path,
+			 strerror(errno));
+		return rc;
+	}
+	p->path = strdup(path);
+	base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	dot = strstr(base, ".profile");
+	if (dot && !dot[8])
+		*dot = 0;
+	p->name = strdup(base);
+	rc = p->path && p->name ? parse(f, p, err, errlen) : -ENOMEM;
+	fclose(f);
+	if (rc)
+		profile_free(p);
+	return rc;
+}
+
+static char *replace_all(const char *s, const char *key, const char *val)
+{
+	size_t klen = strlen(key), vlen = strlen(val), n = 0;
+	const char *q;
+	char *out, *o;
+
+	for (q = strstr(s, key); q; q = strstr(q + klen, key))
+		n++;
+	out = malloc(strlen(s) + n * vlen + 1);
+	if (!out)
+		return NULL;
+	for (o = out; (q = strstr(s, key)); s = q + klen) {
+		memcpy(o, s, (size_t)(q - s));
+		o += q - s;
+		memcpy(o, val, vlen);
+		o += vlen;
+	}
+	strcpy(o, s);
+	return out;
+}
+
+/* Run the snippet with sh in the work directory. */
+static int run_setup(struct profile *p, const char *script, int out_fd,
+		     char *err, size_t errlen)
+{
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		if (out_fd >= 0) {
+			dup2(out_fd, STDOUT_FILENO);
+			dup2(out_fd, STDERR_FILENO);
+		} else {
+			/* stdout may carry TAP: keep it clean. */
+			dup2(STDERR_FILENO, STDOUT_FILENO);
+		}
+		if (chdir(p->workdir) < 0)
+			_exit(126);
+		setenv("WORKDIR", p->workdir, 1);
+		execl("/bin/sh", "sh", "-ec", script, (char *)NULL);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	snprintf(err, errlen, "setup of profile '%s' failed (%s %d)", p->name,
+		 WIFEXITED(status) ? "exit status" : "signal",
+		 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+	return -ECHILD;
+}
+
+int profile_setup(struct profile *p, int out_fd, char *err, size_t errlen)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *s;
+	int rc;
+
+	snprintf(p->workdir, sizeof(p->workdir), "%s/fusecheck-work.XXXXXX",
+		 tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(p->workdir)) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot create '%s': %s", p->workdir,
+			 strerror(errno));
+		p->workdir[0] = 0;
+		return rc;
+	}
+	if (p->setup) {
+		s = replace_all(p->setup, "{workdir}", p->workdir);
+		if (!s)
+			return -ENOMEM;
+		rc = run_setup(p, s, out_fd, err, errlen);
+		free(s);
+		if (rc)
+			return rc;
+	}
+	if (p->command) {
+		s = replace_all(p->command, "{workdir}", p->workdir);
+		if (!s)
+			return -ENOMEM;
+		free(p->command);
+		p->command = s;
+	}
+	return 0;
+}
+
+unsigned profile_caps(const struct profile *p, unsigned probed)
+{
+	if (!p->has_provides)
+		return probed;
+	return (probed & HARNESS_CAPS) | (p->provides & ~HARNESS_CAPS);
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag,
+		    struct FTW *ftw)
+{
+	/* A read-only tree from setup (e.g. unpacked images): let the
+	 * owner remove it. */
+	if (flag == FTW_DP)
+		chmod(path, 0700);
+	return remove(path) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+static int open_dirs(const char *path, const struct stat *st, int flag,
+		     struct FTW *ftw)
+{
+	if (flag == FTW_D || flag == FTW_DNR)
+		chmod(path, 0700);
+	return 0;
+}
+
+static uid_t give_uid;
+static gid_t give_gid;
+
+static int give_entry(const char *path, const struct stat *st, int flag,
+		      struct FTW *ftw)
+{
+	return lchown(path, give_uid, give_gid) ? -1 : 0;
+}
+
+int profile_give(struct profile *p, uid_t uid, gid_t gid, char *err,
+		 size_t errlen)
+{
+	if (!p->workdir[0])
+		return 0;
+	give_uid = uid;
+	give_gid = gid;
+	/* FTW_PHYS: a link is changed itself, never what it points to */
+	if (nftw(p->workdir, give_entry, 32, FTW_PHYS | FTW_MOUNT)) {
+		snprintf(err, errlen, "cannot give '%s' to uid %u: %s",
+			 p->workdir, (unsigned)uid, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+void profile_free(struct profile *p)
+{
+	if (p->workdir[0]) {
+		/* FTW_MOUNT: never descend into anything mounted there. */
+		nftw(p->workdir, open_dirs, 32, FTW_PHYS | FTW_MOUNT);
+		nftw(p->workdir, rm_entry, 32,
+		     FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	}
+	free(p->name);
+	free(p->path);
+	free(p->description);
+	free(p->command);
+	free(p->setup);
+	memset(p, 0, sizeof(*p));
+	p->attach = -1;
+}

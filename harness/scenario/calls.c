@@ -1,0 +1,207 @@
+/* scenario/calls.c - the tables of the scenario language: one row per call
+ * (arguments, checks, requirements, executor), errno names, open and
+ * rename flag names, requirement names.  Adding a call is adding a row
+ * here and an executor in scenario/exec.c.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include "scenario/scn_int.h"
+
+#define P SCN_A_PATH
+#define D SCN_A_FD
+#define B SCN_A_DATA
+#define N SCN_A_NAME
+#define I SCN_A_INT
+#define M SCN_A_MODE
+#define W SCN_REQ_WRITE
+#define CW SCN_CF_WRITES
+
+/* name, args, nreq, nopt, tail, dflt_len, reqs, flags, check, exec, verify */
+static const struct scn_call calls[] = {
+	{"open", {D, P, SCN_A_OFLAGS, M}, 3, 1, 0, -1, 0, 0, 0,
+	 scn_x_open, NULL},
+	{"close", {D}, 1, 0, 0, -1, 0, 0, 0, scn_x_close, NULL},
+	{"create", {P, M}, 2, 0, 0, -1, W, CW, 0, scn_x_create, NULL},
+	{"read", {D, I, B}, 2, 1, 0, -1, 0, 0, 0, scn_x_read, scn_v_data},
+	{"pread", {D, I, I, B}, 3, 1, 0, -1, 0, 0, 0, scn_x_pread,
+	 scn_v_data},
+	{"write", {D, B}, 2, 0, 0, 1, W, CW, 0, scn_x_write, NULL},
+	{"pwrite", {D, B, I}, 3, 0, 0, 1, W, CW, 0, scn_x_pwrite, NULL},
+	{"ftruncate", {D, I}, 2, 0, 0, -1, W, CW, 0, scn_x_ftruncate, NULL},
+	{"truncate", {P, I}, 2, 0, 0, -1, W, CW, 0, scn_x_truncate, NULL},
+	{"fsync", {D}, 1, 0, 0, -1, 0, 0, 0, scn_x_fsync, NULL},
+	{"stat", {P}, 1, 0, SCN_T_STAT, -1, 0, 0, 0, scn_x_stat, scn_v_stat},
+	{"lstat", {P}, 1, 0, SCN_T_STAT, -1, 0, 0, 0, scn_x_lstat,
+	 scn_v_stat},
+	{"fstat", {D}, 1, 0, SCN_T_STAT, -1, 0, 0, 0, scn_x_fstat,
+	 scn_v_stat},
+	{"mkdir", {P, M}, 2, 0, 0, -1, W, CW, 0, scn_x_mkdir, NULL},
+	{"rmdir", {P}, 1, 0, 0, -1, W, CW, 0, scn_x_rmdir, NULL},
+	{"unlink", {P}, 1, 0, 0, -1, W, CW, 0, scn_x_unlink, NULL},
+	{"mkfifo", {P, M}, 2, 0, 0, -1, W | SCN_REQ_MKNOD, CW, 0,
+	 scn_x_mkfifo, NULL},
+	{"symlink", {SCN_A_TARGET, P}, 2, 0, 0, -1, W | SCN_REQ_SYMLINK, CW,
+	 0, scn_x_symlink, NULL},
+	{"readlink", {P, B}, 1, 1, 0, -1, SCN_REQ_SYMLINK, 0, 0,
+	 scn_x_readlink, scn_v_data},
+	{"link", {P, P}, 2, 0, 0, -1, W | SCN_REQ_HARDLINK, CW, 0, scn_x_link,
+	 NULL},
+	{"rename", {P, P}, 2, 0, 0, -1, W, CW, 0, scn_x_rename, NULL},
+	{"renameat2", {P, P, SCN_A_RFLAGS}, 3, 0, 0, -1, W, CW, 0,
+	 scn_x_renameat2, NULL},
+	{"setxattr", {P, N, B}, 3, 0, 0, -1, W | SCN_REQ_XATTR, CW, 0,
+	 scn_x_setxattr, NULL},
+	{"getxattr", {P, N, B}, 2, 1, 0, -1, SCN_REQ_XATTR, 0, 0,
+	 scn_x_getxattr, scn_v_data},
+	{"listxattr", {P}, 1, 0, SCN_T_NAMES, -1, SCN_REQ_XATTR, 0, 0,
+	 scn_x_listxattr, scn_v_listxattr},
+	{"removexattr", {P, N}, 2, 0, 0, -1, W | SCN_REQ_XATTR, CW, 0,
+	 scn_x_removexattr, NULL},
+	{"readdir", {P}, 1, 0, SCN_T_DIR, -1, 0, 0, 0, scn_x_readdir,
+	 scn_v_readdir},
+	{"chdir", {SCN_A_CHDIR}, 1, 0, 0, -1, 0, SCN_CF_NOBLOCK, 0,
+	 scn_x_chdir, NULL},
+	{"mkfiles", {P, I}, 2, 0, 0, -1, W, CW, 0, scn_x_mkfiles, NULL},
+	{"mktree", {P, I}, 2, 0, 0, -1, W, CW, 0, scn_x_mktree, NULL},
+	{"rmtree", {P}, 1, 0, 0, -1, W, CW, 0, scn_x_rmtree, NULL},
+	{"sleep", {I}, 1, 0, 0, -1, 0, 0, 0, scn_x_sleep, NULL},
+	{"barrier", {0}, 0, 0, 0, -1, 0, SCN_CF_INPAR, 0, scn_x_barrier,
+	 NULL},
+	{"quiesce", {0}, 0, 0, 0, -1, SCN_REQ_DROP_CACHES,
+	 SCN_CF_SERIAL, 0, scn_x_quiesce, NULL},
+	{"settle", {0}, 0, 0, 0, -1, SCN_REQ_DROP_CACHES, SCN_CF_SERIAL, 0,
+	 scn_x_settle, NULL},
+	{"balanced", {0}, 0, 0, 0, -1, SCN_REQ_DROP_CACHES, SCN_CF_SERIAL,
+	 FC_CHECK_BALANCED, scn_x_check, NULL},
+	{"outstanding", {SCN_A_TAG, I}, 2, 0, 0, -1, 0, SCN_CF_SERIAL,
+	 FC_CHECK_OUTSTANDING, scn_x_check, NULL},
+	{"alive", {SCN_A_TAG}, 1, 0, 0, -1, SCN_REQ_REFLEDGER, SCN_CF_SERIAL,
+	 FC_CHECK_ALIVE, scn_x_check, NULL},
+	{"freed", {SCN_A_TAG}, 1, 0, 0, -1, SCN_REQ_REFLEDGER, SCN_CF_SERIAL,
+	 FC_CHECK_FREED, scn_x_check, NULL},
+};
+
+const struct scn_call *scn_call_find(const char *name)
+{
+	size_t k;
+
+	for (k = 0; k < sizeof(calls) / sizeof(calls[0]); k++)
+		if (!strcmp(calls[k].name, name))
+			return &calls[k];
+	return NULL;
+}
+
+const char *scn_arg_kind_name(int kind)
+{
+	static const char *const names[] = {
+		[SCN_A_PATH] = "PATH", [SCN_A_CHDIR] = "PATH|-",
+		[SCN_A_TARGET] = "TARGET", [SCN_A_FD] = "FD",
+		[SCN_A_DATA] = "DATA", [SCN_A_NAME] = "NAME",
+		[SCN_A_INT] = "N", [SCN_A_MODE] = "MODE",
+		[SCN_A_OFLAGS] = "FLAGS", [SCN_A_RFLAGS] = "FLAGS",
+		[SCN_A_TAG] = "@TAG",
+	};
+
+	if (kind <= 0 || kind > SCN_A_TAG)
+		return "?";
+	return names[kind];
+}
+
+struct scn_name_val {
+	const char *name;
+	long val;
+};
+
+#define E(x) {#x, x}
+static const struct scn_name_val errnos[] = {
+	E(EPERM), E(ENOENT), E(ESRCH), E(EINTR), E(EIO), E(ENXIO), E(E2BIG),
+	E(ENOEXEC), E(EBADF), E(ECHILD), E(EAGAIN), E(ENOMEM), E(EACCES),
+	E(EFAULT), E(ENOTBLK), E(EBUSY), E(EEXIST), E(EXDEV), E(ENODEV),
+	E(ENOTDIR), E(EISDIR), E(EINVAL), E(ENFILE), E(EMFILE), E(ENOTTY),
+	E(ETXTBSY), E(EFBIG), E(ENOSPC), E(ESPIPE), E(EROFS), E(EMLINK),
+	E(EPIPE), E(EDOM), E(ERANGE), E(EDEADLK), E(ENAMETOOLONG), E(ENOLCK),
+	E(ENOSYS), E(ENOTEMPTY), E(ELOOP), E(ENOMSG), E(EIDRM), E(ENOSTR),
+	E(ENODATA), E(ETIME), E(ENOSR), E(ENOLINK), E(EPROTO), E(EBADMSG),
+	E(EOVERFLOW), E(EILSEQ), E(EUSERS), E(ENOTSOCK), E(EDESTADDRREQ),
+	E(EMSGSIZE), E(EPROTOTYPE), E(ENOPROTOOPT), E(EPROTONOSUPPORT),
+	E(EOPNOTSUPP), E(EAFNOSUPPORT), E(EADDRINUSE), E(EADDRNOTAVAIL),
+	E(ENETDOWN), E(ENETUNREACH), E(ECONNABORTED), E(ECONNRESET),
+	E(ENOBUFS), E(EISCONN), E(ENOTCONN), E(ETIMEDOUT), E(ECONNREFUSED),
+	E(EALREADY), E(EINPROGRESS), E(ESTALE), E(EDQUOT), E(ECANCELED),
+	E(EOWNERDEAD), E(ENOTRECOVERABLE), E(ENOMEDIUM), E(EMEDIUMTYPE),
+	E(ENOKEY), E(EKEYEXPIRED), E(EKEYREVOKED), E(EKEYREJECTED),
+	E(ERFKILL), E(EHWPOISON), E(EREMOTEIO), E(EUCLEAN), E(EBADFD),
+	/* aliases last, so that a value prints under its usual name */
+	E(ENOTSUP), E(EWOULDBLOCK), E(EDEADLOCK),
+};
+
+static const struct scn_name_val oflags[] = {
+	E(O_RDONLY), E(O_WRONLY), E(O_RDWR), E(O_CREAT), E(O_EXCL),
+	E(O_TRUNC), E(O_APPEND), E(O_DIRECTORY), E(O_NOFOLLOW),
+	E(O_TMPFILE), E(O_DIRECT), E(O_PATH), E(O_NONBLOCK), E(O_SYNC),
+	E(O_DSYNC), E(O_NOATIME), E(O_NOCTTY), E(O_CLOEXEC),
+};
+
+static const struct scn_name_val rflags[] = {
+	{"0", 0}, E(RENAME_NOREPLACE), E(RENAME_EXCHANGE), E(RENAME_WHITEOUT),
+};
+#undef E
+
+static long lookup(const struct scn_name_val *t, size_t n, const char *name)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		if (!strcmp(t[k].name, name))
+			return t[k].val;
+	return -1;
+}
+
+const char *scn_errno_name(int e)
+{
+	size_t k;
+
+	for (k = 0; k < sizeof(errnos) / sizeof(errnos[0]); k++)
+		if (errnos[k].val == e)
+			return errnos[k].name;
+	return NULL;
+}
+
+int scn_errno_value(const char *name)
+{
+	long v = lookup(errnos, sizeof(errnos) / sizeof(errnos[0]), name);
+
+	return v < 0 ? 0 : (int)v;
+}
+
+long scn_oflag_value(const char *name)
+{
+	return lookup(oflags, sizeof(oflags) / sizeof(oflags[0]), name);
+}
+
+long scn_rflag_value(const char *name)
+{
+	return lookup(rflags, sizeof(rflags) / sizeof(rflags[0]), name);
+}
+
+static const char *const req_names[SCN_NREQ] = {
+	"write", "hardlink", "symlink", "mknod", "xattr", "tmpfile",
+	"rename-exchange", "rename-noreplace", "refledger", "drop-caches",
+};
+
+const char *scn_req_name(unsigned index)
+{
+	return index < SCN_NREQ ? req_names[index] : NULL;
+}
+
+unsigned scn_req_bit(const char *name)
+{
+	unsigned k;
+
+	for (k = 0; k < SCN_NREQ; k++)
+		if (!strcmp(req_names[k], name))
+			return 1u << k;
+	return 0;
+}

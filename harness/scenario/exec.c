@@ -1,0 +1,694 @@
+/* scenario/exec.c - the executors of the call table: one syscall (or a short
+ * composite walk) each, returning the result or -errno for the runner to
+ * judge, and the verifiers that compare what a successful call returned
+ * (stat fields, data, names) with the statement's checks.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/xattr.h>
+#include <time.h>
+#include <unistd.h>
+#include "scenario/scn_int.h"
+#include "wire/dents.h"
+#include "util/treerm.h"
+
+#define SCN_XATTR_MAX 65536
+#define SCN_DENTS_BUF 32768
+
+static long res(long rc)
+{
+	return rc < 0 ? -errno : rc;
+}
+
+/* make t->buf at least size bytes (+1 for a NUL); -ENOMEM */
+static int scratch(struct scn_thr *t, size_t size)
+{
+	char *nb = realloc(t->buf, size + 1);
+
+	if (!nb)
+		return -ENOMEM;
+	t->buf = nb;
+	t->buflen = 0;
+	return 0;
+}
+
+/* a path's parent directory, resolved beneath the working directory,
+ * and its last component */
+struct scn_at {
+	int fd;
+	char name[PATH_MAX];
+};
+
+static int at_get(struct scn_thr *t, const char *rel, struct scn_at *a)
+{
+	a->fd = scn_path_parent(scn_root(t), rel, a->name, sizeof(a->name));
+	return a->fd < 0 ? a->fd : 0;
+}
+
+/* the result of an *at call, with the parent closed */
+static long at_done(struct scn_at *a, long rc)
+{
+	int e = errno;
+
+	close(a->fd);
+	return rc < 0 ? -e : rc;
+}
+
+/* One call on a parent and last component: at_get, the call, at_done. */
+#define AT_CALL(t, rel, a, call)                                     \
+	({                                                           \
+		long rc_ = at_get((t), (rel), (a));                  \
+		rc_ ? rc_ : at_done((a), (long)(call));              \
+	})
+
+/* a path followed to its inode, as /proc/self/fd/N in proc for the calls
+ * that only take a path; the fd to close, or -errno */
+static int follow(struct scn_thr *t, const char *rel, char *proc,
+		  size_t size)
+{
+	int fd = scn_path_open(scn_root(t), rel, O_PATH, 0);
+
+	if (fd >= 0)
+		scn_path_proc(fd, proc, size);
+	return fd;
+}
+
+/* One call by a followed path: follow, the call, close. */
+#define FOLLOW_CALL(t, rel, proc, call)                              \
+	({                                                           \
+		int fd_ = follow((t), (rel), (proc), sizeof(proc));  \
+		long rc_ = fd_;                                      \
+		if (fd_ >= 0) {                                      \
+			rc_ = res((long)(call));                     \
+			close(fd_);                                  \
+		}                                                    \
+		rc_;                                                 \
+	})
+
+static long keep_len(struct scn_thr *t, long ret)
+{
+	if (ret >= 0)
+		t->buflen = (size_t)ret;
+	return ret;
+}
+
+/* --- descriptors --- */
+
+SCN_EXEC(open)
+{
+	int mode = st->nargs > 3 ? (int)v[3].num : 0;
+	/* O_CLOEXEC always: the filesystem under test is a child of the
+	 * harness and must never inherit a reference into its own mount */
+	int fd = scn_path_open(scn_root(t), v[1].s, (int)v[2].num | O_CLOEXEC,
+			       (mode_t)mode);
+
+	if (fd < 0)
+		return fd;
+	if (scn_fd_bind(t, v[0].fdname, fd)) {
+		close(fd);
+		scn_fail(t, st, "descriptor name %s is already open",
+			 v[0].fdname);
+	}
+	return 0;
+}
+
+SCN_EXEC(close)
+{
+	int fd = scn_fd_take(t, v[0].fdname);
+
+	return res(close(fd));
+}
+
+SCN_EXEC(create)
+{
+	int fd = scn_path_open(scn_root(t), v[0].s, O_CREAT | O_EXCL | O_WRONLY,
+			       (mode_t)v[1].num);
+
+	if (fd < 0)
+		return fd;
+	return res(close(fd));
+}
+
+SCN_EXEC(read)
+{
+	if (scratch(t, (size_t)v[1].num))
+		return -ENOMEM;
+	return keep_len(t, res(read(v[0].fd, t->buf, (size_t)v[1].num)));
+}
+
+SCN_EXEC(pread)
+{
+	if (scratch(t, (size_t)v[1].num))
+		return -ENOMEM;
+	return keep_len(t, res(pread(v[0].fd, t->buf, (size_t)v[1].num,
+				     (off_t)v[2].num)));
+}
+
+SCN_EXEC(write)
+{
+	return res(write(v[0].fd, v[1].s, v[1].len));
+}
+
+SCN_EXEC(pwrite)
+{
+	return res(pwrite(v[0].fd, v[1].s, v[1].len, (off_t)v[2].num));
+}
+
+SCN_EXEC(ftruncate)
+{
+	return res(ftruncate(v[0].fd, (off_t)v[1].num));
+}
+
+SCN_EXEC(truncate)
+{
+	char proc[64];
+
+	return FOLLOW_CALL(t, v[0].s, proc, truncate(proc, (off_t)v[1].num));
+}
+
+SCN_EXEC(fsync)
+{
+	return res(fsync(v[0].fd));
+}
+
+/* --- paths --- */
+
+SCN_EXEC(stat)
+{
+	int fd = scn_path_open(scn_root(t), v[0].s, O_PATH, 0);
+	long rc;
+
+	if (fd < 0)
+		return fd;
+	rc = res(fstatat(fd, "", &t->st, AT_EMPTY_PATH));
+	close(fd);
+	return rc;
+}
+
+SCN_EXEC(lstat)
+{
+	struct scn_at a;
+
+	return AT_CALL(t, v[0].s, &a, fstatat(a.fd, a.name, &t->st,
+					      AT_SYMLINK_NOFOLLOW));
+}
+
+SCN_EXEC(fstat)
+{
+	return res(fstat(v[0].fd, &t->st));
+}
+
+SCN_EXEC(mkdir)
+{
+	struct scn_at a;
+
+	return AT_CALL(t, v[0].s, &a, mkdirat(a.fd, a.name, (mode_t)v[1].num));
+}
+
+SCN_EXEC(rmdir)
+{
+	struct scn_at a;
+
+	return AT_CALL(t, v[0].s, &a, unlinkat(a.fd, a.name, AT_REMOVEDIR));
+}
+
+SCN_EXEC(unlink)
+{
+	struct scn_at a;
+
+	return AT_CALL(t, v[0].s, &a, unlinkat(a.fd, a.name, 0));
+}
+
+SCN_EXEC(mkfifo)
+{
+	struct scn_at a;
+
+	return AT_CALL(t, v[0].s, &a, mkfifoat(a.fd, a.name, (mode_t)v[1].num));
+}
+
+SCN_EXEC(symlink)
+{
+	struct scn_at a;
+
+	/* the target is only text here; it is confined whenever a later
+	 * call resolves through the link */
+	return AT_CALL(t, v[1].s, &a, symlinkat(v[0].s, a.fd, a.name));
+}
+
+SCN_EXEC(readlink)
+{
+	struct scn_at a;
+
+	if (scratch(t, PATH_MAX))
+		return -ENOMEM;
+	return keep_len(t, AT_CALL(t, v[0].s, &a, readlinkat(a.fd, a.name,
+							     t->buf, PATH_MAX)));
+}
+
+/* two paths, each resolved to its parent: for link and rename */
+static long two_at(struct scn_thr *t, const char *from, const char *to,
+		   int op, unsigned flags)
+{
+	struct scn_at a, b;
+	long rc = at_get(t, from, &a);
+
+	if (rc)
+		return rc;
+	rc = at_get(t, to, &b);
+	if (rc) {
+		close(a.fd);
+		return rc;
+	}
+	rc = op ? renameat2(a.fd, a.name, b.fd, b.name, flags)
+		: linkat(a.fd, a.name, b.fd, b.name, 0);
+	rc = rc < 0 ? -errno : rc;
+	close(b.fd);
+	close(a.fd);
+	return rc;
+}
+
+SCN_EXEC(link)
+{
+	return two_at(t, v[0].s, v[1].s, 0, 0);
+}
+
+SCN_EXEC(rename)
+{
+	return two_at(t, v[0].s, v[1].s, 1, 0);
+}
+
+SCN_EXEC(renameat2)
+{
+	return two_at(t, v[0].s, v[1].s, 1, (unsigned)v[2].num);
+}
+
+SCN_EXEC(setxattr)
+{
+	char proc[64];
+
+	return FOLLOW_CALL(t, v[0].s, proc, setxattr(proc, v[1].s, v[2].s,
+						     v[2].len, 0));
+}
+
+SCN_EXEC(getxattr)
+{
+	char proc[64];
+
+	if (scratch(t, SCN_XATTR_MAX))
+		return -ENOMEM;
+	return keep_len(t, FOLLOW_CALL(t, v[0].s, proc,
+				       getxattr(proc, v[1].s, t->buf,
+						SCN_XATTR_MAX)));
+}
+
+SCN_EXEC(listxattr)
+{
+	char proc[64];
+
+	if (scratch(t, SCN_XATTR_MAX))
+		return -ENOMEM;
+	return keep_len(t, FOLLOW_CALL(t, v[0].s, proc,
+				       listxattr(proc, t->buf,
+						 SCN_XATTR_MAX)));
+}
+
+SCN_EXEC(removexattr)
+{
+	char proc[64];
+
+	return FOLLOW_CALL(t, v[0].s, proc, removexattr(proc, v[1].s));
+}
+
+SCN_EXEC(chdir)
+{
+	int fd, rc;
+
+	if (!strcmp(v[0].s, "-"))
+		return scn_cwd_leave(t);
+	fd = scn_path_open(scn_root(t), v[0].s, O_PATH | O_DIRECTORY, 0);
+	if (fd < 0)
+		return fd;
+	rc = scn_cwd_enter(t, fd);
+	close(fd);
+	return rc;
+}
+
+SCN_EXEC(sleep)
+{
+	struct timespec ts = {0, 50 * 1000000L};
+	long long left = v[0].num;
+
+	/* in slices: a run given up (timeout, interrupt, broken session)
+	 * must not keep a detached thread sleeping for an hour */
+	for (; left > 0 && !scn_stopping(t); left -= 50) {
+		if (left < 50)
+			ts.tv_nsec = (long)left * 1000000L;
+		while (nanosleep(&ts, &ts) && errno == EINTR)
+			;
+		ts.tv_nsec = 50 * 1000000L;
+	}
+	return 0;
+}
+
+/* --- directories, walked with getdents64 --- */
+
+/* Read every name of the open directory fd but "." and ".." into a list
+ * of NUL-terminated names (*names, *len bytes); types into *types when
+ * asked.  0 or -errno. */
+static int list_dir(int fd, char **names, size_t *len, unsigned char **types,
+		    size_t *count)
+{
+	char *buf = malloc(SCN_DENTS_BUF), *out = NULL, *no;
+	const struct dent64 *d;
+	unsigned char *ty = NULL, *nt;
+	size_t at = 0, n = 0, pos, nl;
+	long got;
+	int rc = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	while ((got = syscall(SYS_getdents64, fd, buf, SCN_DENTS_BUF)) > 0) {
+		for (pos = 0; (d = dents_next(buf, (size_t)got, &pos));) {
+			nl = dent_name_len(d);
+			if (dent_is_dot(d))
+				continue;
+			no = realloc(out, at + nl + 1);
+			nt = realloc(ty, n + 1);
+			if (no)
+				out = no;
+			if (nt)
+				ty = nt;
+			if (!no || !nt) {
+				rc = -ENOMEM;
+				goto out;
+			}
+			memcpy(out + at, d->d_name, nl);
+			out[at + nl] = '\0';
+			at += nl + 1;
+			ty[n++] = d->d_type;
+		}
+	}
+	if (got < 0)
+		rc = -errno;
+out:
+	free(buf);
+	if (rc) {
+		free(out);
+		free(ty);
+		return rc;
+	}
+	*names = out;
+	*len = at;
+	*count = n;
+	if (types)
+		*types = ty;
+	else
+		free(ty);
+	return 0;
+}
+
+SCN_EXEC(readdir)
+{
+	char *names;
+	size_t len, n;
+	int fd = scn_path_open(scn_root(t), v[0].s, O_RDONLY | O_DIRECTORY, 0);
+	int rc;
+
+	if (fd < 0)
+		return fd;
+	rc = list_dir(fd, &names, &len, NULL, &n);
+	close(fd);
+	if (rc)
+		return rc;
+	free(t->buf);
+	t->buf = names;
+	t->buflen = len;
+	return 0;
+}
+
+SCN_EXEC(mkfiles)
+{
+	char name[32];
+	long long k;
+	int dfd = scn_path_open(scn_root(t), v[0].s, O_PATH | O_DIRECTORY, 0);
+	int fd;
+
+	if (dfd < 0)
+		return dfd;
+	for (k = 0; k < v[1].num; k++) {
+		snprintf(name, sizeof(name), "f%lld", k);
+		fd = openat(dfd, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC,
+			    0644);
+		if (fd < 0 || close(fd)) {
+			int e = errno;
+
+			snprintf(t->detail, sizeof(t->detail), "at %s", name);
+			close(dfd);
+			return -e;
+		}
+	}
+	close(dfd);
+	return 0;
+}
+
+SCN_EXEC(mktree)
+{
+	struct scn_at a;
+	long long k;
+	int fd, nfd;
+
+	if (at_get(t, v[0].s, &a))
+		return a.fd;
+	if (mkdirat(a.fd, a.name, 0755))
+		return at_done(&a, -1);
+	fd = openat(a.fd, a.name, O_PATH | O_DIRECTORY | O_NOFOLLOW |
+					  O_CLOEXEC);
+	if (fd < 0)
+		return at_done(&a, -1);
+	close(a.fd);
+	for (k = 0; k < v[1].num; k++) {
+		if (mkdirat(fd, "d", 0755))
+			goto fail;
+		nfd = openat(fd, "d", O_PATH | O_DIRECTORY | O_NOFOLLOW |
+					      O_CLOEXEC);
+		if (nfd < 0)
+			goto fail;
+		close(fd);
+		fd = nfd;
+	}
+	close(fd);
+	return 0;
+fail:
+	nfd = -errno;
+	snprintf(t->detail, sizeof(t->detail), "at depth %lld", k + 1);
+	close(fd);
+	return nfd;
+}
+
+SCN_EXEC(rmtree)
+{
+	struct scn_at a;
+	long rc = at_get(t, v[0].s, &a);
+
+	if (rc)
+		return rc;
+	rc = treerm_at(a.fd, a.name, t->detail, sizeof(t->detail));
+	close(a.fd);
+	return rc;
+}
+
+/* --- statements of the harness --- */
+
+SCN_EXEC(barrier)
+{
+	scn_run_barrier(t);
+	return 0;
+}
+
+SCN_EXEC(quiesce)
+{
+	return scn_run_quiesce(t, st, 1);
+}
+
+SCN_EXEC(settle)
+{
+	return scn_run_quiesce(t, st, 0);
+}
+
+SCN_EXEC(check)
+{
+	return scn_run_check(t, st, v);
+}
+
+/* --- verifiers --- */
+
+static const char *type_name(unsigned mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG: return "reg";
+	case S_IFDIR: return "dir";
+	case S_IFLNK: return "lnk";
+	case S_IFIFO: return "fifo";
+	case S_IFCHR: return "chr";
+	case S_IFBLK: return "blk";
+	case S_IFSOCK: return "sock";
+	}
+	return "?";
+}
+
+static void check_ino(struct scn_thr *t, const struct scn_stmt *st,
+		      const struct scn_check *c)
+{
+	const char *tag = scn_tag_name(t, c->num);
+	uint64_t ino = t->st.st_ino, want;
+
+	if (c->key == SCN_C_INO && scn_tag_bind(t, c->num, ino))
+		return;
+	if (scn_tag_get(t, c->num, &want)) {
+		scn_fail(t, st, "tag @%s is not bound (the statement that "
+				"binds it failed)", tag);
+		return;
+	}
+	if (c->key == SCN_C_INO && ino != want)
+		scn_fail(t, st, "ino expected @%s (%llu), got %llu", tag,
+			 (unsigned long long)want, (unsigned long long)ino);
+	if (c->key == SCN_C_INO_NOT && ino == want)
+		scn_fail(t, st, "ino expected other than @%s, got %llu", tag,
+			 (unsigned long long)ino);
+}
+
+SCN_VERIFY(stat)
+{
+	const struct stat *s = &t->st;
+	size_t k;
+
+	for (k = 0; k < st->nchecks; k++) {
+		const struct scn_check *c = &st->checks[k];
+
+		switch (c->key) {
+		case SCN_C_TYPE:
+			if ((s->st_mode & S_IFMT) != (unsigned)c->num)
+				scn_fail(t, st, "type expected %s, got %s",
+					 type_name((unsigned)c->num),
+					 type_name(s->st_mode));
+			break;
+		case SCN_C_NLINK:
+			if ((long long)s->st_nlink != c->num)
+				scn_fail(t, st, "nlink expected %lld, got %llu",
+					 c->num,
+					 (unsigned long long)s->st_nlink);
+			break;
+		case SCN_C_SIZE:
+			if ((long long)s->st_size != c->num)
+				scn_fail(t, st, "size expected %lld, got %lld",
+					 c->num, (long long)s->st_size);
+			break;
+		case SCN_C_MODE:
+			if ((s->st_mode & 07777) != (unsigned)c->num)
+				scn_fail(t, st, "mode expected %04llo, got "
+						"%04o",
+					 c->num, s->st_mode & 07777);
+			break;
+		case SCN_C_INO:
+		case SCN_C_INO_NOT:
+			check_ino(t, st, c);
+			break;
+		}
+	}
+}
+
+/* the expected bytes: the statement's last argument when it is DATA */
+SCN_VERIFY(data)
+{
+	size_t k = st->nargs - 1;
+	char want[300], got[300];
+
+	if (!st->nargs || st->call->args[k] != SCN_A_DATA ||
+	    k < st->call->nreq)
+		return;
+	if ((size_t)ret == v[k].len && !memcmp(t->buf, v[k].s, v[k].len))
+		return;
+	scn_quote(v[k].s, v[k].len, want, sizeof(want));
+	scn_quote(t->buf, (size_t)ret, got, sizeof(got));
+	scn_fail(t, st, "expected %s, got %s (%ld bytes)", want, got, ret);
+}
+
+static int listed(const char *names, size_t len, const char *name)
+{
+	const char *p;
+
+	for (p = names; p < names + len; p += strlen(p) + 1)
+		if (!strcmp(p, name))
+			return 1;
+	return 0;
+}
+
+static size_t count_names(const char *names, size_t len)
+{
+	const char *p;
+	size_t n = 0;
+
+	for (p = names; p < names + len; p += strlen(p) + 1)
+		n++;
+	return n;
+}
+
+SCN_VERIFY(listxattr)
+{
+	size_t k, n = count_names(t->buf, t->buflen), want_n = 0;
+	char q[300];
+	char *name;
+	int ok = 1;
+
+	t->buf[t->buflen] = '\0';
+	for (k = 0; k < st->nnames; k++) {
+		name = scn_word_expand(&st->names[k], t->i, t->n, NULL);
+		if (!name)
+			return;
+		if (!listed(t->buf, t->buflen, name)) {
+			scn_quote(name, strlen(name), q, sizeof(q));
+			scn_fail(t, st, "%s not listed", q);
+			ok = 0;
+		}
+		want_n++;
+		free(name);
+	}
+	if (ok && n != want_n)
+		scn_fail(t, st, "expected %zu names, got %zu", want_n, n);
+}
+
+SCN_VERIFY(readdir)
+{
+	size_t k, n = count_names(t->buf, t->buflen);
+	char q[300], *name;
+	int has;
+
+	for (k = 0; k < st->nchecks; k++) {
+		const struct scn_check *c = &st->checks[k];
+
+		if (c->key == SCN_C_COUNT) {
+			if ((long long)n != c->num)
+				scn_fail(t, st, "count expected %lld, got %zu",
+					 c->num, n);
+			continue;
+		}
+		name = scn_word_expand(&c->w, t->i, t->n, NULL);
+		if (!name)
+			return;
+		has = listed(t->buf, t->buflen, name);
+		scn_quote(name, strlen(name), q, sizeof(q));
+		if (c->key == SCN_C_HAS && !has)
+			scn_fail(t, st, "%s not listed", q);
+		if (c->key == SCN_C_HAS_NOT && has)
+			scn_fail(t, st, "%s listed, expected absent", q);
+		free(name);
+	}
+}

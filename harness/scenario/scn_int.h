@@ -1,0 +1,289 @@
+/* scenario/scn_int.h - private to the scenario modules (scn_*.c): the parsed
+ * program, the call table row, and what executors share with the runner.
+ */
+#ifndef FC_SCN_INT_H
+#define FC_SCN_INT_H
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <sys/stat.h>
+#include "scenario/scn.h"
+
+/* --- words: what the lexer makes of one blank-separated argument --- */
+
+enum scn_seg_kind { SCN_SEG_LIT, SCN_SEG_VAR_I, SCN_SEG_VAR_N };
+
+struct scn_seg {
+	int kind;               /* enum scn_seg_kind */
+	char *p;                /* SCN_SEG_LIT: bytes (NUL-terminated too) */
+	size_t len;
+};
+
+struct scn_word {
+	struct scn_seg *segs;   /* adjacent literals are merged */
+	size_t nsegs;
+	unsigned col;           /* 1-based column of the first byte */
+	int quoted;             /* some segment was a "string" */
+	int vars;               /* some segment is $i or $n */
+	unsigned var_col;       /* column of the first $ (for errors) */
+};
+
+/* --- the call table --- */
+
+enum scn_arg_kind {
+	SCN_A_NONE = 0,
+	SCN_A_PATH,     /* confined to the working directory */
+	SCN_A_CHDIR,    /* a PATH, or "-" */
+	SCN_A_TARGET,   /* symlink target: confined relative to the link */
+	SCN_A_FD,       /* descriptor name */
+	SCN_A_DATA,     /* any bytes */
+	SCN_A_NAME,     /* any bytes but NUL (xattr name, dirent name) */
+	SCN_A_INT,      /* decimal, literal */
+	SCN_A_MODE,     /* octal, literal */
+	SCN_A_OFLAGS,   /* O_* names joined by | */
+	SCN_A_RFLAGS,   /* 0, RENAME_* names joined by | */
+	SCN_A_TAG,      /* @TAG, bound earlier by ino=@TAG */
+};
+
+enum scn_tail_kind {
+	SCN_T_NONE = 0,
+	SCN_T_STAT,     /* type= nlink= size= mode= ino=@ ino!=@ */
+	SCN_T_DIR,      /* count= has= has!= */
+	SCN_T_NAMES,    /* NAME... */
+};
+
+enum scn_call_flag {
+	SCN_CF_WRITES = 1u << 0,   /* needs SCN_REQ_WRITE */
+	SCN_CF_SERIAL = 1u << 1,   /* not inside parallel */
+	SCN_CF_NOBLOCK = 1u << 2,  /* not inside any block */
+	SCN_CF_INPAR = 1u << 3,    /* only inside parallel */
+};
+
+struct scn_thr;
+struct scn_stmt;
+struct scn_val;
+
+typedef long (*scn_exec_fn)(struct scn_thr *t, const struct scn_stmt *st,
+			    struct scn_val *v);
+typedef void (*scn_verify_fn)(struct scn_thr *t, const struct scn_stmt *st,
+			      struct scn_val *v, long ret);
+
+#define SCN_MAXARGS 4
+
+struct scn_call {
+	const char *name;
+	unsigned char args[SCN_MAXARGS]; /* enum scn_arg_kind */
+	unsigned char nreq, nopt;
+	unsigned char tail;              /* enum scn_tail_kind */
+	signed char dflt_len;  /* without expect, the result must be the
+				  length of this DATA argument; -1 any */
+	unsigned reqs;         /* enum scn_req bits implied */
+	unsigned flags;        /* enum scn_call_flag */
+	unsigned check_kind;   /* enum fc_check_kind of ledger statements */
+	scn_exec_fn exec;
+	scn_verify_fn verify;  /* run when the call succeeded as expected */
+};
+
+const struct scn_call *scn_call_find(const char *name);
+const char *scn_arg_kind_name(int kind);
+
+/* errno names, both ways; NULL / 0 when unknown */
+const char *scn_errno_name(int e);
+int scn_errno_value(const char *name);
+
+/* one name of a |-joined flag word; -1 when unknown */
+long scn_oflag_value(const char *name);
+long scn_rflag_value(const char *name);
+
+enum scn_check_key {
+	SCN_C_TYPE = 1, SCN_C_NLINK, SCN_C_SIZE, SCN_C_MODE, SCN_C_INO,
+	SCN_C_INO_NOT, SCN_C_COUNT, SCN_C_HAS, SCN_C_HAS_NOT,
+};
+
+/* --- the parsed program --- */
+
+struct scn_arg {
+	struct scn_word w;
+	long long num;          /* INT, MODE, flags, tag index */
+};
+
+struct scn_check {
+	int key;                /* enum scn_check_key */
+	unsigned col;
+	long long num;          /* number, S_IF* type, tag index */
+	struct scn_word w;      /* has= / has!= name */
+};
+
+enum scn_expect { SCN_EXP_NONE = 0, SCN_EXP_ERRNO, SCN_EXP_NUM };
+enum scn_block { SCN_BLK_NONE = 0, SCN_BLK_PARALLEL, SCN_BLK_REPEAT };
+
+struct scn_body {
+	struct scn_stmt *v;
+	size_t n, cap;
+};
+
+struct scn_stmt {
+	unsigned line, col;
+	const struct scn_call *call;    /* NULL for a block */
+	int block;                      /* enum scn_block */
+	unsigned count;                 /* block's N */
+	struct scn_body body;
+	int expect;                     /* enum scn_expect */
+	long long expval;               /* errno (positive) or number */
+	struct scn_arg *args;
+	size_t nargs;
+	struct scn_check *checks;
+	size_t nchecks;
+	struct scn_word *names;         /* SCN_T_NAMES */
+	size_t nnames;
+};
+
+struct scn {
+	atomic_int refs;        /* the caller's, plus one per detached run */
+	char *file, *name, *desc, *memfs;
+	char **rules;
+	size_t nrules;
+	unsigned reqs;
+	unsigned timeout;
+	struct scn_body body;
+	char **tags;            /* tag names, indexed by scn_arg.num */
+	size_t ntags;
+};
+
+void scn_ref(struct scn *s);
+
+/* --- lexing (scenario/lex.c) --- */
+
+/* What the words of one file may hold once "..."*N is expanded: a word
+ * is at most the bytes a read or write may move, and a whole file four
+ * times that, so that a small file cannot make the parser allocate
+ * gigabytes. */
+#define SCN_WORD_BYTES_MAX (16u << 20)
+#define SCN_FILE_BYTES_MAX (64u << 20)
+
+struct scn_lex_ctx {
+	unsigned line;
+	int in_parallel, in_repeat;   /* which of $i / $n may appear */
+	size_t *spent;                /* bytes the file's words hold so
+					 far (NULL: not counted) */
+};
+
+/* Split one line (without its '\n') into words; a word starting with '#'
+ * ends the line.  0 or -EINVAL with *err filled (file is left alone). */
+int scn_lex_line(const struct scn_lex_ctx *c, const char *text, size_t len,
+		 struct scn_word **words, size_t *nwords,
+		 struct scn_error *err);
+void scn_word_free(struct scn_word *w);
+void scn_words_free(struct scn_word *w, size_t n);
+/* the bytes of a word without variables ("" for none) */
+const char *scn_word_lit(const struct scn_word *w, size_t *len);
+/* 1 when the word is exactly the unquoted text s */
+int scn_word_is(const struct scn_word *w, const char *s);
+/* expand $i / $n into a malloc'd NUL-terminated buffer; NULL on ENOMEM */
+char *scn_word_expand(const struct scn_word *w, unsigned i, unsigned n,
+		      size_t *len);
+/* the word as it can be printed in a message: "…" with escapes */
+void scn_quote(const char *p, size_t len, char *buf, size_t size);
+
+/* --- what executors share with the runner (scenario/interp.c) --- */
+
+struct scn_val {
+	char *s;                /* expanded bytes (PATH: relative, resolved
+				   by the executor, scenario/path.c) */
+	size_t len;
+	long long num;
+	int fd;                 /* SCN_A_FD: -1 when unbound */
+	char *fdname;
+};
+
+struct scn_runst;
+struct scn_barrier;
+
+struct scn_thr {
+	struct scn_runst *r;
+	unsigned i, n;               /* $i, $n */
+	struct scn_barrier *bar;     /* innermost parallel's, or NULL */
+	uint32_t line;               /* line executing, 0 idle */
+	struct scn_thr *next;        /* in the run's list of threads */
+	char detail[256];            /* extra words for the failure */
+	struct stat st;              /* scratch of stat-like calls */
+	char *buf;                   /* scratch of read-like calls */
+	size_t buflen;
+	char subject[512];           /* "stat \"a.txt\"" */
+};
+
+/* record a failure of st: "<subject>: <fmt...>" */
+void scn_fail(struct scn_thr *t, const struct scn_stmt *st, const char *fmt,
+	      ...) __attribute__((format(printf, 3, 4)));
+/* the scenario cannot go on: BROKEN with this reason */
+void scn_broken(struct scn_thr *t, const struct scn_stmt *st,
+		const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* bind name to fd; -EEXIST when the name is already open */
+int scn_fd_bind(struct scn_thr *t, const char *name, int fd);
+/* unbind name and return its fd, or -1 */
+int scn_fd_take(struct scn_thr *t, const char *name);
+/* close every descriptor the scenario holds */
+void scn_fd_closeall(struct scn_runst *r);
+
+/* the inode bound to a tag: 0 and *ino, or -ENOENT when unbound */
+int scn_tag_get(struct scn_thr *t, long long tag, uint64_t *ino);
+/* bind the tag if unbound; 1 when it was bound just now */
+int scn_tag_bind(struct scn_thr *t, long long tag, uint64_t ino);
+const char *scn_tag_name(struct scn_thr *t, long long tag);
+
+/* 1 once the run is stopping or was given up (timeout, broken session,
+ * interrupt) */
+int scn_stopping(struct scn_thr *t);
+/* the scenario's working directory: every scenario path is resolved
+ * beneath it (scenario/path.c) */
+const char *scn_root(struct scn_thr *t);
+/* `chdir` moves the process cwd (a reference the kernel holds) to dirfd;
+ * scenario paths are always resolved beneath the working directory
+ * regardless */
+int scn_cwd_enter(struct scn_thr *t, int dirfd);
+int scn_cwd_leave(struct scn_thr *t);
+/* ledger statements */
+long scn_run_quiesce(struct scn_thr *t, const struct scn_stmt *st, int full);
+long scn_run_check(struct scn_thr *t, const struct scn_stmt *st,
+		   struct scn_val *v);
+long scn_run_barrier(struct scn_thr *t);
+
+/* --- confined paths (scenario/path.c) --- */
+
+/* open rel beneath the directory root (openat2 RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS |
+ * RESOLVE_NO_XDEV); "" is the root itself.  fd or -errno. */
+int scn_path_open(const char *root, const char *rel, int flags, mode_t mode);
+/* resolve the directory that holds rel's last component beneath root:
+ * an O_PATH fd, the component copied into last ("." when rel ends in
+ * "." or ".."; the directory is then rel itself).  fd or -errno. */
+int scn_path_parent(const char *root, const char *rel, char *last,
+		    size_t lastsize);
+/* "/proc/self/fd/N": for the calls that exist only by path, the inode fd
+ * was confined to */
+void scn_path_proc(int fd, char *buf, size_t size);
+
+/* --- executors (scenario/exec.c) --- */
+
+#define SCN_EXEC(n) long scn_x_##n(struct scn_thr *t, \
+				 const struct scn_stmt *st, struct scn_val *v)
+#define SCN_VERIFY(n) void scn_v_##n(struct scn_thr *t, \
+				     const struct scn_stmt *st, \
+				     struct scn_val *v, long ret)
+
+SCN_EXEC(open); SCN_EXEC(close); SCN_EXEC(create); SCN_EXEC(read);
+SCN_EXEC(pread); SCN_EXEC(write); SCN_EXEC(pwrite); SCN_EXEC(ftruncate);
+SCN_EXEC(truncate); SCN_EXEC(fsync); SCN_EXEC(stat); SCN_EXEC(lstat);
+SCN_EXEC(fstat); SCN_EXEC(mkdir); SCN_EXEC(rmdir); SCN_EXEC(unlink);
+SCN_EXEC(mkfifo); SCN_EXEC(symlink); SCN_EXEC(readlink); SCN_EXEC(link);
+SCN_EXEC(rename); SCN_EXEC(renameat2); SCN_EXEC(setxattr);
+SCN_EXEC(getxattr); SCN_EXEC(listxattr); SCN_EXEC(removexattr);
+SCN_EXEC(readdir); SCN_EXEC(chdir); SCN_EXEC(mkfiles); SCN_EXEC(mktree);
+SCN_EXEC(rmtree); SCN_EXEC(sleep); SCN_EXEC(barrier); SCN_EXEC(quiesce);
+SCN_EXEC(settle); SCN_EXEC(check);
+
+SCN_VERIFY(stat); SCN_VERIFY(data); SCN_VERIFY(listxattr);
+SCN_VERIFY(readdir);
+
+#endif

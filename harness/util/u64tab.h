@@ -1,0 +1,43 @@
+/* util/u64tab.h - one hash table for every "record keyed by a 64-bit id" the
+ * harness keeps: requests by unique, nodeids in the ledger, file handles
+ * and name keys in the lock checker.
+ *
+ * Records are fixed-size and begin with their key, a nonzero uint64_t
+ * (0 marks a free slot).  Open addressing, linear probing, backward-shift
+ * deletion (no tombstones, so a long run never fills with dead slots),
+ * growth at half full.  Records move when the table grows or a record is
+ * removed: never keep a record pointer across u64tab_insert or
+ * u64tab_remove.
+ */
+#ifndef FC_U64TAB_H
+#define FC_U64TAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct u64tab {
+	unsigned char *slots;
+	size_t esize;         /* bytes a record, >= 8 */
+	size_t cap;           /* power of two, 0 before the first insert */
+	size_t count;
+};
+
+/* An empty table of records of esize bytes; allocates on first insert. */
+void u64tab_init(struct u64tab *t, size_t esize);
+void u64tab_fini(struct u64tab *t);
+/* Remove every record, keep the memory. */
+void u64tab_clear(struct u64tab *t);
+
+void *u64tab_find(const struct u64tab *t, uint64_t key);
+/* The record for key: the existing one (*created = 0) or a new zeroed
+ * one with its key set (*created = 1).  NULL for key 0 or out of memory. */
+void *u64tab_insert(struct u64tab *t, uint64_t key, int *created);
+/* Remove a record found or inserted in this table. */
+void u64tab_remove(struct u64tab *t, void *rec);
+/* Iterate: *pos starts at 0; NULL at the end. */
+void *u64tab_next(const struct u64tab *t, size_t *pos);
+
+/* The table's key mixer (splitmix64 finalizer), for hashes built on it. */
+uint64_t u64tab_mix(uint64_t x);
+
+#endif

@@ -1,0 +1,146 @@
+/* fusecheck/event.h - the one event model shared by the tap, the runner, the checker
+ * and the event log.  Everything the checker judges arrives as an event, in
+ * sequence order, whether live from the tap or read back by `replay`: that
+ * is what makes replay reach the same verdicts.
+ */
+#ifndef FC_EVENT_H
+#define FC_EVENT_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+enum fc_ev_kind {
+	FC_EV_REQUEST = 1,   /* kernel -> fs: fuse_in_header + args (raw) */
+	FC_EV_REPLY = 2,     /* fs -> kernel, unique != 0 (raw) */
+	FC_EV_NOTIFY = 3,    /* fs -> kernel, unique == 0 (raw) */
+	FC_EV_REPLY_REJECTED = 4, /* write(2) of a reply failed: fc_ev_reject */
+	FC_EV_MOUNT = 5,     /* a new connection starts: fc_ev_mount */
+	FC_EV_UNMOUNT = 6,   /* the connection ends; no payload */
+	FC_EV_SCENARIO = 7,  /* scenario begins / ends: fc_ev_scenario */
+	FC_EV_MARK = 8,      /* a runner thread begins a scenario line */
+	FC_EV_QUIESCE = 9,   /* quiesce reached: fc_ev_quiesce */
+	FC_EV_CHECK = 10,    /* a ledger assertion from a scenario: fc_ev_check */
+	FC_EV_FS_LEDGER = 11, /* reference fs ledger snapshot: fc_ev_fs_ledger */
+	FC_EV_INIT_CAP = 12, /* tap altered the INIT reply: fc_ev_init_cap */
+	FC_EV_EXPECT = 13,   /* a scenario expectation failed: fc_ev_expect */
+	FC_EV_KIND_MAX
+};
+
+/* One event.  For wire events `data` holds the message as read, possibly
+ * cut to `len` bytes (bulk READ/WRITE data is not kept); `orig_len` is the
+ * length on the wire. */
+struct fc_event {
+	uint64_t seq;
+	uint64_t time_ns;  /* CLOCK_MONOTONIC */
+	uint32_t kind;     /* enum fc_ev_kind */
+	uint32_t tid;      /* thread that logged it (gettid) */
+	uint32_t len;
+	uint32_t orig_len;
+	const void *data;
+};
+
+/* --- fixed payloads of non-wire events (native endianness, packed as
+ * declared; the log is read back on the machine kind that wrote it) --- */
+
+struct fc_ev_reject {
+	uint64_t unique;
+	int32_t error;     /* positive errno of the failed write */
+	uint32_t pad;
+};
+
+struct fc_ev_mount {
+	uint32_t conn;     /* connection number within the run, from 1 */
+	uint32_t pad;
+	char fs_cmd[];     /* NUL-terminated command line of the filesystem */
+};
+
+enum fc_scn_phase { FC_SCN_BEGIN = 1, FC_SCN_END = 2 };
+
+/* Scenario status as the runner concluded it (END only); the checker
+ * turns PASS into FAIL when violations were attributed to the scenario. */
+enum fc_scn_status { FC_SCN_ST_PASS = 0, FC_SCN_ST_FAIL = 1,
+		     FC_SCN_ST_SKIP = 2, FC_SCN_ST_BROKEN = 3 };
+
+struct fc_ev_scenario {
+	uint32_t phase;    /* enum fc_scn_phase */
+	uint32_t index;    /* scenario number in the run, from 0 */
+	uint32_t status;   /* END: enum fc_scn_status; BEGIN: 0 */
+	uint32_t pad;
+	char text[];       /* file path, NUL, reason (END; may be ""), NUL */
+};
+
+/* A syscall in a scenario did not return what the scenario expects. */
+struct fc_ev_expect {
+	uint32_t line;
+	uint32_t pad;
+	char rule[32];     /* "SCN-EXPECT" or the scenario's LF-* rule */
+	char message[];    /* NUL-terminated */
+};
+
+struct fc_ev_mark {
+	uint32_t line;     /* scenario line being executed, 0 = idle */
+	uint32_t tid;      /* runner thread (matches fuse_in_header.pid) */
+};
+
+enum fc_quiesce_method {
+	FC_QUIESCE_DROP_CACHES = 1,  /* wrote 2 to /proc/sys/vm/drop_caches */
+	FC_QUIESCE_NONE = 2,         /* could not drop caches: no balance */
+	FC_QUIESCE_NOTIFY = 3,       /* this mount only: the tap wrote
+					FUSE_NOTIFY_INVAL_ENTRY for every
+					name the wire ledger holds */
+};
+
+struct fc_ev_quiesce {
+	uint32_t line;     /* scenario line that asked, 0 = end of scenario */
+	uint32_t method;   /* enum fc_quiesce_method */
+	uint32_t settled;  /* 1: no FORGET for the settle interval; 0: timed
+			      out; 2: the connection was not healthy
+			      (aborted, interrupted): nothing to judge */
+	uint32_t full;     /* 1: descriptors closed (balance expected) */
+	/* added later; logs that end before them read them as 0 */
+	uint32_t spent_us; /* how long the quiesce took */
+	uint32_t rounds;   /* drop_caches rounds */
+};
+
+/* what a reader must have of an fc_ev_quiesce: the fields up to full */
+#define FC_EV_QUIESCE_MIN 16u
+
+enum fc_check_kind {
+	FC_CHECK_BALANCED = 1,    /* every nodeid but the root at zero */
+	FC_CHECK_OUTSTANDING = 2, /* nodeid of `ino` has `expect` references */
+	FC_CHECK_ALIVE = 3,       /* reference fs still has inode `ino` */
+	FC_CHECK_FREED = 4,       /* reference fs has freed inode `ino` */
+};
+
+struct fc_ev_check {
+	uint32_t kind;     /* enum fc_check_kind */
+	uint32_t line;     /* scenario line */
+	uint64_t ino;      /* st_ino seen by the scenario */
+	uint64_t expect;
+};
+
+/* One inode as the reference filesystem sees it (memfs control reply). */
+struct fc_fs_inode {
+	uint64_t nodeid;
+	uint64_t ino;
+	uint64_t nlookup;
+	uint32_t nlink;
+	uint32_t nopen;
+	uint32_t mode;
+	uint32_t pad;
+};
+
+struct fc_ev_fs_ledger {
+	uint32_t count;
+	uint32_t line;     /* scenario line that asked, 0 = quiesce */
+	struct fc_fs_inode inodes[];
+};
+
+struct fc_ev_init_cap {
+	uint32_t fs_max_write;   /* what the filesystem asked for */
+	uint32_t fs_max_pages;
+	uint32_t max_write;      /* what the tap passed to the kernel */
+	uint32_t max_pages;
+};
+
+#endif
