@@ -14,7 +14,7 @@
 #include "cli/cmd.h"
 #include "mount/fsproc.h"
 #include "mount/interrupt.h"
-#include "run/harness.h"
+#include "cli/options.h"
 #include "mount/session.h"
 
 static const char exec_usage[] =

@@ -39,9 +39,6 @@ struct run_opts {
 	gid_t fs_gid;
 };
 
-/* -1: go on; otherwise the exit code (help printed, or bad option). */
-int run_parse_args(int argc, char **argv, struct run_opts *o,
-		   const char *usage);
 
 struct run_harness {
 	const struct run_opts *o;

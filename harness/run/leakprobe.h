@@ -44,7 +44,10 @@ void leakprobe_judge(const struct leakprobe_opts *o,
 int leakprobe_write_json(const char *path, const struct leakprobe_opts *o,
 			 const struct leakprobe_result *r);
 
-/* `fusecheck probe-leaks [OPTIONS]` */
-int cmd_probe_leaks(int argc, char **argv);
+struct run_opts;
+/* The probe's whole run: one mount, lo->cycles cycles, res filled as far
+ * as it got.  Returns the run's exit code. */
+int leakprobe_run(struct run_opts *o, const struct leakprobe_opts *lo,
+		  struct leakprobe_result *res);
 
 #endif

@@ -1,0 +1,218 @@
+/* cli/options.c - the options `run`, `exec` and `probe-leaks` share,
+ * parsed into struct run_opts (run/harness.h). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pwd.h>
+#include "cli/options.h"
+#include "mount/attach.h"
+#include "mount/quiesce.h"
+#include "wire/proto.h"
+
+enum {
+	OPT_FS = 256, OPT_OUT, OPT_ONLY, OPT_JUNIT, OPT_TAP, OPT_MEMFS_ARGS,
+	OPT_MAX_PAGES, OPT_REPLY_DELAY, OPT_SETTLE, OPT_QTIMEOUT, OPT_COLOR,
+	OPT_NO_COLOR, OPT_ATTACH, OPT_PROFILE, OPT_REQ_TIMEOUT,
+	OPT_TIMELINE, OPT_INIT_SET, OPT_FS_USER, OPT_PLAIN_LOG, OPT_QUIESCE,
+};
+
+static const struct option run_longopts[] = {
+	{ "fs", required_argument, NULL, OPT_FS },
+	{ "attach", required_argument, NULL, OPT_ATTACH },
+	{ "profile", required_argument, NULL, OPT_PROFILE },
+	{ "fs-user", required_argument, NULL, OPT_FS_USER },
+	{ "plain-log", no_argument, NULL, OPT_PLAIN_LOG },
+	{ "quiesce", required_argument, NULL, OPT_QUIESCE },
+	{ "out", required_argument, NULL, OPT_OUT },
+	{ "only", required_argument, NULL, OPT_ONLY },
+	{ "junit", required_argument, NULL, OPT_JUNIT },
+	{ "timeline", required_argument, NULL, OPT_TIMELINE },
+	{ "tap", no_argument, NULL, OPT_TAP },
+	{ "memfs-args", required_argument, NULL, OPT_MEMFS_ARGS },
+	{ "max-pages", required_argument, NULL, OPT_MAX_PAGES },
+	{ "init-set", required_argument, NULL, OPT_INIT_SET },
+	{ "reply-delay-us", required_argument, NULL, OPT_REPLY_DELAY },
+	{ "settle-ms", required_argument, NULL, OPT_SETTLE },
+	{ "quiesce-timeout-ms", required_argument, NULL, OPT_QTIMEOUT },
+	{ "request-timeout", required_argument, NULL, OPT_REQ_TIMEOUT },
+	{ "color", no_argument, NULL, OPT_COLOR },
+	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* --fs-user USER|UID: the uid and primary gid the filesystem runs as. */
+static int user_arg(const char *arg, uid_t *uid, gid_t *gid)
+{
+	struct passwd *pw = getpwnam(arg);
+	char *end;
+	unsigned long v;
+
+	if (pw) {
+		*uid = pw->pw_uid;
+		*gid = pw->pw_gid;
+		return 0;
+	}
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (!*arg || *end || errno || v >= (uid_t)-1) {
+		fprintf(stderr, "fusecheck: --fs-user takes a user name or a "
+			"uid, not '%s'\n", arg);
+		return -EINVAL;
+	}
+	pw = getpwuid((uid_t)v);
+	*uid = (uid_t)v;
+	*gid = pw ? pw->pw_gid : (gid_t)v;
+	return 0;
+}
+
+/* --init-set: INIT flag names (as the reports print them) to bits. */
+static int init_flags_arg(const char *arg, uint64_t *flags)
+{
+	char *copy = strdup(arg), *tok, *save;
+	unsigned bit;
+	int err = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	for (tok = strtok_r(copy, ",", &save); tok && !err;
+	     tok = strtok_r(NULL, ",", &save)) {
+		for (bit = 0; bit < 64; bit++)
+			if (proto_init_flag_name(bit) &&
+			    !strcmp(proto_init_flag_name(bit), tok))
+				break;
+		if (bit == 64) {
+			fprintf(stderr, "fusecheck: --init-set: '%s' is not an "
+				"INIT flag name\n", tok);
+			err = -EINVAL;
+		} else {
+			*flags |= 1ull << bit;
+		}
+	}
+	free(copy);
+	return err;
+}
+
+/* The number an option takes, or -1 with a message. */
+static long number_arg(const char *opt, const char *s, long lo, long hi)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || end == s || v < lo || v > hi) {
+		fprintf(stderr, "fusecheck: --%s takes a number from %ld to "
+			"%ld, not '%s'\n", opt, lo, hi, s);
+		return -1;
+	}
+	return v;
+}
+
+int run_parse_args(int argc, char **argv, struct run_opts *o,
+		   const char *usage)
+{
+	long v;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->out_dir = "fusecheck-out";
+	o->color = -1;
+	o->attach = -1;
+	o->settle_ms = 0;
+	o->quiesce_timeout_ms = 10000;
+	o->request_timeout_s = 30;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", run_longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_FS: o->fs_cmd = optarg; break;
+		case OPT_PROFILE: o->profile = optarg; break;
+		case OPT_FS_USER:
+			if (user_arg(optarg, &o->fs_uid, &o->fs_gid))
+				return 2;
+			o->fs_as_user = 1;
+			break;
+		case OPT_ATTACH:
+			if (attach_parse(optarg, &o->attach)) {
+				fprintf(stderr, "fusecheck: --attach takes fd, "
+					"fusermount or auto, not '%s'\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case OPT_OUT: o->out_dir = optarg; break;
+		case OPT_ONLY: o->only = optarg; break;
+		case OPT_JUNIT: o->junit = optarg; break;
+		case OPT_TIMELINE: o->timeline_dir = optarg; break;
+		case OPT_TAP: o->tap = 1; break;
+		case OPT_PLAIN_LOG: o->plain_log = 1; break;
+		case OPT_QUIESCE:
+			o->quiesce_how = quiesce_how_parse(optarg);
+			if (o->quiesce_how < 0) {
+				fprintf(stderr, "fusecheck: --quiesce takes "
+					"auto, drop-caches or notify, not "
+					"'%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case OPT_MEMFS_ARGS: o->memfs_args = optarg; break;
+		case OPT_COLOR: o->color = 1; break;
+		case OPT_NO_COLOR: o->color = 0; break;
+		case OPT_INIT_SET:
+			if (init_flags_arg(optarg, &o->init_set))
+				return 2;
+			break;
+		case OPT_MAX_PAGES:
+			v = number_arg("max-pages", optarg, 1, 256);
+			if (v < 0)
+				return 2;
+			o->max_pages = (uint32_t)v;
+			if (v >= 16)
+				fprintf(stderr, "fusecheck: note: --max-pages "
+					"%ld: a filesystem that splices its "
+					"replies may send them in pieces, which "
+					"the tap refuses (PR-REPLY-LENGTH); 8, "
+					"the default, keeps every reply one "
+					"message\n", v);
+			break;
+		case OPT_REPLY_DELAY:
+			v = number_arg("reply-delay-us", optarg, 0, 1000000);
+			if (v < 0)
+				return 2;
+			o->reply_delay_us = (uint32_t)v;
+			break;
+		case OPT_SETTLE:
+			v = number_arg("settle-ms", optarg, 0, 60000);
+			if (v < 0)
+				return 2;
+			o->settle_ms = (unsigned)v;
+			break;
+		case OPT_QTIMEOUT:
+			v = number_arg("quiesce-timeout-ms", optarg, 100,
+				       600000);
+			if (v < 0)
+				return 2;
+			o->quiesce_timeout_ms = (unsigned)v;
+			break;
+		case OPT_REQ_TIMEOUT:
+			v = number_arg("request-timeout", optarg, 0, 86400);
+			if (v < 0)
+				return 2;
+			o->request_timeout_s = (unsigned)v;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		default:
+			fprintf(stderr, "fusecheck: try 'fusecheck %s "
+				"--help'\n", argv[0]);
+			return 2;
+		}
+	}
+	o->scenario_args = argv + optind;
+	o->nscenario_args = (size_t)(argc - optind);
+	return -1;
+}
+
