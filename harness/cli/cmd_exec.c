@@ -131,6 +131,26 @@ out_free:
 	return 0;
 }
 
+enum { OPT_TIMEOUT = OPT_OWN };
+
+static const struct option exec_longopts[] = {
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* --timeout S: the body's deadline. */
+static int take_exec_opt(void *arg, int id, const char *value)
+{
+	struct run_body *b = arg;
+	long v = opt_number("timeout", value, 1, 86400);
+
+	(void)id;
+	if (v < 0)
+		return 2;
+	b->timeout_s = (unsigned)v;
+	return 0;
+}
+
 int cmd_exec(int argc, char **argv)
 {
 	struct run_opts o;
@@ -139,26 +159,10 @@ int cmd_exec(int argc, char **argv)
 		.file = "exec", .name = "exec", .timeout_s = 600,
 		.fn = exec_body, .arg = &ea,
 	};
-	long timeout;
-	int i, ret;
+	struct own_opts own = { exec_longopts, take_exec_opt, &b };
+	int ret;
 
-	/* Our own option first; the rest are run's. */
-	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
-		if (strcmp(argv[i], "--timeout") || i + 1 >= argc)
-			continue;
-		timeout = strtol(argv[i + 1], NULL, 10);
-		if (timeout < 1 || timeout > 86400) {
-			fprintf(stderr, "fusecheck: --timeout takes seconds "
-				"from 1 to 86400, not '%s'\n", argv[i + 1]);
-			return 2;
-		}
-		b.timeout_s = (unsigned)timeout;
-		memmove(&argv[i], &argv[i + 2],
-			(size_t)(argc - i - 1) * sizeof(*argv));
-		argc -= 2;
-		break;
-	}
-	ret = run_parse_args(argc, argv, &o, exec_usage);
+	ret = run_parse_args(argc, argv, &o, exec_usage, &own);
 	if (ret >= 0)
 		return ret;
 	if (!o.nscenario_args) {

@@ -29,46 +29,36 @@ static const char probe_usage[] =
 "Exit status: 0 no leak and no other violation, 1 violations, 2 could\n"
 "not run.\n";
 
-/* Take --cycles/--files/--bytes out of argv; -1 go on, else exit code. */
-static int take_own_opts(int *argc, char **argv, struct leakprobe_opts *o)
-{
-	static const struct { const char *name; long lo, hi; } opts[] = {
-		{ "--cycles", 3, LEAKPROBE_MAX_CYCLES },
-		{ "--files", 1, 100000 },
-		{ "--bytes", 0, 16 << 20 },
-	};
-	char *end;
-	long v;
-	int i;
-	size_t k;
+enum { OPT_CYCLES = OPT_OWN, OPT_FILES, OPT_BYTES };
 
-	for (i = 1; i < *argc; i++) {
-		for (k = 0; k < sizeof(opts) / sizeof(opts[0]); k++)
-			if (!strcmp(argv[i], opts[k].name))
-				break;
-		if (k == sizeof(opts) / sizeof(opts[0]))
-			continue;
-		errno = 0;
-		v = i + 1 < *argc ? strtol(argv[i + 1], &end, 10) : -1;
-		if (i + 1 >= *argc || errno || *end || v < opts[k].lo ||
-		    v > opts[k].hi) {
-			fprintf(stderr, "fusecheck: %s takes a number from %ld "
-				"to %ld\n", opts[k].name, opts[k].lo,
-				opts[k].hi);
-			return 2;
-		}
-		if (k == 0)
-			o->cycles = (unsigned)v;
-		else if (k == 1)
-			o->files = (unsigned)v;
-		else
-			o->bytes = (size_t)v;
-		memmove(&argv[i], &argv[i + 2],
-			(size_t)(*argc - i - 1) * sizeof(*argv));
-		*argc -= 2;
-		i--;
-	}
-	return -1;
+static const struct option probe_longopts[] = {
+	{ "cycles", required_argument, NULL, OPT_CYCLES },
+	{ "files", required_argument, NULL, OPT_FILES },
+	{ "bytes", required_argument, NULL, OPT_BYTES },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* --cycles K, --files N, --bytes B: each a number in its range. */
+static int take_probe_opt(void *arg, int id, const char *value)
+{
+	static const struct { const char *name; long lo, hi; } range[] = {
+		[OPT_CYCLES - OPT_OWN] = { "cycles", 3, LEAKPROBE_MAX_CYCLES },
+		[OPT_FILES - OPT_OWN] = { "files", 1, 100000 },
+		[OPT_BYTES - OPT_OWN] = { "bytes", 0, 16 << 20 },
+	};
+	struct leakprobe_opts *lo = arg;
+	int k = id - OPT_OWN;
+	long v = opt_number(range[k].name, value, range[k].lo, range[k].hi);
+
+	if (v < 0)
+		return 2;
+	if (id == OPT_CYCLES)
+		lo->cycles = (unsigned)v;
+	else if (id == OPT_FILES)
+		lo->files = (unsigned)v;
+	else
+		lo->bytes = (size_t)v;
+	return 0;
 }
 
 static void print_result(const struct leakprobe_opts *o,
@@ -89,14 +79,12 @@ int cmd_probe_leaks(int argc, char **argv)
 	struct leakprobe_opts lo = { .cycles = 8, .files = 64,
 				     .bytes = 65536 };
 	struct leakprobe_result res = { 0 };
+	struct own_opts own = { probe_longopts, take_probe_opt, &lo };
 	struct run_opts o;
 	char path[4096];
 	int ret, code;
 
-	ret = take_own_opts(&argc, argv, &lo);
-	if (ret >= 0)
-		return ret;
-	ret = run_parse_args(argc, argv, &o, probe_usage);
+	ret = run_parse_args(argc, argv, &o, probe_usage, &own);
 	if (ret >= 0)
 		return ret;
 	if (o.nscenario_args) {

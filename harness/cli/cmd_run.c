@@ -225,7 +225,7 @@ int cmd_run(int argc, char **argv)
 	size_t nscns = 0, i;
 	int ret, code;
 
-	ret = run_parse_args(argc, argv, &o, run_usage);
+	ret = run_parse_args(argc, argv, &o, run_usage, NULL);
 	if (ret >= 0)
 		return ret;
 	if (load_scenarios(&o, &scns, &nscns))

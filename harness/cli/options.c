@@ -1,5 +1,6 @@
 /* cli/options.c - the options `run`, `exec` and `probe-leaks` share,
- * parsed into struct run_opts (run/harness.h). */
+ * parsed into struct run_opts (run/harness.h), with each command's own
+ * options in the same getopt_long table. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -18,7 +19,7 @@ enum {
 	OPT_TIMELINE, OPT_INIT_SET, OPT_FS_USER, OPT_PLAIN_LOG, OPT_QUIESCE,
 };
 
-static const struct option run_longopts[] = {
+static const struct option shared_longopts[] = {
 	{ "fs", required_argument, NULL, OPT_FS },
 	{ "attach", required_argument, NULL, OPT_ATTACH },
 	{ "profile", required_argument, NULL, OPT_PROFILE },
@@ -96,7 +97,7 @@ static int init_flags_arg(const char *arg, uint64_t *flags)
 }
 
 /* The number an option takes, or -1 with a message. */
-static long number_arg(const char *opt, const char *s, long lo, long hi)
+long opt_number(const char *opt, const char *s, long lo, long hi)
 {
 	char *end;
 	long v;
@@ -111,11 +112,32 @@ static long number_arg(const char *opt, const char *s, long lo, long hi)
 	return v;
 }
 
-int run_parse_args(int argc, char **argv, struct run_opts *o,
-		   const char *usage)
+/* The shared rows, then the command's own, in one table: 0 or -E2BIG. */
+#define LONGOPTS_MAX 64
+static int merge_longopts(struct option *out, const struct own_opts *own)
 {
+	size_t n = 0, k;
+
+	for (k = 0; shared_longopts[k].name; k++)
+		out[n++] = shared_longopts[k];
+	for (k = 0; own && own->longopts[k].name; k++) {
+		if (n + 1 >= LONGOPTS_MAX)
+			return -E2BIG;
+		out[n++] = own->longopts[k];
+	}
+	memset(&out[n], 0, sizeof(out[n]));
+	return 0;
+}
+
+int run_parse_args(int argc, char **argv, struct run_opts *o,
+		   const char *usage, const struct own_opts *own)
+{
+	struct option longopts[LONGOPTS_MAX];
 	long v;
 	int c;
+
+	if (merge_longopts(longopts, own))
+		return 2;
 
 	memset(o, 0, sizeof(*o));
 	o->out_dir = "fusecheck-out";
@@ -125,7 +147,14 @@ int run_parse_args(int argc, char **argv, struct run_opts *o,
 	o->quiesce_timeout_ms = 10000;
 	o->request_timeout_s = 30;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", run_longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (c >= OPT_OWN && own) {
+			int code = own->take(own->arg, c, optarg);
+
+			if (code)
+				return code;
+			continue;
+		}
 		switch (c) {
 		case OPT_FS: o->fs_cmd = optarg; break;
 		case OPT_PROFILE: o->profile = optarg; break;
@@ -165,7 +194,7 @@ int run_parse_args(int argc, char **argv, struct run_opts *o,
 				return 2;
 			break;
 		case OPT_MAX_PAGES:
-			v = number_arg("max-pages", optarg, 1, 256);
+			v = opt_number("max-pages", optarg, 1, 256);
 			if (v < 0)
 				return 2;
 			o->max_pages = (uint32_t)v;
@@ -178,26 +207,26 @@ int run_parse_args(int argc, char **argv, struct run_opts *o,
 					"message\n", v);
 			break;
 		case OPT_REPLY_DELAY:
-			v = number_arg("reply-delay-us", optarg, 0, 1000000);
+			v = opt_number("reply-delay-us", optarg, 0, 1000000);
 			if (v < 0)
 				return 2;
 			o->reply_delay_us = (uint32_t)v;
 			break;
 		case OPT_SETTLE:
-			v = number_arg("settle-ms", optarg, 0, 60000);
+			v = opt_number("settle-ms", optarg, 0, 60000);
 			if (v < 0)
 				return 2;
 			o->settle_ms = (unsigned)v;
 			break;
 		case OPT_QTIMEOUT:
-			v = number_arg("quiesce-timeout-ms", optarg, 100,
+			v = opt_number("quiesce-timeout-ms", optarg, 100,
 				       600000);
 			if (v < 0)
 				return 2;
 			o->quiesce_timeout_ms = (unsigned)v;
 			break;
 		case OPT_REQ_TIMEOUT:
-			v = number_arg("request-timeout", optarg, 0, 86400);
+			v = opt_number("request-timeout", optarg, 0, 86400);
 			if (v < 0)
 				return 2;
 			o->request_timeout_s = (unsigned)v;

@@ -162,6 +162,30 @@ def test_help(fusecheck, command):
     assert r.stdout.startswith("usage: fusecheck " + command)
 
 
+@pytest.mark.parametrize("value", ["5x", "0", "", "86401"])
+def test_exec_timeout_must_be_a_number_in_range(fusecheck, value):
+    # --timeout is a row of exec's option table, checked like every
+    # number option (once read with strtol and no end check: 5x was 5)
+    r = fusecheck("exec", "--timeout", value, "--", "true")
+    assert r.code == 2, r
+    assert "--timeout takes a number from 1 to 86400" in r.stderr
+
+
+def test_command_options_mix_with_shared_ones(fusecheck_bin, tmp_path):
+    # a command's own option may come after the shared ones, and an
+    # unknown one is refused whatever command it follows
+    out = tmp_path / "out"
+    proc = subprocess.run([fusecheck_bin, "probe-leaks", "--out", str(out),
+                           "--files", "2", "--bytes", "10", "--cycles",
+                           "3", "--no-color"], capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "3 cycles of 2 files x 10 bytes" in proc.stdout
+    proc = subprocess.run([fusecheck_bin, "run", "--cycles", "3"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and "cycles" in proc.stderr
+
+
 def test_exec_runs_a_program_through_the_tap(fusecheck):
     r = fusecheck("exec", "--", "sh", "-c",
                   "cd {dir} && mkdir d && echo hi > d/f && ln d/f d/g && "
