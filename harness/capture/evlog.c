@@ -9,17 +9,10 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/syscall.h>
+#include "util/clock.h"
 #include "capture/evlog.h"
 #include "capture/zfile.h"
 #include "judge/verdicts.h"
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 int evlog_open(struct evlog *log, const char *path,
 	       struct fc_checker *checker, int compress)
@@ -74,7 +67,7 @@ uint64_t evlog_emit(struct evlog *log, uint32_t kind, const void *data,
 
 	pthread_mutex_lock(&log->lock);
 	ev.seq = ++log->seq;
-	ev.time_ns = now_ns();
+	ev.time_ns = clock_now_ns();
 	write_record(log, &ev);
 	if (log->verdicts)
 		verdicts_feed(log->verdicts, &ev);

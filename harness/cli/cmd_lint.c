@@ -2,6 +2,7 @@
  * wrong. */
 #include <stdio.h>
 #include <string.h>
+#include "util/strlist.h"
 #include "cli/cmd.h"
 #include "run/paths.h"
 #include "report/report.h"
@@ -38,6 +39,6 @@ int cmd_lint(int argc, char **argv)
 		scn_free(s);
 	}
 	printf("%zu scenario files, %d with errors\n", n, bad);
-	paths_free_list(files);
+	strv_free(files);
 	return bad ? 2 : 0;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "util/strlist.h"
 #include "cli/cmd.h"
 #include "mount/interrupt.h"
 #include "run/paths.h"
@@ -74,22 +75,6 @@ static const char run_usage[] =
 "2 fusecheck could not run (bad input, mount failure, filesystem\n"
 "crashed or hung, or fusecheck was interrupted by SIGINT/SIGTERM).\n";
 
-/* --only a,b: 1 when name is selected. */
-static int selected(const char *only, const char *name)
-{
-	size_t n = strlen(name);
-	const char *p = only;
-
-	if (!only)
-		return 1;
-	while ((p = strstr(p, name))) {
-		if ((p == only || p[-1] == ',') && (p[n] == ',' || !p[n]))
-			return 1;
-		p += n;
-	}
-	return 0;
-}
-
 /* --only a,b where some name matched no scenario: a typo must not make a
  * CI gate quietly test less.  Says which; 1 when any. */
 static int only_unmatched(const char *only, struct scn *const *list, size_t n)
@@ -143,7 +128,7 @@ static int load_scenarios(const struct run_opts *o, struct scn ***out,
 	}
 	list = calloc(nfiles, sizeof(*list));
 	if (!list) {
-		paths_free_list(files);
+		strv_free(files);
 		return 2;
 	}
 	for (i = 0; i < nfiles; i++) {
@@ -153,13 +138,13 @@ static int load_scenarios(const struct run_opts *o, struct scn ***out,
 			fprintf(stderr, "fusecheck: %s\n", err);
 			goto out_fail;
 		}
-		if (!selected(o->only, scn_name(s))) {
+		if (!str_in_comma_list(o->only, scn_name(s))) {
 			scn_free(s);
 			continue;
 		}
 		list[n++] = s;
 	}
-	paths_free_list(files);
+	strv_free(files);
 	if (!n || only_unmatched(o->only, list, n)) {
 		if (!n)
 			fprintf(stderr, "fusecheck: no scenario matches "
@@ -177,7 +162,7 @@ out_fail:
 	while (n)
 		scn_free(list[--n]);
 	free(list);
-	paths_free_list(files);
+	strv_free(files);
 	return 2;
 }
 

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <jansson.h>
+#include "util/strlist.h"
 #include "cli/cmd.h"
 #include "run/paths.h"
 
@@ -142,22 +143,6 @@ static int override(struct selftest *st, const char *arg)
 	if (at) {
 		free(f->scenarios);
 		f->scenarios = strdup(at + 1);
-	}
-	return 0;
-}
-
-/* --only: 1 when name is among the comma list (or there is none). */
-static int listed(const char *list, const char *name)
-{
-	size_t n = strlen(name);
-	const char *p = list;
-
-	if (!list)
-		return 1;
-	while ((p = strstr(p, name))) {
-		if ((p == list || p[-1] == ',') && (p[n] == ',' || !p[n]))
-			return 1;
-		p += n;
 	}
 	return 0;
 }
@@ -356,13 +341,13 @@ static char *clean_scenarios(struct selftest *st)
 	if (!out)
 		return NULL;
 	for (i = 0; i < st->nf; i++) {
-		if (!listed(st->only, st->f[i].name) ||
+		if (!str_in_comma_list(st->only, st->f[i].name) ||
 		    !strncmp(st->f[i].expect, "xfail:", 6))
 			continue;
 		tmp = strdup(st->f[i].scenarios);
 		for (s = strtok_r(tmp, ",", &save); s;
 		     s = strtok_r(NULL, ",", &save)) {
-			if (listed(out, s) && *out)
+			if (str_in_comma_list(out, s) && *out)
 				continue;
 			if (*out)
 				strcat(out, ",");
@@ -508,7 +493,7 @@ int cmd_selftest(int argc, char **argv)
 	for (i = 0; i < st.nf; i++) {
 		struct fault *f = &st.f[i];
 
-		if (!listed(st.only, f->name))
+		if (!str_in_comma_list(st.only, f->name))
 			continue;
 		if (!strncmp(f->expect, "xfail:", 6)) {
 			f->status = "xfail";
@@ -546,7 +531,7 @@ int cmd_selftest(int argc, char **argv)
 	}
 
 	/* the leak probe: silent on memfs, fires on forget-by-one */
-	if (!st.only || listed(st.only, "leak-probe")) {
+	if (!st.only || str_in_comma_list(st.only, "leak-probe")) {
 		lc = leak_probe(&st, "leak-clean", "", &leak_clean);
 		lb = leak_probe(&st, "leak-forget-by-one",
 				"--fault=forget-by-one", &leak_bad);
@@ -579,7 +564,7 @@ int cmd_selftest(int argc, char **argv)
 
 	faults = json_array();
 	for (i = 0; i < st.nf; i++)
-		if (listed(st.only, st.f[i].name))
+		if (str_in_comma_list(st.only, st.f[i].name))
 			json_array_append_new(faults, fault_json(&st.f[i]));
 	doc = json_pack("{s:s, s:i, s:{s:i, s:i}, s:o, s:{s:s, s:i, s:i, "
 			"s:o, s:s?}, s:{s:O?, s:O?}, s:i}",

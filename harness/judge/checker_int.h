@@ -14,9 +14,6 @@
 #include "judge/lock.h"
 #include "wire/proto.h"
 
-/* More scenarios than any run has: see on_scenario. */
-#define FC_SCN_INDEX_MAX 65536u
-
 #define ROOT_ID FUSE_ROOT_ID
 #define EXCERPT_EVENTS 6
 #define EXCERPT_BYTES 512
@@ -29,8 +26,6 @@
 /* fs/fuse/fuse_i.h: a reply to an INTERRUPT has the request's (even)
  * unique with bit 0 set */
 #define FC_INT_REQ_BIT 1ull
-/* RENAME_EXCHANGE from <linux/fs.h>, as RENAME2 carries it on the wire */
-#define FC_RENAME_EXCHANGE (1 << 1)
 
 /* One event of the excerpt ring, with at most EXCERPT_BYTES of payload. */
 struct ring_ev {

@@ -35,16 +35,15 @@
 #include "util/u64tab.h"
 #include "report/result.h"
 
-/* What a judged request locks. */
-enum lock_kind {
-	LK_EXCL = 1 << 0,      /* a directory (two for rename), exclusive */
-	LK_LOOKUP = 1 << 1,    /* its parent, shared (+ fi->mutex) */
-	LK_READDIR = 1 << 2,   /* the directory, shared (+ fi->mutex) */
-	LK_WRITE = 1 << 3,     /* the file's inode, exclusive */
-};
+/* The classes the rules compare, as sets of the opcode table's lock kinds
+ * (enum fc_lock_kind, wire/proto.h: the one list of what a request
+ * locks).  Rename holds two directories exclusively and is judged as an
+ * exclusive request on each. */
+#define LK_EXCL (FC_LK_BIT(FC_LK_PARENT_EXCL) | FC_LK_BIT(FC_LK_PARENTS_EXCL))
+#define LK_LOOKUP FC_LK_BIT(FC_LK_PARENT_SHARED)
+#define LK_READDIR FC_LK_BIT(FC_LK_DIR_READ)
+#define LK_WRITE FC_LK_BIT(FC_LK_INODE_WRITE)
 
-/* RENAME_EXCHANGE as RENAME2 carries it */
-#define LK_RENAME_EXCHANGE (1u << 1)
 #define NAME_KEEP 40
 
 static const struct lock_rule_info rules[LOCK_NRULES] = {
@@ -58,15 +57,6 @@ static const struct lock_rule_info rules[LOCK_NRULES] = {
 				 1 },
 	[LOCK_WRITE_INODE] = { "LK-WRITE-INODE", LK_WRITE, LK_WRITE,
 			       FUSE_WRITEBACK_CACHE, 1 },
-};
-
-/* Which kind a request with this fc_lock_kind is. */
-static const unsigned kind_of_lock[] = {
-	[FC_LK_PARENT_EXCL] = LK_EXCL,
-	[FC_LK_PARENTS_EXCL] = LK_EXCL,
-	[FC_LK_PARENT_SHARED] = LK_LOOKUP,
-	[FC_LK_DIR_READ] = LK_READDIR,
-	[FC_LK_INODE_WRITE] = LK_WRITE,
 };
 
 static const char *const verdict_names[] = {
@@ -353,16 +343,16 @@ static int write_exempt(const struct lock_checker *lk,
 	return 0;
 }
 
-/* The kind of a request, 0 when it is exempt or takes no lock. */
+/* The kind of a request as FC_LK_BIT(its lock kind), 0 when it is exempt
+ * or takes no lock. */
 static unsigned classify(struct lock_checker *lk, const struct fc_event *ev,
 			 const struct fc_req *rq, int scenario)
 {
 	unsigned kind;
 
-	if (!rq->op || rq->op->lock >= sizeof(kind_of_lock) /
-					       sizeof(kind_of_lock[0]))
+	if (!rq->op || rq->op->lock == FC_LK_NONE)
 		return 0;
-	kind = kind_of_lock[rq->op->lock];
+	kind = FC_LK_BIT(rq->op->lock);
 	if (kind == LK_LOOKUP &&
 	    (is_dot(rq->name, rq->name_len) ||
 	     keyset_has(&lk->positive, hash_name(rq->nodeid, rq->name,

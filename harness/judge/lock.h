@@ -37,7 +37,7 @@ enum lock_rule {
  * kernel's guarantee holds (the INIT flags that void it). */
 struct lock_rule_info {
 	const char *id;
-	unsigned kinds_a, kinds_b; /* bits of enum lock_kind; a vs b */
+	unsigned kinds_a, kinds_b; /* FC_LK_BIT sets; a vs b */
 	uint64_t void_flags;       /* INIT flags that void the guarantee */
 	int needs_init;            /* judged only once INIT was seen */
 };

@@ -5,9 +5,6 @@
 #include <string.h>
 #include "judge/verdicts.h"
 
-/* as FC_SCN_INDEX_MAX in judge/checker.c */
-#define VERDICTS_SCN_MAX 65536u
-
 int verdicts_init(struct verdicts *v, struct fc_checker *c)
 {
 	memset(v, 0, sizeof(*v));
@@ -20,7 +17,7 @@ static struct verdict_scn *scn_at(struct verdicts *v, uint32_t index)
 {
 	/* More scenarios than any run has (the checker's cap too): a
 	 * damaged log, not a reason to allocate up to 4G slots. */
-	if (index >= VERDICTS_SCN_MAX)
+	if (index >= FC_SCN_INDEX_MAX)
 		return NULL;
 	if (index >= v->capscn) {
 		size_t nc = v->capscn ? v->capscn * 2 : 64;

@@ -27,42 +27,11 @@
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include "util/strlist.h"
 #include "mount/fsproc.h"
 
 #define MP_TOKEN "@@FUSECHECK_MOUNTPOINT@@"
 #define CTL_TOKEN "@@FUSECHECK_CONTROL@@"
-
-static char *replace_all(const char *s, const char *key, const char *val)
-{
-	size_t klen = strlen(key), vlen = strlen(val), n = 0;
-	const char *p;
-	char *out, *o;
-
-	for (p = strstr(s, key); p; p = strstr(p + klen, key))
-		n++;
-	out = malloc(strlen(s) + n * vlen + 1);
-	if (!out)
-		return NULL;
-	for (o = out; (p = strstr(s, key)); s = p + klen) {
-		memcpy(o, s, (size_t)(p - s));
-		o += p - s;
-		memcpy(o, val, vlen);
-		o += vlen;
-	}
-	strcpy(o, s);
-	return out;
-}
-
-void fsproc_argv_free(char **argv)
-{
-	char **a;
-
-	if (!argv)
-		return;
-	for (a = argv; *a; a++)
-		free(*a);
-	free(argv);
-}
 
 int fsproc_argv(const char *tmpl, const char *mountpoint, const char *control,
 		char ***argv, char *err, size_t errlen)
@@ -79,8 +48,8 @@ int fsproc_argv(const char *tmpl, const char *mountpoint, const char *control,
 	}
 	/* wordexp refuses unquoted braces: hide the placeholders from it
 	 * behind tokens that need no quoting. */
-	masked = replace_all(tmpl, "{mountpoint}", MP_TOKEN);
-	masked2 = masked ? replace_all(masked, "{control}", CTL_TOKEN) : NULL;
+	masked = str_replace_all(tmpl, "{mountpoint}", MP_TOKEN);
+	masked2 = masked ? str_replace_all(masked, "{control}", CTL_TOKEN) : NULL;
 	free(masked);
 	if (!masked2) {
 		snprintf(err, errlen, "out of memory");
@@ -101,8 +70,8 @@ int fsproc_argv(const char *tmpl, const char *mountpoint, const char *control,
 	if (!out)
 		goto out_nomem;
 	for (i = 0; i < we.we_wordc; i++) {
-		char *w = replace_all(we.we_wordv[i], MP_TOKEN, mountpoint);
-		char *w2 = w ? replace_all(w, CTL_TOKEN,
+		char *w = str_replace_all(we.we_wordv[i], MP_TOKEN, mountpoint);
+		char *w2 = w ? str_replace_all(w, CTL_TOKEN,
 					   control ? control : "") : NULL;
 
 		free(w);
@@ -113,7 +82,7 @@ int fsproc_argv(const char *tmpl, const char *mountpoint, const char *control,
 	}
 	wordfree(&we);
 	if (!out[0] || !seen) {
-		fsproc_argv_free(out);
+		strv_free(out);
 		snprintf(err, errlen, "filesystem command '%s' has no program "
 			 "or no {mountpoint} word", tmpl);
 		return -EINVAL;
@@ -122,7 +91,7 @@ int fsproc_argv(const char *tmpl, const char *mountpoint, const char *control,
 	return 0;
 
 out_free:
-	fsproc_argv_free(out);
+	strv_free(out);
 out_nomem:
 	wordfree(&we);
 	snprintf(err, errlen, "out of memory");

@@ -16,10 +16,9 @@ struct fsproc {
 
 /* Split `tmpl` like a shell would (quotes, no command substitution) and
  * replace {mountpoint} and {control} in every word.  {mountpoint} must
- * appear.  *argv is NULL-terminated; free with fsproc_argv_free. */
+ * appear.  *argv is NULL-terminated; free with strv_free (util/strlist.h). */
 int fsproc_argv(const char *tmpl, const char *mountpoint, const char *control,
 		char ***argv, char *err, size_t errlen);
-void fsproc_argv_free(char **argv);
 
 /* Start argv[0] (PATH searched) with the descriptors in keep[] inherited
  * and stdout/stderr on out_fd (-1: ours), contained in a pid namespace

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/fuse.h>
+#include "util/clock.h"
 #include "mount/interrupt.h"
 #include "judge/ledger.h"
 #include "mount/quiesce.h"
@@ -110,18 +111,12 @@ static void read_counts(struct evlog *log, uint64_t *forgets, size_t *busy)
 
 static uint64_t now_us(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+	return clock_now_ns() / 1000u;
 }
 
 static uint64_t now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return clock_now_ns() / 1000000u;
 }
 
 /* The connection can no longer come to rest: nothing to wait for. */

@@ -13,6 +13,8 @@
 #include <sys/wait.h>
 #include <grp.h>
 #include <fusecheck/control.h>
+#include "util/strlist.h"
+#include "util/clock.h"
 #include "mount/attach.h"
 #include "mount/guardian.h"
 #include "judge/inflight.h"
@@ -20,14 +22,6 @@
 #include "mount/mount.h"
 #include "wire/proto.h"
 #include "mount/session.h"
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static void sleep_ms(unsigned ms)
 {
@@ -64,7 +58,7 @@ int session_healthy(struct session *s)
 void session_set_deadline(struct session *s, unsigned ms)
 {
 	pthread_mutex_lock(&s->lock);
-	s->deadline_ns = ms ? now_ns() + (uint64_t)ms * 1000000u : 0;
+	s->deadline_ns = ms ? clock_now_ns() + (uint64_t)ms * 1000000u : 0;
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -76,7 +70,7 @@ static void oldest_request(struct session *s, char *buf, size_t size,
 	const struct inflight_req *r, *old = NULL;
 	const struct inflight *t;
 	char path[512];
-	uint64_t now = now_ns();
+	uint64_t now = clock_now_ns();
 	size_t pos = 0;
 
 	*age_ns = 0;
@@ -172,7 +166,7 @@ static void *watchdog_loop(void *arg)
 		pthread_mutex_lock(&s->lock);
 		deadline = s->deadline_ns;
 		pthread_mutex_unlock(&s->lock);
-		if (deadline && now_ns() > deadline) {
+		if (deadline && clock_now_ns() > deadline) {
 			snprintf(why, sizeof(why), "timed out: the scenario "
 				 "did not finish in time; last request sent: "
 				 "%s unique=%llu",
@@ -344,14 +338,14 @@ static int start_one(struct session *s, const char *mnt,
 		goto out_fs;
 	}
 	s->watching = 1;
-	fsproc_argv_free(argv);
+	strv_free(argv);
 	return 0;
 
 out_fs:
 	mnt_abort(s->dev);
 out_tap:
 	/* session_stop knows the order of an orderly end. */
-	fsproc_argv_free(argv);
+	strv_free(argv);
 	session_stop(s);
 	return rc;
 out_unmount:
@@ -360,7 +354,7 @@ out_unmount:
 	close(s->devfd);
 	s->mounted = 0;
 out_argv:
-	fsproc_argv_free(argv);
+	strv_free(argv);
 out_sockets:
 	for (rc = 0; rc < 2; rc++) {
 		if (sv[rc] >= 0)
@@ -464,7 +458,7 @@ int session_stop(struct session *s)
 static ssize_t ctl_recv(int fd, void *buf, size_t size, uint64_t deadline)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	uint64_t now = now_ns();
+	uint64_t now = clock_now_ns();
 	int rc;
 
 	if (now >= deadline)
@@ -487,7 +481,7 @@ int session_snapshot(struct session *s, uint32_t line,
 {
 	struct timespec nap = { 0, 200 * 1000 };
 	uint32_t sent, handled = FC_CTL_FORGETS_UNKNOWN;
-	uint64_t deadline = now_ns() + (uint64_t)CTL_SNAPSHOT_MS * 1000000u;
+	uint64_t deadline = clock_now_ns() + (uint64_t)CTL_SNAPSHOT_MS * 1000000u;
 	int err;
 
 	/* A FORGET the tap forwarded may not have been handled yet: the
@@ -499,7 +493,7 @@ int session_snapshot(struct session *s, uint32_t line,
 		sent = atomic_load(&s->tap.forgets_sent);
 		err = snapshot_once(s, line, out, len, &handled, deadline);
 		if (err || handled == FC_CTL_FORGETS_UNKNOWN ||
-		    (int32_t)(handled - sent) >= 0 || now_ns() >= deadline)
+		    (int32_t)(handled - sent) >= 0 || clock_now_ns() >= deadline)
 			return err;
 		free(*out);
 		*out = NULL;

@@ -105,17 +105,17 @@ static int fill(const struct verdicts *v, long idx, const struct scn *s,
 		sr->reason = xstrdup(vs->reason);
 	}
 	if (vs && !vs->ended) {
-		sr->status = FC_ST_BROKEN;
+		sr->status = FC_SCN_ST_BROKEN;
 		free(sr->reason);
 		sr->reason = strdup("the log ends inside this scenario");
 	} else if (vs && vs->status == FC_SCN_ST_SKIP) {
-		sr->status = FC_ST_SKIP;
+		sr->status = FC_SCN_ST_SKIP;
 	} else if (vs && vs->status == FC_SCN_ST_BROKEN) {
-		sr->status = FC_ST_BROKEN;
+		sr->status = FC_SCN_ST_BROKEN;
 	} else if (vs && vs->status == FC_SCN_ST_FAIL) {
-		sr->status = FC_ST_FAIL;
+		sr->status = FC_SCN_ST_FAIL;
 	} else {
-		sr->status = sr->nviolations ? FC_ST_FAIL : FC_ST_PASS;
+		sr->status = sr->nviolations ? FC_SCN_ST_FAIL : FC_SCN_ST_PASS;
 	}
 	return 0;
 }
@@ -160,8 +160,8 @@ static int nothing_tested(struct fc_run_result *r)
 	char why[512];
 
 	run_result_counts(r, counts, NULL);
-	if (r->broken || counts[FC_ST_PASS] || counts[FC_ST_FAIL] ||
-	    counts[FC_ST_BROKEN])
+	if (r->broken || counts[FC_SCN_ST_PASS] || counts[FC_SCN_ST_FAIL] ||
+	    counts[FC_SCN_ST_BROKEN])
 		return 0;
 	at = (size_t)snprintf(why, sizeof(why), "nothing was tested: %s",
 			      r->nscn ? "every scenario was skipped" :

@@ -24,10 +24,10 @@ struct status_look {
 };
 
 static const struct status_look status_looks[] = {
-	[FC_ST_PASS] = { "PASS", "\033[32m" },       /* green */
-	[FC_ST_FAIL] = { "FAIL", "\033[1;31m" },     /* bold red */
-	[FC_ST_SKIP] = { "SKIP", "\033[33m" },       /* yellow */
-	[FC_ST_BROKEN] = { "BROKEN", "\033[1;35m" }, /* bold magenta */
+	[FC_SCN_ST_PASS] = { "PASS", "\033[32m" },       /* green */
+	[FC_SCN_ST_FAIL] = { "FAIL", "\033[1;31m" },     /* bold red */
+	[FC_SCN_ST_SKIP] = { "SKIP", "\033[33m" },       /* yellow */
+	[FC_SCN_ST_BROKEN] = { "BROKEN", "\033[1;35m" }, /* bold magenta */
 };
 
 #define C_RESET "\033[0m"
@@ -46,8 +46,8 @@ static const char *col(const struct human *h, const char *code)
 
 static const struct status_look *look(int status)
 {
-	if (status < FC_ST_PASS || status > FC_ST_BROKEN)
-		status = FC_ST_BROKEN;
+	if (status < FC_SCN_ST_PASS || status > FC_SCN_ST_BROKEN)
+		status = FC_SCN_ST_BROKEN;
 	return &status_looks[status];
 }
 
@@ -94,10 +94,10 @@ static void scenario_line(const struct human *h,
 		col(h, C_RESET), width, name ? name : "?");
 	free(name);
 	switch (s->status) {
-	case FC_ST_PASS:
+	case FC_SCN_ST_PASS:
 		fprintf(h->out, "%.2fs", s->seconds);
 		break;
-	case FC_ST_FAIL:
+	case FC_SCN_ST_FAIL:
 		fprintf(h->out, "%zu violation%s", s->nviolations,
 			s->nviolations == 1 ? "" : "s");
 		break;
@@ -317,7 +317,7 @@ int report_human(FILE *out, const struct fc_run_result *r, int color)
 		if (!s->nviolations)
 			continue;
 		fputc('\n', out);
-		fprintf(out, "%s", col(&h, look(FC_ST_FAIL)->color));
+		fprintf(out, "%s", col(&h, look(FC_SCN_ST_FAIL)->color));
 		put_name(out, s->name);
 		fprintf(out, "%s (", col(&h, C_RESET));
 		put_name(out, s->file);
@@ -337,7 +337,7 @@ int report_human(FILE *out, const struct fc_run_result *r, int color)
 	}
 	if (r->broken) {
 		fprintf(out, "%srun broken:%s ",
-			col(&h, look(FC_ST_BROKEN)->color), col(&h, C_RESET));
+			col(&h, look(FC_SCN_ST_BROKEN)->color), col(&h, C_RESET));
 		put_text(out, r->broken);
 		fputc('\n', out);
 	}
@@ -346,9 +346,9 @@ int report_human(FILE *out, const struct fc_run_result *r, int color)
 	fprintf(out,
 		"%s%zu scenarios: %zu passed, %zu failed, %zu skipped, "
 		"%zu broken; %zu violations",
-		col(&h, C_BOLD), r->nscn, counts[FC_ST_PASS],
-		counts[FC_ST_FAIL], counts[FC_ST_SKIP], counts[FC_ST_BROKEN],
-		nv);
+		col(&h, C_BOLD), r->nscn, counts[FC_SCN_ST_PASS],
+		counts[FC_SCN_ST_FAIL], counts[FC_SCN_ST_SKIP],
+		counts[FC_SCN_ST_BROKEN], nv);
 	if (r->violations_not_kept)
 		fprintf(out, " (and %llu not kept)",
 			(unsigned long long)r->violations_not_kept);

@@ -268,10 +268,10 @@ static json_t *jtotals(struct jb *b, const struct fc_run_result *r)
 
 	run_result_counts(r, counts, &nv);
 	put(b, o, "scenarios", json_integer((json_int_t)r->nscn));
-	put(b, o, "passed", json_integer((json_int_t)counts[FC_ST_PASS]));
-	put(b, o, "failed", json_integer((json_int_t)counts[FC_ST_FAIL]));
-	put(b, o, "skipped", json_integer((json_int_t)counts[FC_ST_SKIP]));
-	put(b, o, "broken", json_integer((json_int_t)counts[FC_ST_BROKEN]));
+	put(b, o, "passed", json_integer((json_int_t)counts[FC_SCN_ST_PASS]));
+	put(b, o, "failed", json_integer((json_int_t)counts[FC_SCN_ST_FAIL]));
+	put(b, o, "skipped", json_integer((json_int_t)counts[FC_SCN_ST_SKIP]));
+	put(b, o, "broken", json_integer((json_int_t)counts[FC_SCN_ST_BROKEN]));
 	put(b, o, "violations", json_integer((json_int_t)nv));
 	put(b, o, "violations_not_kept",
 	    json_integer((json_int_t)r->violations_not_kept));

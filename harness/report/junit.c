@@ -244,12 +244,12 @@ static void testcase(struct jw *j, const char *cls,
 	attr(j, "file", s->file);
 	attrf(j, "time", "%.3f", s->seconds);
 	switch (s->status) {
-	case FC_ST_PASS:
+	case FC_SCN_ST_PASS:
 		break;
-	case FC_ST_FAIL:
+	case FC_SCN_ST_FAIL:
 		failure(j, s);
 		break;
-	case FC_ST_SKIP:
+	case FC_SCN_ST_SKIP:
 		start(j, "skipped");
 		attr(j, "message", s->reason ? s->reason : "skipped");
 		end(j);
@@ -299,9 +299,9 @@ int report_junit(const char *path, const struct fc_run_result *r)
 	start(&j, "testsuite");
 	attr(&j, "name", "fusecheck");
 	attrf(&j, "tests", "%zu", r->nscn + run_broken);
-	attrf(&j, "failures", "%zu", counts[FC_ST_FAIL]);
-	attrf(&j, "errors", "%zu", counts[FC_ST_BROKEN] + run_broken);
-	attrf(&j, "skipped", "%zu", counts[FC_ST_SKIP]);
+	attrf(&j, "failures", "%zu", counts[FC_SCN_ST_FAIL]);
+	attrf(&j, "errors", "%zu", counts[FC_SCN_ST_BROKEN] + run_broken);
+	attrf(&j, "skipped", "%zu", counts[FC_SCN_ST_SKIP]);
 	attrf(&j, "time", "%.3f", r->seconds);
 	properties(&j, r);
 	for (i = 0; i < r->nscn; i++)

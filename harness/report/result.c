@@ -5,15 +5,15 @@
 #include "report/result.h"
 
 static const char *const status_names[] = {
-	[FC_ST_PASS] = "pass",
-	[FC_ST_FAIL] = "fail",
-	[FC_ST_SKIP] = "skip",
-	[FC_ST_BROKEN] = "broken",
+	[FC_SCN_ST_PASS] = "pass",
+	[FC_SCN_ST_FAIL] = "fail",
+	[FC_SCN_ST_SKIP] = "skip",
+	[FC_SCN_ST_BROKEN] = "broken",
 };
 
 const char *fc_status_name(int status)
 {
-	if (status < 0 || status > FC_ST_BROKEN)
+	if (status < 0 || status > FC_SCN_ST_BROKEN)
 		return "unknown";
 	return status_names[status];
 }
@@ -28,10 +28,10 @@ void run_result_counts(const struct fc_run_result *r, size_t counts[4],
 		const struct fc_scn_result *s = &r->scn[i];
 
 		/* an unknown status is the harness's fault: count it broken */
-		if (s->status >= FC_ST_PASS && s->status <= FC_ST_BROKEN)
+		if (s->status >= FC_SCN_ST_PASS && s->status <= FC_SCN_ST_BROKEN)
 			counts[s->status]++;
 		else
-			counts[FC_ST_BROKEN]++;
+			counts[FC_SCN_ST_BROKEN]++;
 		nv += s->nviolations;
 	}
 	if (nviolations)
@@ -45,9 +45,9 @@ int run_result_exit_code(const struct fc_run_result *r)
 	run_result_counts(r, counts, NULL);
 	/* could not run outranks a verdict: a broken setup is never blamed
 	 * on the filesystem */
-	if (r->broken || counts[FC_ST_BROKEN])
+	if (r->broken || counts[FC_SCN_ST_BROKEN])
 		return 2;
-	if (counts[FC_ST_FAIL])
+	if (counts[FC_SCN_ST_FAIL])
 		return 1;
 	return 0;
 }

@@ -3,9 +3,8 @@
 #define FC_RUN_RESULT_H
 
 #include <stddef.h>
+#include <fusecheck/event.h>
 #include "judge/checker.h"
-
-enum fc_status { FC_ST_PASS = 0, FC_ST_FAIL, FC_ST_SKIP, FC_ST_BROKEN };
 
 /* "pass" "fail" "skip" "broken" */
 const char *fc_status_name(int status);
@@ -29,7 +28,7 @@ struct fc_scn_result {
 	char *description;
 	char **rules;          /* rule ids the scenario header names */
 	size_t nrules;
-	int status;            /* enum fc_status */
+	int status;            /* enum fc_scn_status */
 	char *reason;          /* why skipped or broken; NULL otherwise */
 	double seconds;
 	struct fc_violation *violations;  /* owned copies */

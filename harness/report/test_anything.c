@@ -127,19 +127,19 @@ int report_tap(FILE *out, const struct fc_run_result *r)
 	for (i = 0; i < r->nscn; i++) {
 		s = &r->scn[i];
 		fprintf(out, "%s %zu - ",
-			s->status == FC_ST_PASS || s->status == FC_ST_SKIP ?
+			s->status == FC_SCN_ST_PASS || s->status == FC_SCN_ST_SKIP ?
 				"ok" : "not ok",
 			i + 1);
 		put_name(out, s->name);
 		switch (s->status) {
-		case FC_ST_PASS:
+		case FC_SCN_ST_PASS:
 			fputc('\n', out);
 			break;
-		case FC_ST_FAIL:
+		case FC_SCN_ST_FAIL:
 			fputc('\n', out);
 			yaml_block(out, s);
 			break;
-		case FC_ST_SKIP:
+		case FC_SCN_ST_SKIP:
 			fputs(" # SKIP ", out);
 			put_text(out, s->reason ? s->reason : "skipped");
 			fputc('\n', out);

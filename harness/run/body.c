@@ -282,11 +282,11 @@ static int scn_body(struct run_ctx *rc, struct session *sess, const char *dir,
 		snprintf(reason, reason_len, "the runner failed: %s",
 			 strerror(-ret));
 		*status = FC_SCN_ST_BROKEN;
-	} else if (out.status == SCN_SKIP || out.status == SCN_BROKEN) {
+	} else if (out.status == FC_SCN_ST_SKIP ||
+		   out.status == FC_SCN_ST_BROKEN) {
 		snprintf(reason, reason_len, "%s",
 			 out.reason ? out.reason : "");
-		*status = out.status == SCN_SKIP ? FC_SCN_ST_SKIP :
-						   FC_SCN_ST_BROKEN;
+		*status = (uint32_t)out.status;
 	}
 	/* Failures were told as they happened (cb_expect); what is left is
 	 * the note of failures not kept.  Once the session broke, failed
@@ -305,7 +305,7 @@ int run_scenario(struct run_ctx *rc, const struct scn *s, uint32_t index)
 	struct run_body b = {
 		.file = scn_file(s), .name = scn_name(s),
 		.requires = scn_requires(s), .scn = s,
-		.timeout_s = scn_timeout_s(s) ? scn_timeout_s(s) : 60,
+		.timeout_s = scn_timeout_s(s),
 		.fn = scn_body, .arg = (void *)s,
 	};
 

@@ -10,6 +10,7 @@
 #include <sys/file.h>
 #include <sys/utsname.h>
 #include <fuse_lowlevel.h>
+#include "util/strlist.h"
 #include "mount/guardian.h"
 #include "mount/interrupt.h"
 #include "run/harness.h"
@@ -19,7 +20,6 @@
 #include "report/report.h"
 #include "report/build.h"
 #include "judge/verdicts.h"
-
 
 /* The filesystem command template: --fs as given, or the bundled memfs
  * with its control channel and log. */
@@ -37,7 +37,7 @@ static int fs_templates(const struct run_opts *o, char **memfs_cmd)
 			fprintf(stderr, "fusecheck: %s\n", err);
 			return 2;
 		}
-		fsproc_argv_free(argv);
+		strv_free(argv);
 		return 0;
 	}
 	if (paths_memfs(memfs, sizeof(memfs))) {

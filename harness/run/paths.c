@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "util/strlist.h"
 #include "run/paths.h"
 
 #ifndef FC_SOURCE_ROOT
@@ -141,7 +142,7 @@ int paths_scenario_files(char **args, size_t nargs, char ***files,
 		snprintf(err, errlen, "no scenario files found");
 	}
 	if (rc) {
-		paths_free_list(list);
+		strv_free(list);
 		return rc;
 	}
 	*files = list;
@@ -149,13 +150,3 @@ int paths_scenario_files(char **args, size_t nargs, char ***files,
 	return 0;
 }
 
-void paths_free_list(char **list)
-{
-	char **p;
-
-	if (!list)
-		return;
-	for (p = list; *p; p++)
-		free(*p);
-	free(list);
-}

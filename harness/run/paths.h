@@ -12,6 +12,5 @@ int paths_scenarios(char *buf, size_t size);
  * malloc'd NULL-terminated list. */
 int paths_scenario_files(char **args, size_t nargs, char ***files,
 			 size_t *nfiles, char *err, size_t errlen);
-void paths_free_list(char **list);
 
 #endif

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include "util/strlist.h"
 #include "mount/attach.h"
 #include "run/profile.h"
 #include "scenario/scn.h"
@@ -266,27 +267,6 @@ int profile_load(const char *name, struct profile *p, char *err,
 	return rc;
 }
 
-static char *replace_all(const char *s, const char *key, const char *val)
-{
-	size_t klen = strlen(key), vlen = strlen(val), n = 0;
-	const char *q;
-	char *out, *o;
-
-	for (q = strstr(s, key); q; q = strstr(q + klen, key))
-		n++;
-	out = malloc(strlen(s) + n * vlen + 1);
-	if (!out)
-		return NULL;
-	for (o = out; (q = strstr(s, key)); s = q + klen) {
-		memcpy(o, s, (size_t)(q - s));
-		o += q - s;
-		memcpy(o, val, vlen);
-		o += vlen;
-	}
-	strcpy(o, s);
-	return out;
-}
-
 /* Run the snippet with sh in the work directory. */
 static int run_setup(struct profile *p, const char *script, int out_fd,
 		     char *err, size_t errlen)
@@ -338,7 +318,7 @@ int profile_setup(struct profile *p, int out_fd, char *err, size_t errlen)
 		return rc;
 	}
 	if (p->setup) {
-		s = replace_all(p->setup, "{workdir}", p->workdir);
+		s = str_replace_all(p->setup, "{workdir}", p->workdir);
 		if (!s)
 			return -ENOMEM;
 		rc = run_setup(p, s, out_fd, err, errlen);
@@ -347,7 +327,7 @@ int profile_setup(struct profile *p, int out_fd, char *err, size_t errlen)
 			return rc;
 	}
 	if (p->command) {
-		s = replace_all(p->command, "{workdir}", p->workdir);
+		s = str_replace_all(p->command, "{workdir}", p->workdir);
 		if (!s)
 			return -ENOMEM;
 		free(p->command);

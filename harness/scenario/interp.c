@@ -19,7 +19,6 @@
 #include <unistd.h>
 #include "scenario/scn_int.h"
 
-#define SCN_DEFAULT_TIMEOUT 60
 #define SCN_MAX_FAILURES 1000
 /* how long stopping threads get once the harness says the run is over */
 #define SCN_STOP_GRACE_S 2
@@ -813,7 +812,7 @@ static int skip_reason(const struct scn *s, const struct scn_env *env,
 		if (missing & (1u << k) && at < sizeof(buf))
 			at += (size_t)snprintf(buf + at, sizeof(buf) - at,
 					       " %s", scn_req_name(k));
-	out->status = SCN_SKIP;
+	out->status = FC_SCN_ST_SKIP;
 	out->reason = strdup(buf);
 	return 1;
 }
@@ -898,7 +897,7 @@ int scn_run(const struct scn *s, const struct scn_env *env,
 {
 	struct scn_runst *r;
 	struct timespec dl, end;
-	unsigned timeout = s->timeout ? s->timeout : SCN_DEFAULT_TIMEOUT;
+	unsigned timeout = scn_timeout_s(s);
 	const char *gone = NULL;
 	pthread_t tid;
 	pthread_attr_t attr;
@@ -956,7 +955,7 @@ int scn_run(const struct scn *s, const struct scn_env *env,
 			       ETIMEDOUT)
 			;
 		if (r->done) {
-			out->status = SCN_BROKEN;
+			out->status = FC_SCN_ST_BROKEN;
 			if (asprintf(&out->reason, "%s at line %u", gone,
 				     hung_line(r)) < 0)
 				out->reason = NULL;
@@ -967,13 +966,13 @@ int scn_run(const struct scn *s, const struct scn_env *env,
 		atomic_store(&r->abandoned, 1);
 		while (r->cb_active)
 			pthread_cond_wait(&r->cbcv, &r->mu);
-		out->status = SCN_BROKEN;
+		out->status = FC_SCN_ST_BROKEN;
 		if (asprintf(&out->reason, "%s at line %u",
 			     gone ? gone : "timed out", hung_line(r)) < 0)
 			out->reason = NULL;
 		timed_out = 1;
 	} else if (r->broken) {
-		out->status = SCN_BROKEN;
+		out->status = FC_SCN_ST_BROKEN;
 		out->reason = r->broken;
 		r->broken = NULL;
 	}
@@ -982,8 +981,8 @@ int scn_run(const struct scn *s, const struct scn_env *env,
 	out->nfailures = r->nfails;
 	r->fails = NULL;
 	r->nfails = 0;
-	if (out->status == SCN_PASS && out->nfailures)
-		out->status = SCN_FAIL;
+	if (out->status == FC_SCN_ST_PASS && out->nfailures)
+		out->status = FC_SCN_ST_FAIL;
 	pthread_mutex_unlock(&r->mu);
 	if (timed_out && fchdir(r->startcwd))
 		rc = 0;         /* nowhere better to go */

@@ -1168,7 +1168,10 @@ const char *scn_description(const struct scn *s) { return s->desc; }
 size_t scn_nrules(const struct scn *s) { return s->nrules; }
 unsigned scn_requires(const struct scn *s) { return s->reqs; }
 const char *scn_memfs_args(const struct scn *s) { return s->memfs; }
-unsigned scn_timeout_s(const struct scn *s) { return s->timeout; }
+unsigned scn_timeout_s(const struct scn *s)
+{
+	return s->timeout ? s->timeout : SCN_DEFAULT_TIMEOUT_S;
+}
 
 const char *scn_rule(const struct scn *s, size_t i)
 {

@@ -58,7 +58,9 @@ size_t scn_nrules(const struct scn *s);
 const char *scn_rule(const struct scn *s, size_t i);
 unsigned scn_requires(const struct scn *s);       /* enum scn_req bits */
 const char *scn_memfs_args(const struct scn *s);  /* "" when none */
-unsigned scn_timeout_s(const struct scn *s);      /* 0: default */
+/* Seconds a scenario may run: its `# timeout:` header, or the default. */
+#define SCN_DEFAULT_TIMEOUT_S 60
+unsigned scn_timeout_s(const struct scn *s);
 
 /* What the runner may ask of the harness.  Callbacks are thread-safe and
  * called from runner threads. */
@@ -96,19 +98,17 @@ struct scn_failure {
 				   recorded the violation itself) */
 };
 
-enum scn_status { SCN_PASS = 0, SCN_FAIL, SCN_SKIP, SCN_BROKEN };
-
 struct scn_outcome {
-	int status;             /* enum scn_status */
+	int status;             /* enum fc_scn_status */
 	char *reason;           /* skip / broken reason */
 	struct scn_failure *failures;
 	size_t nfailures;
 };
 
-/* Run the scenario.  Skips (SCN_SKIP, reason "requires X Y" naming every
+/* Run the scenario.  Skips (FC_SCN_ST_SKIP, reason "requires X Y" naming every
  * missing requirement) when env->caps lacks one of scn_requires().  Closes
  * every descriptor it opened and returns to the starting cwd before
- * returning.  On timeout (scn_timeout_s, default 60 s) returns SCN_BROKEN
+ * returning.  On timeout (scn_timeout_s) returns FC_SCN_ST_BROKEN
  * "timed out at line N" at once: threads blocked in a syscall are left
  * detached, call no env callback again and end at their next statement
  * once the harness aborts the connection (their descriptors are closed

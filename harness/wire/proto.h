@@ -38,6 +38,11 @@ enum fc_lock_kind {
 	FC_LK_DIR_READ,      /* READDIR/READDIRPLUS on nodeid */
 	FC_LK_INODE_WRITE,   /* WRITE: the file's inode lock */
 };
+/* RENAME_EXCHANGE (<linux/fs.h>) as RENAME2 carries it in its flags */
+#define FC_RENAME_EXCHANGE (1u << 1)
+
+/* A set of lock kinds as bits (the lock rules compare such sets). */
+#define FC_LK_BIT(kind) (1u << (kind))
 
 struct fc_op_info {
 	const char *name;        /* "LOOKUP": the FUSE name without prefix */

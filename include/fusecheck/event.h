@@ -56,8 +56,14 @@ struct fc_ev_mount {
 
 enum fc_scn_phase { FC_SCN_BEGIN = 1, FC_SCN_END = 2 };
 
-/* Scenario status as the runner concluded it (END only); the checker
- * turns PASS into FAIL when violations were attributed to the scenario. */
+/* More scenarios than any run has: a SCENARIO event with a higher index
+ * is a damaged log, and per-scenario tables are never sized by it. */
+#define FC_SCN_INDEX_MAX 65536u
+
+/* A scenario's status: the one enum for it everywhere (the runner's
+ * outcome, the END event, verdicts and reports).  In END it is the
+ * status as the runner concluded it; the judge turns PASS into FAIL when
+ * violations were attributed to the scenario. */
 enum fc_scn_status { FC_SCN_ST_PASS = 0, FC_SCN_ST_FAIL = 1,
 		     FC_SCN_ST_SKIP = 2, FC_SCN_ST_BROKEN = 3 };
 

@@ -97,10 +97,10 @@ static void build(struct fc_run_result *r)
 	r->seconds = 1.5;
 	r->nscn = 4;
 	r->scn = calloc(4, sizeof(*r->scn));
-	scenario(&r->scn[0], "unlink-open", FC_ST_PASS, NULL, 0.12);
-	scenario(&r->scn[1], "link-basic", FC_ST_FAIL, NULL, 0.3);
-	scenario(&r->scn[2], "xattr-basic", FC_ST_SKIP, "requires xattr", 0);
-	scenario(&r->scn[3], BAD_NAME, FC_ST_BROKEN, "filesystem hung", 60);
+	scenario(&r->scn[0], "unlink-open", FC_SCN_ST_PASS, NULL, 0.12);
+	scenario(&r->scn[1], "link-basic", FC_SCN_ST_FAIL, NULL, 0.3);
+	scenario(&r->scn[2], "xattr-basic", FC_SCN_ST_SKIP, "requires xattr", 0);
+	scenario(&r->scn[3], BAD_NAME, FC_SCN_ST_BROKEN, "filesystem hung", 60);
 	r->scn[1].nviolations = 2;
 	r->scn[1].violations = calloc(2, sizeof(struct fc_violation));
 	violation(&r->scn[1].violations[0], &rule_excess, 5, BAD_PATH, 1042);
@@ -183,34 +183,34 @@ static void test_report__exit_codes(void **state)
 	size_t counts[4], nv;
 
 	run_result_counts(r, counts, &nv);
-	assert_int_equal(counts[FC_ST_PASS], 1);
-	assert_int_equal(counts[FC_ST_FAIL], 1);
-	assert_int_equal(counts[FC_ST_SKIP], 1);
-	assert_int_equal(counts[FC_ST_BROKEN], 1);
+	assert_int_equal(counts[FC_SCN_ST_PASS], 1);
+	assert_int_equal(counts[FC_SCN_ST_FAIL], 1);
+	assert_int_equal(counts[FC_SCN_ST_SKIP], 1);
+	assert_int_equal(counts[FC_SCN_ST_BROKEN], 1);
 	assert_int_equal(nv, 2);
 
 	/* broken outranks failed */
 	assert_int_equal(run_result_exit_code(r), 2);
-	r->scn[3].status = FC_ST_PASS;
+	r->scn[3].status = FC_SCN_ST_PASS;
 	assert_int_equal(run_result_exit_code(r), 1);
-	r->scn[1].status = FC_ST_PASS;
+	r->scn[1].status = FC_SCN_ST_PASS;
 	assert_int_equal(run_result_exit_code(r), 0);
-	r->scn[0].status = FC_ST_SKIP;
+	r->scn[0].status = FC_SCN_ST_SKIP;
 	assert_int_equal(run_result_exit_code(r), 0);
 	r->broken = strdup("cannot mount");
 	assert_int_equal(run_result_exit_code(r), 2);
 	free(r->broken);
 	r->broken = NULL;
-	r->scn[2].status = FC_ST_FAIL;
+	r->scn[2].status = FC_SCN_ST_FAIL;
 	assert_int_equal(run_result_exit_code(r), 1);
 	r->nscn = 0;
 	assert_int_equal(run_result_exit_code(r), 0);
 	r->nscn = 4;
 
-	assert_string_equal(fc_status_name(FC_ST_PASS), "pass");
-	assert_string_equal(fc_status_name(FC_ST_FAIL), "fail");
-	assert_string_equal(fc_status_name(FC_ST_SKIP), "skip");
-	assert_string_equal(fc_status_name(FC_ST_BROKEN), "broken");
+	assert_string_equal(fc_status_name(FC_SCN_ST_PASS), "pass");
+	assert_string_equal(fc_status_name(FC_SCN_ST_FAIL), "fail");
+	assert_string_equal(fc_status_name(FC_SCN_ST_SKIP), "skip");
+	assert_string_equal(fc_status_name(FC_SCN_ST_BROKEN), "broken");
 	assert_string_equal(fc_status_name(9), "unknown");
 }
 
@@ -513,7 +513,7 @@ static void test_report__diff(void **state)
 
 	/* after an "upgrade": one scenario starts failing, one violation of
 	 * link-basic goes away, the kernel offers another flag */
-	f->r.scn[0].status = FC_ST_FAIL;
+	f->r.scn[0].status = FC_SCN_ST_FAIL;
 	f->r.scn[0].nviolations = 1;
 	f->r.scn[0].violations = calloc(1, sizeof(*v));
 	violation(&f->r.scn[0].violations[0], &rule_excess, 7, "x", 50);

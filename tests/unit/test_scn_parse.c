@@ -87,7 +87,7 @@ static void test_scn_parse__doc_example(void **state)
 	assert_int_equal(scn_requires(s), SCN_REQ_WRITE | SCN_REQ_REFLEDGER |
 						  SCN_REQ_DROP_CACHES);
 	assert_string_equal(scn_memfs_args(s), "");
-	assert_int_equal(scn_timeout_s(s), 0);
+	assert_int_equal(scn_timeout_s(s), SCN_DEFAULT_TIMEOUT_S);
 	assert_int_equal(s->body.n, 15);
 	assert_int_equal(s->body.v[0].line, 5);
 	assert_string_equal(s->body.v[0].call->name, "open");

@@ -125,7 +125,7 @@ static void dump(const struct scn_outcome *o)
 
 static void assert_pass(const struct scn_outcome *o)
 {
-	if (o->status != SCN_PASS) {
+	if (o->status != FC_SCN_ST_PASS) {
 		dump(o);
 		fail_msg("status %d, want pass", o->status);
 	}
@@ -228,7 +228,7 @@ static void test_scn_run__failures(void **state)
 	    "readdir . count=9 has=zz has!=a.txt\n"       /* 19 */
 	    "stat d/\"\\x01\"\n",
 	    &o);
-	assert_int_equal(o.status, SCN_FAIL);
+	assert_int_equal(o.status, FC_SCN_ST_FAIL);
 	want_failure(&o, 5, "stat \"a.txt\": expected ENOENT, got success");
 	want_failure(&o, 6, "stat \"nope\": expected success, got ENOENT");
 	want_failure(&o, 7, "pread f: expected \"help!\", got \"hello\" "
@@ -269,7 +269,7 @@ static void test_scn_run__ino_messages(void **state)
 	run(r, ALL, HDR "create a 0644\nstat a ino=@a\nstat . ino=@a\n"
 			"stat a ino!=@a\n",
 	    &o);
-	assert_int_equal(o.status, SCN_FAIL);
+	assert_int_equal(o.status, FC_SCN_ST_FAIL);
 	assert_int_equal(o.nfailures, 2);
 	snprintf(want, sizeof(want), "%s/a", r->dir);
 	assert_int_equal(stat(want, &st), 0);
@@ -338,7 +338,7 @@ static void test_scn_run__skip(void **state)
 
 	run(r, SCN_REQ_WRITE, HDR "symlink a l\nsetxattr a user.x \"v\"\n",
 	    &o);
-	assert_int_equal(o.status, SCN_SKIP);
+	assert_int_equal(o.status, FC_SCN_ST_SKIP);
 	assert_string_equal(o.reason, "requires symlink xattr");
 	assert_int_equal(r->nmarks, 0);
 	scn_outcome_free(&o);
@@ -415,14 +415,14 @@ static void test_scn_run__ledger(void **state)
 
 	r->check_rc = 1;
 	run(r, ALL, HDR "quiesce\nbalanced\nstat .\n", &o);
-	assert_int_equal(o.status, SCN_FAIL);
+	assert_int_equal(o.status, FC_SCN_ST_FAIL);
 	want_failure(&o, 4, "balanced: nodeid 7 has 2 references");
 	scn_outcome_free(&o);
 
 	r->check_rc = -EIO;
 	r->nmarks = 0;
 	run(r, ALL, HDR "quiesce\nbalanced\nstat .\n", &o);
-	assert_int_equal(o.status, SCN_BROKEN);
+	assert_int_equal(o.status, FC_SCN_ST_BROKEN);
 	assert_string_equal(o.reason,
 			    "line 4: balanced: nodeid 7 has 2 references");
 	/* the statement after a broken one does not run */
@@ -437,7 +437,7 @@ static void test_scn_run__unbound_tag(void **state)
 	struct scn_outcome o;
 
 	run(r, ALL, HDR "stat nope ino=@a\noutstanding @a 1\n", &o);
-	assert_int_equal(o.status, SCN_FAIL);
+	assert_int_equal(o.status, FC_SCN_ST_FAIL);
 	want_failure(&o, 4, "outstanding @a: tag @a is not bound (the "
 			    "statement that binds it failed)");
 	assert_int_equal(r->nchecks, 0);
@@ -455,7 +455,7 @@ static void test_scn_run__timeout(void **state)
 		    "mkdir d 0755\nchdir d\n"
 		    "parallel 2 {\n\tsleep 1500\n\tbarrier\n}\nstat .\n",
 	    &o);
-	assert_int_equal(o.status, SCN_BROKEN);
+	assert_int_equal(o.status, FC_SCN_ST_BROKEN);
 	assert_string_equal(o.reason, "timed out at line 7");
 	assert_non_null(getcwd(after, sizeof(after)));
 	assert_string_equal(before, after);
