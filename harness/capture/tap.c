@@ -90,9 +90,7 @@ static int takes_reply(uint32_t opcode)
 {
 	const struct fc_op_info *op = proto_op(opcode);
 
-	if (opcode == FUSE_INTERRUPT || opcode == FUSE_NOTIFY_REPLY)
-		return 0;
-	return !op || op->reply != FC_RK_NONE;
+	return !op || !op->no_wait;
 }
 
 static void remember_kernel_flags(struct tap *t, const void *buf, size_t n)

@@ -121,22 +121,6 @@ static void forget(struct fc_checker *c, const struct fc_event *ev,
 
 /* --- requests ------------------------------------------------------------ */
 
-/* Requests that carry no nodeid of an inode, or return references. */
-static int names_no_inode(uint32_t opcode)
-{
-	switch (opcode) {
-	case FUSE_FORGET:
-	case FUSE_BATCH_FORGET:
-	case FUSE_INIT:
-	case FUSE_DESTROY:
-	case FUSE_INTERRUPT:
-	case FUSE_NOTIFY_REPLY:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
 static void check_referenced(struct fc_checker *c, const struct fc_event *ev,
 			     const struct fc_req *rq, uint64_t nodeid,
 			     uint32_t line)
@@ -200,7 +184,7 @@ void lc_on_request(struct fc_checker *c, const struct fc_event *ev)
 		break;
 	}
 
-	if (!names_no_inode(rq.opcode)) {
+	if (!rq.op || !rq.op->no_inode) {
 		check_referenced(c, ev, &rq, rq.nodeid, line);
 		if (rq.opcode == FUSE_RENAME || rq.opcode == FUSE_RENAME2)
 			check_referenced(c, ev, &rq, rq.newdir, line);
@@ -322,24 +306,18 @@ static int is_dot_name(const char *s, size_t len)
 static uint32_t expected_type(struct fc_checker *c,
 			      const struct inflight_req *r)
 {
+	const struct fc_op_info *op = proto_op(r->opcode);
 	const struct ledger_node *old;
 
-	switch (r->opcode) {
-	case FUSE_MKDIR:
-		return S_IFDIR;
-	case FUSE_SYMLINK:
-		return S_IFLNK;
-	case FUSE_CREATE:
-	case FUSE_TMPFILE:
-		return S_IFREG;
-	case FUSE_MKNOD:
+	if (!op)
+		return 0;
+	if (op->made_type == FC_MADE_FROM_MODE)
 		return r->mode & S_IFMT;
-	case FUSE_LINK:
+	if (op->made_type == FC_MADE_AS_OLD) {
 		old = ledger_find(&c->ledger, r->nodeid2);
 		return old && (old->flags & LEDGER_F_TYPED) ? old->type : 0;
-	default:
-		return 0;
 	}
+	return op->made_type;
 }
 
 static void reply_entry(struct fc_checker *c, const struct fc_event *ev,

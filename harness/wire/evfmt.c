@@ -127,60 +127,6 @@ static void put_malformed(struct evout *o, size_t len)
 
 /* --- requests ------------------------------------------------------- */
 
-/* Which decoded fields a request line shows, by opcode. */
-enum {
-	RF_NAME = 1 << 0,
-	RF_NAME2 = 1 << 1,
-	RF_NEWDIR = 1 << 2,
-	RF_OLDNODE = 1 << 3,
-	RF_MODE = 1 << 4,
-	RF_FLAGS = 1 << 5,
-	RF_FH = 1 << 6,
-	RF_OFFSET = 1 << 7,
-	RF_SIZE = 1 << 8,
-	RF_NLOOKUP = 1 << 9,
-	RF_INTR = 1 << 10,
-	RF_INIT = 1 << 11,
-	RF_FORGETS = 1 << 12,
-};
-
-static const uint16_t req_fields[] = {
-	[FUSE_LOOKUP] = RF_NAME,
-	[FUSE_FORGET] = RF_NLOOKUP,
-	[FUSE_GETATTR] = RF_FH,
-	[FUSE_SETATTR] = RF_FH,
-	[FUSE_SYMLINK] = RF_NAME | RF_NAME2,
-	[FUSE_MKNOD] = RF_NAME | RF_MODE,
-	[FUSE_MKDIR] = RF_NAME | RF_MODE,
-	[FUSE_UNLINK] = RF_NAME,
-	[FUSE_RMDIR] = RF_NAME,
-	[FUSE_RENAME] = RF_NAME | RF_NEWDIR | RF_NAME2,
-	[FUSE_LINK] = RF_OLDNODE | RF_NAME,
-	[FUSE_OPEN] = RF_FLAGS,
-	[FUSE_READ] = RF_FH | RF_OFFSET | RF_SIZE,
-	[FUSE_WRITE] = RF_FH | RF_OFFSET | RF_SIZE,
-	[FUSE_RELEASE] = RF_FH,
-	[FUSE_FSYNC] = RF_FH,
-	[FUSE_SETXATTR] = RF_NAME | RF_SIZE,
-	[FUSE_GETXATTR] = RF_NAME | RF_SIZE,
-	[FUSE_LISTXATTR] = RF_SIZE,
-	[FUSE_REMOVEXATTR] = RF_NAME,
-	[FUSE_FLUSH] = RF_FH,
-	[FUSE_INIT] = RF_INIT,
-	[FUSE_OPENDIR] = RF_FLAGS,
-	[FUSE_READDIR] = RF_FH | RF_OFFSET | RF_SIZE,
-	[FUSE_RELEASEDIR] = RF_FH,
-	[FUSE_FSYNCDIR] = RF_FH,
-	[FUSE_CREATE] = RF_NAME | RF_MODE | RF_FLAGS,
-	[FUSE_INTERRUPT] = RF_INTR,
-	[FUSE_BATCH_FORGET] = RF_FORGETS,
-	[FUSE_FALLOCATE] = RF_FH | RF_OFFSET,
-	[FUSE_READDIRPLUS] = RF_FH | RF_OFFSET | RF_SIZE,
-	[FUSE_RENAME2] = RF_NAME | RF_NEWDIR | RF_NAME2 | RF_FLAGS,
-	[FUSE_LSEEK] = RF_FH | RF_OFFSET,
-	[FUSE_TMPFILE] = RF_MODE | RF_FLAGS,
-};
-
 static void put_forgets(struct evout *o, const struct fc_req *r)
 {
 	uint64_t nodeid, nlookup;
@@ -212,37 +158,37 @@ static void fmt_request(struct evout *o, const struct fc_event *ev)
 	put_opname(o, r.opcode);
 	put(o, " unique=%llu nodeid=%llu pid=%u", (unsigned long long)r.unique,
 	    (unsigned long long)r.nodeid, r.pid);
-	if (r.op && r.opcode < sizeof(req_fields) / sizeof(req_fields[0]))
-		f = req_fields[r.opcode];
+	if (r.op)
+		f = r.op->fields;
 
-	if (f & RF_OLDNODE)
+	if (f & FC_RF_OLDNODE)
 		put(o, " oldnodeid=%llu", (unsigned long long)r.oldnodeid);
-	if (f & RF_NAME)
+	if (f & FC_RF_NAME)
 		put_str(o, "name", r.name, r.name_len);
-	if (f & RF_NEWDIR)
+	if (f & FC_RF_NEWDIR)
 		put(o, " newdir=%llu", (unsigned long long)r.newdir);
-	if (f & RF_NAME2)
+	if (f & FC_RF_NAME2)
 		put_str(o, r.opcode == FUSE_SYMLINK ? "target" : "newname",
 			r.name2, r.name2_len);
-	if (f & RF_MODE)
+	if (f & FC_RF_MODE)
 		put(o, " mode=0%o", r.mode);
-	if (f & RF_FLAGS)
+	if (f & FC_RF_FLAGS)
 		put(o, " flags=0x%x", r.flags);
-	if (f & RF_FH)
+	if (f & FC_RF_FH)
 		put(o, " fh=%llu", (unsigned long long)r.fh);
-	if (f & RF_OFFSET)
+	if (f & FC_RF_OFFSET)
 		put(o, " offset=%llu", (unsigned long long)r.offset);
-	if (f & RF_SIZE)
+	if (f & FC_RF_SIZE)
 		put(o, " size=%u", r.size);
-	if (f & RF_NLOOKUP)
+	if (f & FC_RF_NLOOKUP)
 		put(o, " nlookup=%llu", (unsigned long long)r.nlookup);
-	if (f & RF_INTR)
+	if (f & FC_RF_INTR)
 		put(o, " intr_unique=%llu", (unsigned long long)r.intr_unique);
-	if (f & RF_INIT)
+	if (f & FC_RF_INIT)
 		put(o, " major=%u minor=%u max_readahead=%u flags=0x%llx",
 		    r.major, r.minor, r.max_readahead,
 		    (unsigned long long)r.init_flags);
-	if (f & RF_FORGETS)
+	if (f & FC_RF_FORGETS)
 		put_forgets(o, &r);
 }
 

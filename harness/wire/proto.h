@@ -44,6 +44,28 @@ enum fc_lock_kind {
 /* A set of lock kinds as bits (the lock rules compare such sets). */
 #define FC_LK_BIT(kind) (1u << (kind))
 
+/* The decoded fields a request carries (struct fc_req), as bits. */
+enum fc_req_field {
+	FC_RF_NAME = 1 << 0,
+	FC_RF_NAME2 = 1 << 1,
+	FC_RF_NEWDIR = 1 << 2,
+	FC_RF_OLDNODE = 1 << 3,
+	FC_RF_MODE = 1 << 4,
+	FC_RF_FLAGS = 1 << 5,
+	FC_RF_FH = 1 << 6,
+	FC_RF_OFFSET = 1 << 7,
+	FC_RF_SIZE = 1 << 8,
+	FC_RF_NLOOKUP = 1 << 9,
+	FC_RF_INTR = 1 << 10,
+	FC_RF_INIT = 1 << 11,
+	FC_RF_FORGETS = 1 << 12,
+};
+
+/* The type of the inode a positive reply makes, where not a fixed S_IF*. */
+#define FC_MADE_FROM_MODE 1u     /* MKNOD: the request's mode says */
+#define FC_MADE_AS_OLD 2u        /* LINK: the linked inode's type */
+
+/* Everything fusecheck knows of one opcode: one row, one place. */
 struct fc_op_info {
 	const char *name;        /* "LOOKUP": the FUSE name without prefix */
 	uint32_t in_size;        /* fixed argument size after fuse_in_header */
@@ -51,6 +73,13 @@ struct fc_op_info {
 	uint8_t reply;           /* enum fc_reply_kind */
 	uint8_t lock;            /* enum fc_lock_kind */
 	uint8_t creates;         /* a positive reply makes a NEW inode */
+	uint8_t no_inode;        /* the header's nodeid is no inode the
+				    request uses (FORGET, INIT ...) */
+	uint8_t no_wait;         /* the kernel awaits no reply (FORGET) or
+				    seldom gets one (INTERRUPT) */
+	uint16_t fields;         /* enum fc_req_field bits it carries */
+	uint32_t made_type;      /* S_IFDIR ...: a positive reply makes an
+				    inode of this type; FC_MADE_*; 0: none */
 };
 
 /* The row for `opcode`, or NULL when the opcode is unknown. */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <sys/stat.h>
 
 #include "wire/evfmt.h"
 #include "wire/proto.h"
@@ -220,6 +221,53 @@ static void test_proto__table_rows(void **state)
 	assert_string_equal(proto_op_name(FUSE_COPY_FILE_RANGE),
 			    "COPY_FILE_RANGE");
 	assert_string_equal(proto_op_name(CUSE_INIT), "CUSE_INIT");
+}
+
+/* The facts the ledger, the tap and the log printer take from the table
+ * (once switch statements of their own). */
+static void test_proto__table_facts(void **state)
+{
+	static const uint32_t no_inode[] = { FUSE_FORGET, FUSE_BATCH_FORGET,
+		FUSE_INIT, FUSE_DESTROY, FUSE_INTERRUPT, FUSE_NOTIFY_REPLY };
+	static const struct { uint32_t opcode, made; } made[] = {
+		{ FUSE_MKDIR, S_IFDIR }, { FUSE_SYMLINK, S_IFLNK },
+		{ FUSE_CREATE, S_IFREG }, { FUSE_TMPFILE, S_IFREG },
+		{ FUSE_MKNOD, FC_MADE_FROM_MODE }, { FUSE_LINK, FC_MADE_AS_OLD },
+		{ FUSE_LOOKUP, 0 }, { FUSE_RENAME, 0 },
+	};
+	const struct fc_op_info *op;
+	uint32_t oc;
+	size_t i, n = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(no_inode) / sizeof(no_inode[0]); i++)
+		assert_true(proto_op(no_inode[i])->no_inode);
+	for (oc = 0; oc < 128; oc++)
+		if ((op = proto_op(oc)) && op->no_inode)
+			n++;
+	assert_int_equal(n, sizeof(no_inode) / sizeof(no_inode[0]));
+	/* the kernel awaits no reply to these; every other request waits */
+	for (oc = 0; oc < 128; oc++) {
+		if (!(op = proto_op(oc)))
+			continue;
+		assert_int_equal(op->no_wait, oc == FUSE_FORGET ||
+				 oc == FUSE_BATCH_FORGET ||
+				 oc == FUSE_INTERRUPT ||
+				 oc == FUSE_NOTIFY_REPLY);
+		/* a reply kind of none means nobody waits */
+		if (op->reply == FC_RK_NONE)
+			assert_true(op->no_wait);
+		/* an opcode that makes inodes says of which type */
+		if (op->creates)
+			assert_true(op->made_type != 0);
+	}
+	for (i = 0; i < sizeof(made) / sizeof(made[0]); i++)
+		assert_int_equal(proto_op(made[i].opcode)->made_type,
+				 made[i].made);
+	assert_int_equal(proto_op(FUSE_RENAME2)->fields,
+			 FC_RF_NAME | FC_RF_NEWDIR | FC_RF_NAME2 | FC_RF_FLAGS);
+	assert_int_equal(proto_op(FUSE_LINK)->fields,
+			 FC_RF_OLDNODE | FC_RF_NAME);
 }
 
 /* --- requests ------------------------------------------------------- */
@@ -1502,6 +1550,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_proto__table_every_opcode),
 		cmocka_unit_test(test_proto__table_rows),
+		cmocka_unit_test(test_proto__table_facts),
 		cmocka_unit_test(test_proto__lookup),
 		cmocka_unit_test(test_proto__lookup_unterminated_name),
 		cmocka_unit_test(test_proto__header_len_mismatch),
