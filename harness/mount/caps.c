@@ -175,15 +175,3 @@ unsigned probe_caps(const char *dir)
 	return caps;
 }
 
-void probe_caps_string(unsigned caps, char *buf, size_t size)
-{
-	size_t used = 0;
-	unsigned i;
-
-	buf[0] = 0;
-	for (i = 0; scn_req_name(i) && used < size; i++)
-		if (caps & (1u << i))
-			used += (size_t)snprintf(buf + used, size - used,
-						 "%s%s", used ? " " : "",
-						 scn_req_name(i));
-}

@@ -6,7 +6,5 @@
 /* Try each capability under dir (a fresh mount root); returns enum
  * scn_req bits.  Leaves dir as it found it. */
 unsigned probe_caps(const char *dir);
-/* "write hardlink ..." into buf */
-void probe_caps_string(unsigned caps, char *buf, size_t size);
 
 #endif

@@ -251,14 +251,10 @@ static int rmtree(const char *path, char *msg, size_t msglen)
 
 static void missing_caps(unsigned missing, char *buf, size_t size)
 {
-	size_t used;
-	unsigned i;
+	char names[256];
 
-	used = (size_t)snprintf(buf, size, "requires");
-	for (i = 0; scn_req_name(i) && used < size; i++)
-		if (missing & (1u << i))
-			used += (size_t)snprintf(buf + used, size - used,
-						 " %s", scn_req_name(i));
+	snprintf(buf, size, "requires %s",
+		 scn_req_list(missing, names, sizeof(names)));
 }
 
 /* The scenario as a body: the runner with the env callbacks. */

@@ -139,7 +139,7 @@ static void fill_metadata(struct fc_run_result *r, const char *fs_cmd,
 	r->libfuse_version = strdup(fuse_pkgversion());
 	r->fs_cmd = strdup(fs_cmd);
 	r->reference_fs = reference;
-	probe_caps_string(caps, buf, sizeof(buf));
+	scn_req_list(caps, buf, sizeof(buf));
 	r->caps = strdup(buf);
 	r->quiesce_method = strdup(method ? method : "none");
 	r->log_path = log_path ? strdup(log_path) : NULL;

@@ -196,6 +196,21 @@ const char *scn_req_name(unsigned index)
 	return index < SCN_NREQ ? req_names[index] : NULL;
 }
 
+char *scn_req_list(unsigned reqs, char *buf, size_t size)
+{
+	size_t used = 0;
+	unsigned k;
+
+	if (size)
+		buf[0] = '\0';
+	for (k = 0; k < SCN_NREQ && used < size; k++)
+		if (reqs & (1u << k))
+			used += (size_t)snprintf(buf + used, size - used,
+						 "%s%s", used ? " " : "",
+						 req_names[k]);
+	return buf;
+}
+
 unsigned scn_req_bit(const char *name)
 {
 	unsigned k;

@@ -802,16 +802,13 @@ static void *top_main(void *arg)
 static int skip_reason(const struct scn *s, const struct scn_env *env,
 		       struct scn_outcome *out)
 {
-	unsigned missing = scn_requires(s) & ~env->caps, k;
-	char buf[256] = "requires";
-	size_t at = strlen(buf);
+	unsigned missing = scn_requires(s) & ~env->caps;
+	char names[256], buf[300];
 
 	if (!missing)
 		return 0;
-	for (k = 0; k < SCN_NREQ; k++)
-		if (missing & (1u << k) && at < sizeof(buf))
-			at += (size_t)snprintf(buf + at, sizeof(buf) - at,
-					       " %s", scn_req_name(k));
+	snprintf(buf, sizeof(buf), "requires %s",
+		 scn_req_list(missing, names, sizeof(names)));
 	out->status = FC_SCN_ST_SKIP;
 	out->reason = strdup(buf);
 	return 1;

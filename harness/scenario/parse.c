@@ -820,7 +820,7 @@ static int add_rules(struct parser *p, char *v, unsigned vcol)
 
 static int add_requires(struct parser *p, char *v, unsigned vcol)
 {
-	char *tok, *save = NULL;
+	char *tok, *save = NULL, known[256];
 	unsigned bit;
 
 	for (tok = strtok_r(v, " \t", &save); tok;
@@ -828,10 +828,9 @@ static int add_requires(struct parser *p, char *v, unsigned vcol)
 		bit = scn_req_bit(tok);
 		if (!bit)
 			return perr(p, vcol + (unsigned)(tok - v),
-				    "unknown requirement '%s' (known: write "
-				    "hardlink symlink mknod xattr tmpfile "
-				    "rename-exchange rename-noreplace "
-				    "refledger drop-caches)", tok);
+				    "unknown requirement '%s' (known: %s)", tok,
+				    scn_req_list(SCN_REQ_ALL, known,
+						 sizeof(known)));
 		p->s->reqs |= bit;
 	}
 	return 0;

@@ -32,6 +32,11 @@ enum scn_req {
 const char *scn_req_name(unsigned index);
 /* bit for a name, 0 when unknown */
 unsigned scn_req_bit(const char *name);
+/* The names of the bits set in reqs, space-separated, into buf (the one
+ * spelling of "requires X Y", the probe's capabilities and the list of
+ * known requirements).  Returns buf. */
+char *scn_req_list(unsigned reqs, char *buf, size_t size);
+#define SCN_REQ_ALL ((1u << SCN_NREQ) - 1)
 
 struct scn;
 

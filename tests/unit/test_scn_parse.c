@@ -301,6 +301,20 @@ static void test_scn_parse__err_unknown_call(void **state)
 		  "unknown call 'frobnicate'");
 }
 
+/* The known requirements are listed from the one table (scn_req_list). */
+static void test_scn_parse__err_unknown_requirement(void **state)
+{
+	char names[256];
+
+	parse_bad(HDR "# requires: write nope\nstat .\n", 3, 19,
+		  "unknown requirement 'nope' (known: write hardlink symlink "
+		  "mknod xattr tmpfile rename-exchange rename-noreplace "
+		  "refledger drop-caches)");
+	assert_string_equal(scn_req_list(SCN_REQ_XATTR | SCN_REQ_WRITE,
+					 names, sizeof(names)), "write xattr");
+	assert_string_equal(scn_req_list(0, names, sizeof(names)), "");
+}
+
 static void test_scn_parse__err_arg_count(void **state)
 {
 	parse_bad(HDR "open f a\n", 3, 1,
@@ -574,6 +588,7 @@ int main(void)
 		cmocka_unit_test(test_scn_parse__paths_inside),
 		cmocka_unit_test(test_scn_parse__file),
 		cmocka_unit_test(test_scn_parse__err_unknown_call),
+		cmocka_unit_test(test_scn_parse__err_unknown_requirement),
 		cmocka_unit_test(test_scn_parse__err_arg_count),
 		cmocka_unit_test(test_scn_parse__err_errno),
 		cmocka_unit_test(test_scn_parse__err_unterminated),
