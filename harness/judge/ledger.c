@@ -22,18 +22,6 @@
 #define LEDGER_CHUNK 4096
 #define ROOT_ID 1
 
-static uint64_t dent_hash(uint64_t parent, const char *name, size_t len)
-{
-	uint64_t h = 0xcbf29ce484222325ULL ^ u64tab_mix(parent);
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)name[i];
-		h *= 0x100000001b3ULL;
-	}
-	return u64tab_mix(h);
-}
-
 static struct ledger_node *at(const struct ledger *l, uint32_t pos)
 {
 	return &l->chunks[pos / LEDGER_CHUNK][pos % LEDGER_CHUNK];
@@ -177,7 +165,7 @@ static size_t dent_home(const struct ledger *l, uint32_t v)
 {
 	const struct ledger_node *n = at(l, v - 1);
 
-	return dent_hash(n->parent, name_of(l, n), n->name_len) &
+	return u64tab_name_key(n->parent, name_of(l, n), n->name_len) &
 	       (l->dcap - 1);
 }
 
@@ -199,7 +187,7 @@ static size_t dent_slot(const struct ledger *l, uint64_t h, uint64_t parent,
 uint64_t ledger_lookup_name(const struct ledger *l, uint64_t parent,
 			    const char *name, size_t len)
 {
-	size_t i = dent_slot(l, dent_hash(parent, name, len), parent, name,
+	size_t i = dent_slot(l, u64tab_name_key(parent, name, len), parent, name,
 			     len);
 
 	return i == SIZE_MAX ? 0 : at(l, l->dents[i] - 1)->nodeid;
@@ -231,7 +219,7 @@ static void dent_remove_node(struct ledger *l, struct ledger_node *n)
 
 	if (!(n->flags & LEDGER_F_INDEXED))
 		return;
-	i = dent_slot(l, dent_hash(n->parent, name_of(l, n), n->name_len),
+	i = dent_slot(l, u64tab_name_key(n->parent, name_of(l, n), n->name_len),
 		      n->parent, name_of(l, n), n->name_len);
 	n->flags &= ~LEDGER_F_INDEXED;
 	if (i != SIZE_MAX)
@@ -311,7 +299,7 @@ static int name_add(struct ledger *l, const char *name, size_t len,
 int ledger_set_name(struct ledger *l, uint64_t nodeid, uint64_t parent,
 		    const char *name, size_t len)
 {
-	uint64_t h = dent_hash(parent, name, len);
+	uint64_t h = u64tab_name_key(parent, name, len);
 	struct ledger_node *n;
 	size_t slot, i;
 	uint32_t off;

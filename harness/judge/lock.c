@@ -114,22 +114,6 @@ struct lock_checker {
 
 /* --- small tables ----------------------------------------------------- */
 
-static uint64_t hash_name(uint64_t parent, const char *s, size_t len)
-{
-	uint64_t h = 1469598103934665603ULL ^ parent;
-	size_t i;
-
-	for (i = 0; i < 8; i++) {
-		h ^= (parent >> (8 * i)) & 0xff;
-		h *= 1099511628211ULL;
-	}
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ULL;
-	}
-	return h ? h : 1;
-}
-
 static int keyset_add(struct keyset *s, uint64_t key)
 {
 	int created;
@@ -355,7 +339,7 @@ static unsigned classify(struct lock_checker *lk, const struct fc_event *ev,
 	kind = FC_LK_BIT(rq->op->lock);
 	if (kind == LK_LOOKUP &&
 	    (is_dot(rq->name, rq->name_len) ||
-	     keyset_has(&lk->positive, hash_name(rq->nodeid, rq->name,
+	     keyset_has(&lk->positive, u64tab_name_key(rq->nodeid, rq->name,
 						 rq->name_len)))) {
 		/* maybe d_revalidate or export ops: no directory lock */
 		BOTH(lk, scenario, LOCK_LOOKUP_SHARED, st_->exempt++);
@@ -516,7 +500,7 @@ static void mark_positive(struct lock_checker *lk, uint64_t parent,
 			  const char *name, size_t len)
 {
 	if (name && len)
-		keyset_add(&lk->positive, hash_name(parent, name, len));
+		keyset_add(&lk->positive, u64tab_name_key(parent, name, len));
 }
 
 /* Every (parent, name) the kernel may now hold a positive dentry for:

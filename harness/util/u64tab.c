@@ -146,3 +146,16 @@ void *u64tab_next(const struct u64tab *t, size_t *pos)
 	}
 	return NULL;
 }
+
+uint64_t u64tab_name_key(uint64_t parent, const char *name, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL ^ u64tab_mix(parent);
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)name[i];
+		h *= 0x100000001b3ULL;
+	}
+	h = u64tab_mix(h);
+	return h ? h : 1;
+}

@@ -1,6 +1,8 @@
-/* util/u64tab.h - one hash table for every "record keyed by a 64-bit id" the
- * harness keeps: requests by unique, nodeids in the ledger, file handles
- * and name keys in the lock checker.
+/* util/u64tab.h - the hash table for records keyed by a 64-bit id:
+ * requests by unique, file handles and name keys in the lock checker.
+ * (The ledger keeps its nodes in chunks that never move, indexed by
+ * 32-bit positions in two tables of its own, to stay near 100 bytes a
+ * node at a million nodes; it hashes names with u64tab_name_key.)
  *
  * Records are fixed-size and begin with their key, a nonzero uint64_t
  * (0 marks a free slot).  Open addressing, linear probing, backward-shift
@@ -39,5 +41,9 @@ void *u64tab_next(const struct u64tab *t, size_t *pos);
 
 /* The table's key mixer (splitmix64 finalizer), for hashes built on it. */
 uint64_t u64tab_mix(uint64_t x);
+/* The one hash of a directory entry (parent nodeid, name bytes): FNV-1a
+ * over the name seeded with the mixed parent, mixed again.  Never 0, so
+ * it can be a key of its own. */
+uint64_t u64tab_name_key(uint64_t parent, const char *name, size_t len);
 
 #endif
