@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/text.h"
 #include "wire/evfmt.h"
 #include "judge/inflight.h"
 #include "judge/lock.h"
@@ -469,7 +470,8 @@ void lock_on_request(struct lock_checker *lk, const struct fc_event *ev,
 		nw.obj[nw.nobj++] = rq->newdir;
 	nlen = rq->name_len < NAME_KEEP ? rq->name_len : NAME_KEEP;
 	if (rq->name)
-		evfmt_escape(rq->name, nlen, nw.name, sizeof(nw.name));
+		text_escape(rq->name, nlen, TEXT_ASCII | TEXT_QUOTES,
+			    nw.name, sizeof(nw.name));
 
 	for (i = 0; i < lk->nlive; i++) {
 		const struct lk_req *old = &lk->live[i];

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
+#include "util/text.h"
 #include "report/report.h"
 
 static const char *str(json_t *obj, const char *key)
@@ -249,7 +250,7 @@ static int put_escaped(FILE *out, const char *text)
 		if (!nl)
 			nl = text + strlen(text);
 		line = strndup(text, nl - text);
-		e = line ? report_escape_dup(line) : NULL;
+		e = line ? text_escape_dup(line, TEXT_UTF8) : NULL;
 		free(line);
 		if (!e)
 			return -ENOMEM;

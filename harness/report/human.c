@@ -3,14 +3,15 @@
  * cause (rule, nodeid, path, scenario line, sequence numbers, log excerpt),
  * then the run's metadata and a count line.
  *
- * Names from the filesystem go through evfmt_escape and free text through
- * report_escape_text, so the only control bytes written are '\n' and, with
+ * Names from the filesystem are escaped to printable ASCII and free text
+ * to printable UTF-8 (util/text.c), so the only control bytes written are '\n' and, with
  * color, ESC.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/text.h"
 #include "report/report.h"
 #include "wire/evfmt.h"
 #include "judge/lock.h"
@@ -51,20 +52,10 @@ static const struct status_look *look(int status)
 	return &status_looks[status];
 }
 
-/* A name as printable ASCII; each byte takes at most 4 characters. */
+/* A name as printable ASCII, as the event log shows it. */
 static char *name_dup(const char *s)
 {
-	size_t len;
-	char *buf;
-
-	if (!s)
-		s = "";
-	len = strlen(s);
-	buf = malloc(4 * len + 1);
-	if (!buf)
-		return NULL;
-	evfmt_escape(s, len, buf, 4 * len + 1);
-	return buf;
+	return text_escape_dup(s, TEXT_ASCII | TEXT_QUOTES);
 }
 
 /* Print a name escaped; "?" if memory runs out (a report still comes). */
@@ -78,7 +69,7 @@ static void put_name(FILE *out, const char *s)
 
 static void put_text(FILE *out, const char *s)
 {
-	char *e = report_escape_dup(s);
+	char *e = text_escape_dup(s, TEXT_UTF8);
 
 	fputs(e ? e : "?", out);
 	free(e);
@@ -232,7 +223,7 @@ static void lock_table(const struct human *h, const struct fc_run_result *r)
 
 static void flag_names(FILE *out, uint64_t flags)
 {
-	char *names = report_flag_names(flags);
+	char *names = proto_init_flag_names(flags);
 
 	fprintf(out, "[%s]", names ? names : "?");
 	free(names);

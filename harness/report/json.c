@@ -3,7 +3,7 @@
  * REPORT_JSON_VERSION when a field changes meaning or goes away.
  *
  * JSON strings must be UTF-8 while names are bytes: every string goes
- * through report_escape_text, and a violation's path whose bytes did not
+ * through util/text.c, and a violation's path whose bytes did not
  * survive that unchanged also comes as exact hex (path_hex).
  */
 #include <errno.h>
@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
+#include "util/text.h"
 #include "report/report.h"
 #include "judge/lock.h"
 #include "wire/proto.h"
@@ -52,7 +53,7 @@ static json_t *jtext(const char *s)
 
 	if (!s)
 		return json_null();
-	e = report_escape_dup(s);
+	e = text_escape_dup(s, TEXT_UTF8);
 	if (!e)
 		return NULL;
 	j = json_string(e);
@@ -172,7 +173,7 @@ static json_t *jviolation(struct jb *b, const struct fc_violation *v)
 	put(b, o, "summary", jtext(v->rule ? v->rule->summary : ""));
 	put(b, o, "nodeid", ju64(v->nodeid));
 	put(b, o, "path", jtext(path));
-	if (!report_text_is_clean(path, strlen(path)))
+	if (!text_is_clean(path, strlen(path), TEXT_UTF8))
 		put(b, o, "path_hex", jhex(path));
 	put(b, o, "detail", jtext(v->detail ? v->detail : ""));
 	put(b, o, "scenario_file", jtext(v->scn_file));

@@ -5,7 +5,7 @@
  * an <error>, so a CI gate never reads it as green.
  *
  * XML 1.0 forbids most control characters even as character references,
- * so every string is escaped textually by report_escape_text first; the
+ * so every string is escaped textually by util/text.c first; the
  * writer then only has <, & and " left to escape.
  */
 #include <errno.h>
@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <libxml/xmlwriter.h>
+#include "wire/proto.h"
+#include "util/text.h"
 #include "report/report.h"
 
 #define X(s) ((const xmlChar *)(s))
@@ -39,7 +41,7 @@ static void end(struct jw *j)
 /* Attribute from raw bytes: escaped to XML-safe text first. */
 static void attr(struct jw *j, const char *name, const char *raw)
 {
-	char *e = report_escape_dup(raw);
+	char *e = text_escape_dup(raw, TEXT_UTF8);
 
 	if (!e || xmlTextWriterWriteAttribute(j->w, X(name), X(e)) < 0)
 		j->err = 1;
@@ -78,7 +80,7 @@ static void property_u(struct jw *j, const char *name, uint64_t v)
 
 static void property_flags(struct jw *j, const char *name, uint64_t flags)
 {
-	char *names = report_flag_names(flags);
+	char *names = proto_init_flag_names(flags);
 
 	if (!names)
 		j->err = 1;
@@ -127,10 +129,10 @@ static void properties(struct jw *j, const struct fc_run_result *r)
  * every piece escaped so that '\n' is the only control byte. */
 static void violation_text(FILE *f, const struct fc_violation *v, size_t i)
 {
-	char *path = report_escape_dup(v->path);
-	char *file = report_escape_dup(v->scn_file ? v->scn_file : "-");
-	char *detail = report_escape_dup(v->detail);
-	char *summary = report_escape_dup(v->rule ? v->rule->summary : "");
+	char *path = text_escape_dup(v->path, TEXT_UTF8);
+	char *file = text_escape_dup(v->scn_file ? v->scn_file : "-", TEXT_UTF8);
+	char *detail = text_escape_dup(v->detail, TEXT_UTF8);
+	char *summary = text_escape_dup(v->rule ? v->rule->summary : "", TEXT_UTF8);
 	const char *ex = v->excerpt, *nl;
 	char *line, *eline;
 
@@ -148,7 +150,7 @@ static void violation_text(FILE *f, const struct fc_violation *v, size_t i)
 		if (!nl)
 			nl = ex + strlen(ex);
 		line = strndup(ex, nl - ex);
-		eline = report_escape_dup(line);
+		eline = text_escape_dup(line, TEXT_UTF8);
 		fprintf(f, "    | %s\n", eline ? eline : "?");
 		free(eline);
 		free(line);

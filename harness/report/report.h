@@ -39,23 +39,5 @@ int report_tap(FILE *out, const struct fc_run_result *r);
  * be read or is not a report. */
 int report_diff(FILE *out, const char *a_json, const char *b_json);
 
-/* --- shared by the writers (report/text.c) --- */
-
-/* Escape `len` raw bytes as text that is valid UTF-8 and valid XML 1.0
- * character data: well-formed UTF-8 sequences of printable characters are
- * kept, every other byte (C0/C1 controls, DEL, invalid or overlong UTF-8,
- * surrogates, U+FFFE/U+FFFF) becomes the four characters "\xNN".  A
- * backslash is kept as it is, so the result is display text, not an
- * exact encoding (report.json adds path_hex for that).  Always
- * NUL-terminates when size > 0; returns the length it needed. */
-size_t report_escape_text(const char *s, size_t len, char *buf, size_t size);
-/* The same into a new string (NULL s gives ""); NULL when out of memory. */
-char *report_escape_dup(const char *s);
-/* 1 when report_escape_text would leave `s` unchanged. */
-int report_text_is_clean(const char *s, size_t len);
-/* INIT flags (flags | flags2 << 32) as space-separated names, "BITn" for a
- * bit proto_init_flag_name does not name; "" for none.  NULL when out of
- * memory; free() it. */
-char *report_flag_names(uint64_t flags);
 
 #endif

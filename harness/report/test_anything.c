@@ -3,44 +3,30 @@
  * run ends in "Bail out!".
  *
  * A description must not carry '#' (it would start a directive) and no
- * line may carry a control byte: names go through evfmt_escape with '#'
- * escaped too, free text through report_escape_text; YAML values are
+ * line may carry a control byte: names are escaped to printable ASCII
+ * with '#' escaped too, free text to printable UTF-8 (util/text.c); YAML values are
  * single-quoted, where only the quote itself needs doubling.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/text.h"
 #include "report/report.h"
 #include "wire/evfmt.h"
 
 /* Name as printable ASCII with '#' as "\x23". */
 static void put_name(FILE *out, const char *s)
 {
-	size_t len, i;
-	char *buf;
+	char *e = text_escape_dup(s, TEXT_ASCII | TEXT_QUOTES | TEXT_HASH);
 
-	if (!s)
-		s = "";
-	len = strlen(s);
-	buf = malloc(4 * len + 1);
-	if (!buf) {
-		fputc('?', out);
-		return;
-	}
-	evfmt_escape(s, len, buf, 4 * len + 1);
-	for (i = 0; buf[i]; i++) {
-		if (buf[i] == '#')
-			fputs("\\x23", out);
-		else
-			fputc(buf[i], out);
-	}
-	free(buf);
+	fputs(e ? e : "?", out);
+	free(e);
 }
 
 static void put_text(FILE *out, const char *s)
 {
-	char *e = report_escape_dup(s);
+	char *e = text_escape_dup(s, TEXT_UTF8);
 
 	fputs(e ? e : "?", out);
 	free(e);

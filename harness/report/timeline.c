@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "util/text.h"
 #include "judge/checker.h"
 #include "wire/evfmt.h"
 #include "capture/evlog.h"
@@ -105,7 +106,8 @@ static int lane_of(struct tl *t, uint64_t nodeid)
 	checker_path(t->c, nodeid, path, sizeof(path));
 	if (nodeid == FUSE_ROOT_ID)
 		snprintf(path, sizeof(path), "/ (mount root)");
-	evfmt_escape(path, strlen(path), esc, sizeof(esc));
+	text_escape(path, strlen(path), TEXT_ASCII | TEXT_QUOTES,
+		    esc, sizeof(esc));
 	snprintf(t->lanes[i].label, sizeof(t->lanes[i].label), "%s%s#%llu",
 		 esc[0] ? esc : "", esc[0] ? "  " : "nodeid ",
 		 (unsigned long long)nodeid);
@@ -141,7 +143,8 @@ static void on_request(struct tl *t, const struct fc_event *ev)
 	b->lock = rq.op->lock;
 	n = rq.name_len < NAME_KEEP ? rq.name_len : NAME_KEEP;
 	if (rq.name)
-		evfmt_escape(rq.name, n, b->name, sizeof(b->name));
+		text_escape(rq.name, n, TEXT_ASCII | TEXT_QUOTES,
+			    b->name, sizeof(b->name));
 	t->nbars++;
 }
 
@@ -368,7 +371,8 @@ static void begin_scenario(struct tl *t, const struct fc_event *ev)
 	len = dot ? (size_t)(dot - base) : len - (size_t)(base - file);
 	if (len >= sizeof(t->scn_name) / 4)
 		len = sizeof(t->scn_name) / 4 - 1;
-	evfmt_escape(base, len, t->scn_name, sizeof(t->scn_name));
+	text_escape(base, len, TEXT_ASCII | TEXT_QUOTES,
+		    t->scn_name, sizeof(t->scn_name));
 	/* a file name: keep it tame */
 	for (len = 0; t->scn_name[len]; len++)
 		if (t->scn_name[len] == '\\' || t->scn_name[len] == '"')

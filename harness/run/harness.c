@@ -10,6 +10,7 @@
 #include <sys/file.h>
 #include <sys/utsname.h>
 #include <fuse_lowlevel.h>
+#include "wire/proto.h"
 #include "util/strlist.h"
 #include "mount/guardian.h"
 #include "mount/interrupt.h"
@@ -296,7 +297,7 @@ static void note_init_set(struct fc_run_result *r, uint64_t flags)
 
 	if (!flags)
 		return;
-	names = report_flag_names(flags);
+	names = proto_init_flag_names(flags);
 	nn = realloc(r->notes, (r->nnotes + 1) * sizeof(*nn));
 	if (!names || !nn) {
 		free(names);

@@ -2,7 +2,7 @@
  *
  * Wire messages go through the proto_ decoders first, so a malformed one
  * is printed as "(malformed, N bytes)" and never read past its length.
- * Output is ASCII: every name is escaped with evfmt_escape().
+ * Output is ASCII: every name is escaped by util/text.c (printable ASCII kept).
  */
 #include <errno.h>
 #include <stddef.h>
@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/text.h"
 #include "wire/evfmt.h"
 #include "wire/proto.h"
 
@@ -44,41 +45,15 @@ static void put(struct evout *o, const char *fmt, ...)
 		o->len = o->size - 1;
 }
 
-size_t evfmt_escape(const char *s, size_t len, char *buf, size_t size)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t i, n = 0;
-	unsigned char c;
-
-	if (size == 0)
-		return 0;
-	for (i = 0; i < len; i++) {
-		c = (unsigned char)s[i];
-		if (c >= 0x20 && c <= 0x7e && c != '\\' && c != '"') {
-			if (n + 1 >= size)
-				break;
-			buf[n++] = (char)c;
-			continue;
-		}
-		/* never cut an escape in half */
-		if (n + 4 >= size)
-			break;
-		buf[n++] = '\\';
-		buf[n++] = 'x';
-		buf[n++] = hex[c >> 4];
-		buf[n++] = hex[c & 0xf];
-	}
-	buf[n] = '\0';
-	return n;
-}
-
 /* "escaped" */
 static void put_quoted(struct evout *o, const char *s, size_t len)
 {
 	put(o, "\"");
-	if (o->len + 1 < o->size)
-		o->len += evfmt_escape(s, len, o->buf + o->len,
-				       o->size - o->len);
+	if (o->len + 1 < o->size) {
+		text_escape(s, len, TEXT_ASCII | TEXT_QUOTES, o->buf + o->len,
+			    o->size - o->len);
+		o->len += strlen(o->buf + o->len);
+	}
 	put(o, "\"");
 }
 

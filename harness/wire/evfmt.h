@@ -13,8 +13,5 @@
 size_t evfmt_event(const struct fc_event *ev, uint32_t req_opcode,
 		   char *buf, size_t size);
 
-/* Escape `len` raw bytes into buf as printable ASCII ("\xNN" for bytes
- * outside 0x20..0x7e and for '\\' and '"'). */
-size_t evfmt_escape(const char *s, size_t len, char *buf, size_t size);
 
 #endif

@@ -6,6 +6,8 @@
  * from read(2) and from the event log and need not be aligned.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -805,4 +807,27 @@ size_t proto_log_len_reply(uint32_t opcode, size_t len)
 	if (opcode == FUSE_READ && len > OUT_HDR)
 		return OUT_HDR;
 	return len;
+}
+
+char *proto_init_flag_names(uint64_t flags)
+{
+	/* 64 names of at most 31 characters and a separator each */
+	char *buf = malloc(64 * 32 + 1), *o;
+	const char *name;
+	unsigned bit;
+
+	if (!buf)
+		return NULL;
+	o = buf;
+	*o = '\0';
+	for (bit = 0; bit < 64; bit++) {
+		if (!(flags & (UINT64_C(1) << bit)))
+			continue;
+		name = proto_init_flag_name(bit);
+		o += sprintf(o, "%s%.30s", o == buf ? "" : " ",
+			     name ? name : "");
+		if (!name)
+			o += sprintf(o, "BIT%u", bit);
+	}
+	return buf;
 }

@@ -218,4 +218,9 @@ const char *proto_init_flag_name(unsigned bit);
 size_t proto_log_len_request(const void *buf, size_t len);
 size_t proto_log_len_reply(uint32_t opcode, size_t len);
 
+/* INIT flags (flags | flags2 << 32) as space-separated names, "BITn" for a
+ * bit proto_init_flag_name does not name; "" for none.  NULL when out of
+ * memory; free() it. */
+char *proto_init_flag_names(uint64_t flags);
+
 #endif

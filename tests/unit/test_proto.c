@@ -1398,27 +1398,6 @@ static void test_proto__evfmt_harness_events(void **state)
 			    "#11 KIND99 (8 bytes)");
 }
 
-static void test_proto__evfmt_escape(void **state)
-{
-	static const char raw[] = { 'a', 0, '\n', (char)0x80, (char)0xff,
-				    '\\', '"', '/' };
-	char out[64];
-	size_t n;
-	unsigned i;
-
-	n = evfmt_escape(raw, sizeof(raw), out, sizeof(out));
-	assert_string_equal(out, "a\\x00\\x0a\\x80\\xff\\x5c\\x22/");
-	assert_int_equal(n, strlen(out));
-	for (i = 0; i < n; i++)
-		assert_true(out[i] >= 0x20 && out[i] <= 0x7e);
-	/* an escape is never cut in half */
-	n = evfmt_escape(raw, sizeof(raw), out, 4);
-	assert_string_equal(out, "a");
-	n = evfmt_escape(raw, sizeof(raw), out, 1);
-	assert_string_equal(out, "");
-	assert_int_equal(evfmt_escape(raw, sizeof(raw), out, 0), 0);
-}
-
 static void test_proto__evfmt_small_buffer(void **state)
 {
 	struct msg m;
@@ -1596,7 +1575,6 @@ int main(void)
 		cmocka_unit_test(test_proto__evfmt_batch_forget),
 		cmocka_unit_test(test_proto__evfmt_notify),
 		cmocka_unit_test(test_proto__evfmt_harness_events),
-		cmocka_unit_test(test_proto__evfmt_escape),
 		cmocka_unit_test(test_proto__evfmt_small_buffer),
 		cmocka_unit_test(test_proto__evfmt_malformed_prefixes),
 	};

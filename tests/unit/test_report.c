@@ -15,6 +15,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include "report/report.h"
+#include "util/text.h"
 #include "wire/evfmt.h"
 
 #define BAD_PATH "d/a\xff\x01<&\"\nz"
@@ -172,7 +173,7 @@ static char *escaped(const char *s)
 {
 	static char buf[256];
 
-	evfmt_escape(s, strlen(s), buf, sizeof(buf));
+	text_escape(s, strlen(s), TEXT_ASCII | TEXT_QUOTES, buf, sizeof(buf));
 	return buf;
 }
 
@@ -212,30 +213,6 @@ static void test_report__exit_codes(void **state)
 	assert_string_equal(fc_status_name(FC_SCN_ST_SKIP), "skip");
 	assert_string_equal(fc_status_name(FC_SCN_ST_BROKEN), "broken");
 	assert_string_equal(fc_status_name(9), "unknown");
-}
-
-static void test_report__escape_text(void **state)
-{
-	char buf[64];
-	size_t n;
-
-	/* printable UTF-8 stays, so names in any script remain readable */
-	n = report_escape_text("caf\xc3\xa9", 5, buf, sizeof(buf));
-	assert_int_equal(n, 5);
-	assert_string_equal(buf, "caf\xc3\xa9");
-	/* invalid byte, C0, DEL, C1 (U+0085), overlong '/', surrogate */
-	n = report_escape_text("\xff\x01\x7f\xc2\x85\xc0\xaf\xed\xa0\x80", 10,
-			       buf, sizeof(buf));
-	assert_string_equal(buf, "\\xff\\x01\\x7f\\xc2\\x85\\xc0\\xaf"
-				 "\\xed\\xa0\\x80");
-	assert_int_equal(n, strlen(buf));
-	/* a cut result never ends inside an escape; the needed length is
-	 * still returned */
-	n = report_escape_text("ab\xff", 3, buf, 5);
-	assert_int_equal(n, 6);
-	assert_string_equal(buf, "ab");
-	assert_true(report_text_is_clean("d/a<&\"b", 7));
-	assert_false(report_text_is_clean(BAD_PATH, strlen(BAD_PATH)));
 }
 
 static const char *hex_of(const char *s)
@@ -558,7 +535,6 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_report__exit_codes, setup,
 						teardown),
-		cmocka_unit_test(test_report__escape_text),
 		cmocka_unit_test_setup_teardown(test_report__json_roundtrip,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_report__junit_parses,

@@ -1,14 +1,8 @@
-/* report/text.c - turning raw bytes into text every report format accepts:
- * valid UTF-8 (JSON), XML 1.0 characters (JUnit) and nothing a terminal
- * would act on (human, TAP).  Printable UTF-8 is kept so that a name in
- * any script stays readable; everything else becomes "\xNN".
- */
+/* util/text.c - the one escaper (util/text.h). */
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "report/report.h"
-#include "wire/proto.h"
+#include "util/text.h"
 
 /* Length of the printable UTF-8 character at s (1..4), or 0 when the byte
  * at s must be escaped: a control (C0, DEL, C1), a byte that does not
@@ -50,7 +44,22 @@ static size_t utf8_char_len(const unsigned char *s, size_t len)
 	return n;
 }
 
-size_t report_escape_text(const char *s, size_t len, char *buf, size_t size)
+/* How many bytes at s are kept as they are under policy (0: escape the
+ * byte at s). */
+static size_t kept_len(const unsigned char *s, size_t len, unsigned policy)
+{
+	unsigned char c = s[0];
+
+	if (((policy & TEXT_QUOTES) && (c == '\\' || c == '"')) ||
+	    ((policy & TEXT_HASH) && c == '#'))
+		return 0;
+	if (policy & TEXT_ASCII)
+		return c >= 0x20 && c < 0x7f;
+	return utf8_char_len(s, len);
+}
+
+size_t text_escape(const char *s, size_t len, unsigned policy, char *buf,
+		   size_t size)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s;
@@ -59,7 +68,7 @@ size_t report_escape_text(const char *s, size_t len, char *buf, size_t size)
 	char esc[4];
 
 	while (i < len) {
-		n = utf8_char_len(p + i, len - i);
+		n = kept_len(p + i, len - i, policy);
 		piece = (const char *)p + i;
 		if (n) {
 			i += n;
@@ -73,7 +82,7 @@ size_t report_escape_text(const char *s, size_t len, char *buf, size_t size)
 			i++;
 		}
 		/* w stops growing at the first piece that does not fit, so a
-		 * cut result never ends in half a character */
+		 * cut result never ends in half a character or escape */
 		if (w == o && o + n < size) {
 			memcpy(buf + o, piece, n);
 			w += n;
@@ -85,7 +94,7 @@ size_t report_escape_text(const char *s, size_t len, char *buf, size_t size)
 	return o;
 }
 
-char *report_escape_dup(const char *s)
+char *text_escape_dup(const char *s, unsigned policy)
 {
 	size_t len, need;
 	char *buf;
@@ -93,47 +102,24 @@ char *report_escape_dup(const char *s)
 	if (!s)
 		s = "";
 	len = strlen(s);
-	need = report_escape_text(s, len, NULL, 0) + 1;
+	need = text_escape(s, len, policy, NULL, 0) + 1;
 	buf = malloc(need);
 	if (!buf)
 		return NULL;
-	report_escape_text(s, len, buf, need);
+	text_escape(s, len, policy, buf, need);
 	return buf;
 }
 
-int report_text_is_clean(const char *s, size_t len)
+int text_is_clean(const char *s, size_t len, unsigned policy)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, n;
 
 	while (i < len) {
-		n = utf8_char_len(p + i, len - i);
+		n = kept_len(p + i, len - i, policy);
 		if (!n)
 			return 0;
 		i += n;
 	}
 	return 1;
-}
-
-char *report_flag_names(uint64_t flags)
-{
-	/* 64 names of at most 31 characters and a separator each */
-	char *buf = malloc(64 * 32 + 1), *o;
-	const char *name;
-	unsigned bit;
-
-	if (!buf)
-		return NULL;
-	o = buf;
-	*o = '\0';
-	for (bit = 0; bit < 64; bit++) {
-		if (!(flags & (UINT64_C(1) << bit)))
-			continue;
-		name = proto_init_flag_name(bit);
-		o += sprintf(o, "%s%.30s", o == buf ? "" : " ",
-			     name ? name : "");
-		if (!name)
-			o += sprintf(o, "BIT%u", bit);
-	}
-	return buf;
 }
