@@ -1,6 +1,5 @@
-/* capture/evlog.c - the single ordered event stream: sequence numbers, the log
- * file and the live checker, all under one mutex so that their orders
- * agree.  The tap logs a request before forwarding it and a reply before
+/* capture/evlog.c - the single ordered event stream: sequence numbers, the
+ * log file and the sink, all under one mutex so that their orders agree.  The tap logs a request before forwarding it and a reply before
  * writing it back (DESIGN.md: observed intervals lie inside true ones).
  */
 #include <errno.h>
@@ -12,14 +11,21 @@
 #include "util/clock.h"
 #include "capture/evlog.h"
 #include "capture/zfile.h"
-#include "judge/verdicts.h"
 
-int evlog_open(struct evlog *log, const char *path,
-	       struct fc_checker *checker, int compress)
+void evlog_set_sink(struct evlog *log,
+		    void (*sink)(void *arg, const struct fc_event *ev),
+		    void *arg)
+{
+	pthread_mutex_lock(&log->lock);
+	log->sink = sink;
+	log->sink_arg = arg;
+	pthread_mutex_unlock(&log->lock);
+}
+
+int evlog_open(struct evlog *log, const char *path, int compress)
 {
 	memset(log, 0, sizeof(*log));
 	pthread_mutex_init(&log->lock, NULL);
-	log->checker = checker;
 	if (!path)
 		return 0;
 	/* compressed, the log costs a CI disk a fraction of 100 bytes an
@@ -69,10 +75,8 @@ uint64_t evlog_emit(struct evlog *log, uint32_t kind, const void *data,
 	ev.seq = ++log->seq;
 	ev.time_ns = clock_now_ns();
 	write_record(log, &ev);
-	if (log->verdicts)
-		verdicts_feed(log->verdicts, &ev);
-	else if (log->checker)
-		checker_feed(log->checker, &ev);
+	if (log->sink)
+		log->sink(log->sink_arg, &ev);
 	pthread_mutex_unlock(&log->lock);
 	return ev.seq;
 }

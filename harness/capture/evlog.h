@@ -1,9 +1,12 @@
-/* capture/evlog.h - the event log: one sequence counter, one file, one checker.
+/* capture/evlog.h - the event log: one sequence counter, one file, one sink.
  *
  * Writers (tap threads, runner threads) call evlog_emit(); under one mutex
  * it assigns the next sequence number, appends the record to the file and
- * feeds the checker, so file order, checker order and seq order agree.
- * The file format is in docs/report.md ("Event log").
+ * hands the event to the sink, so file order, sink order and seq order
+ * agree.  The log knows nothing of what the sink is: a run installs the
+ * judge (judge/verdicts.c), which consumes the stream the same way when
+ * `replay` reads it back.  The file format is in docs/report.md ("Event
+ * log").
  */
 #ifndef FC_EVLOG_H
 #define FC_EVLOG_H
@@ -12,9 +15,6 @@
 #include <stdio.h>
 #include <pthread.h>
 #include <fusecheck/event.h>
-#include "judge/checker.h"
-
-struct verdicts;
 
 #define FC_LOG_MAGIC "FCLOG\0\0\1"   /* 8 bytes, version 1 in the last */
 
@@ -32,21 +32,25 @@ struct fc_log_rec {
 struct evlog {
 	pthread_mutex_t lock;
 	uint64_t seq;
-	FILE *file;               /* NULL: events are only checked */
-	struct fc_checker *checker;
-	struct verdicts *verdicts; /* when set, fed instead of the checker
-				      (it feeds the checker itself) */
+	FILE *file;               /* NULL: events only go to the sink */
+	/* every event, in seq order, under the lock; NULL: none */
+	void (*sink)(void *arg, const struct fc_event *ev);
+	void *sink_arg;
 	int write_error;          /* first errno from writing the file */
 };
 
-/* path NULL: events are only checked.  compress: zstd frames (capture/zfile.c);
- * readers take both forms. */
-int evlog_open(struct evlog *log, const char *path,
-	       struct fc_checker *checker, int compress);
+/* path NULL: no file, events only go to the sink.  compress: zstd frames
+ * (capture/zfile.c); readers take both forms.  The sink is set apart
+ * (evlog_set_sink), before the first event. */
+int evlog_open(struct evlog *log, const char *path, int compress);
+void evlog_set_sink(struct evlog *log,
+		    void (*sink)(void *arg, const struct fc_event *ev),
+		    void *arg);
 /* Log one event: returns its seq.  `orig_len` 0 means `len`. */
 uint64_t evlog_emit(struct evlog *log, uint32_t kind, const void *data,
 		    uint32_t len, uint32_t orig_len);
-/* Run fn under the log lock (for consistent checker queries). */
+/* Hold the log lock: no event reaches the sink meanwhile, so the
+ * orchestrator's queries of the judge see one consistent state. */
 void evlog_lock(struct evlog *log);
 void evlog_unlock(struct evlog *log);
 int evlog_close(struct evlog *log);

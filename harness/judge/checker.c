@@ -461,7 +461,7 @@ const struct fc_init_info *checker_init(const struct fc_checker *c)
 	return &c->init;
 }
 
-int checker_named_refs(const struct fc_checker *c, struct ledger_name **out,
+int checker_named_refs(const struct fc_checker *c, struct fc_dentry **out,
 		       size_t *n)
 {
 	return ledger_named_refs(&c->ledger, out, n);
@@ -488,9 +488,21 @@ uint64_t checker_dropped(const struct fc_checker *c)
 	return c->dropped;
 }
 
-const struct inflight *checker_inflight_table(const struct fc_checker *c)
+void checker_describe_request(const struct fc_checker *c, uint64_t unique,
+			      char *buf, size_t size)
 {
-	return &c->inflight;
+	const struct inflight_req *r = inflight_find(&c->inflight, unique);
+	char path[512];
+
+	if (!size)
+		return;
+	buf[0] = '\0';
+	if (!r)
+		return;
+	checker_path(c, r->nodeid, path, sizeof(path));
+	snprintf(buf, size, "nodeid=%llu path '%.200s%s%.100s' (scenario line "
+		 "%u)", (unsigned long long)r->nodeid, path,
+		 r->name_len ? "/" : "", inflight_name(r), r->line);
 }
 
 const struct lock_checker *checker_lock(const struct fc_checker *c)

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <fusecheck/event.h>
 #include "judge/rules.h"
+#include "wire/proto.h"
 
 struct fc_violation {
 	const struct fc_rule *rule;
@@ -64,14 +65,17 @@ size_t checker_referenced(const struct fc_checker *c);
 /* Largest number of requests in flight at once on any connection. */
 size_t checker_max_inflight(const struct fc_checker *c);
 const struct fc_init_info *checker_init(const struct fc_checker *c);
-/* Best-known path of nodeid into buf (raw bytes, NUL-terminated). */
 /* Every name behind an outstanding reference, deepest first (the notify
  * quiesce evicts children before their parents); free(*out). */
-struct ledger_name;
-int checker_named_refs(const struct fc_checker *c, struct ledger_name **out,
+int checker_named_refs(const struct fc_checker *c, struct fc_dentry **out,
 		       size_t *n);
+/* Best-known path of nodeid into buf (raw bytes, NUL-terminated). */
 void checker_path(const struct fc_checker *c, uint64_t nodeid, char *buf,
 		  size_t size);
+/* What the judge knows of request unique while it awaits its reply:
+ * "nodeid=N path 'P' (scenario line L)"; "" when it is not in flight. */
+void checker_describe_request(const struct fc_checker *c, uint64_t unique,
+			      char *buf, size_t size);
 
 /* Judgements the checker could not make, and why ("quiesce at line 12
  * not judged: caches could not be dropped"), for the reports. */
@@ -80,8 +84,8 @@ const char *checker_note(const struct fc_checker *c, size_t i);
 /* Violations not stored (beyond the cap, or out of memory). */
 uint64_t checker_dropped(const struct fc_checker *c);
 
-/* The in-flight request table (judge/inflight.h), for the lock checker. */
-struct inflight;
-const struct inflight *checker_inflight_table(const struct fc_checker *c);
+/* The lock checker the checker feeds (judge/lock.h), for its figures. */
+struct lock_checker;
+const struct lock_checker *checker_lock(const struct fc_checker *c);
 
 #endif

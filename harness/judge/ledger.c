@@ -381,7 +381,7 @@ static unsigned depth_of(const struct ledger *l, const struct ledger_node *n)
 
 static int deeper_first(const void *a, const void *b)
 {
-	const struct ledger_name *x = a, *y = b;
+	const struct fc_dentry *x = a, *y = b;
 
 	return x->depth < y->depth ? 1 : x->depth > y->depth ? -1 : 0;
 }
@@ -393,13 +393,13 @@ static int has_refs(const struct ledger *l, uint64_t nodeid)
 	return n && n->refs;
 }
 
-int ledger_named_refs(const struct ledger *l, struct ledger_name **out,
+int ledger_named_refs(const struct ledger *l, struct fc_dentry **out,
 		      size_t *n)
 {
 	size_t pos, k = 0, bytes = 0;
 	const struct ledger_node *nd;
 	const struct ledger_alias *a;
-	struct ledger_name *v;
+	struct fc_dentry *v;
 	char *names;
 
 	for (pos = 0; pos < l->count; pos++) {
@@ -424,7 +424,7 @@ int ledger_named_refs(const struct ledger *l, struct ledger_name **out,
 		if (!nd->refs || !(nd->flags & LEDGER_F_INDEXED))
 			continue;
 		memcpy(names, name_of(l, nd), nd->name_len);
-		v[k] = (struct ledger_name){ nd->parent, names, nd->name_len,
+		v[k] = (struct fc_dentry){ nd->parent, names, nd->name_len,
 					     depth_of(l, nd) };
 		names += nd->name_len;
 		k++;
@@ -435,7 +435,7 @@ int ledger_named_refs(const struct ledger *l, struct ledger_name **out,
 			continue;
 		memcpy(names, l->names + a->name_off, a->name_len);
 		/* an alias is as deep as its parent's entry, plus one */
-		v[k] = (struct ledger_name){ a->parent, names, a->name_len,
+		v[k] = (struct fc_dentry){ a->parent, names, a->name_len,
 			a->parent == ROOT_ID ? 0 :
 			depth_of(l, ledger_find(l, a->parent)) + 1 };
 		names += a->name_len;

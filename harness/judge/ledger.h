@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "wire/proto.h"
 
 enum ledger_flag {
 	LEDGER_F_TYPED = 1 << 0,      /* type and generation known */
@@ -100,16 +101,9 @@ void ledger_path(const struct ledger *l, uint64_t nodeid, char *buf,
 		 size_t size);
 
 /* A name that leads to a node the kernel still references. */
-struct ledger_name {
-	uint64_t parent;
-	const char *name;     /* into the array's own allocation */
-	size_t len;
-	unsigned depth;       /* from the root, bounded */
-};
-
 /* Every indexed name of a node with outstanding references, deepest
  * first, in one malloc'd block (*out, free() it). */
-int ledger_named_refs(const struct ledger *l, struct ledger_name **out,
+int ledger_named_refs(const struct ledger *l, struct fc_dentry **out,
 		      size_t *n);
 
 /* Iterate: *pos starts at 0; returns the next used node or NULL. */

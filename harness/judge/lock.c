@@ -34,7 +34,6 @@
 #include "judge/inflight.h"
 #include "judge/lock.h"
 #include "util/u64tab.h"
-#include "report/result.h"
 
 /* The classes the rules compare, as sets of the opcode table's lock kinds
  * (enum fc_lock_kind, wire/proto.h: the one list of what a request
@@ -209,8 +208,7 @@ static struct lock_stat *scn_stats(struct lock_checker *lk, int scenario)
 
 static const struct lock_stat zero_stat;
 
-/* Figures of rule `rule` for scenario `scenario` (-1: outside any). */
-static const struct lock_stat *lock_scn_stat(const struct lock_checker *lk,
+const struct lock_stat *lock_scn_stat(const struct lock_checker *lk,
 				      int scenario, unsigned rule)
 {
 	size_t idx = scenario < 0 ? 0 : (size_t)scenario + 1;
@@ -577,46 +575,4 @@ void lock_free(struct lock_checker *lk)
 	u64tab_fini(&lk->fhs.tab);
 	free(lk->scn);
 	free(lk);
-}
-
-/* --- results ------------------------------------------------------------- */
-
-static void fill_rows(struct fc_lock_row *rows, size_t *n,
-		      const struct lock_stat *(*get)(const struct lock_checker *,
-						     int, unsigned),
-		      const struct lock_checker *lk, int scenario)
-{
-	unsigned r;
-
-	for (r = 0; r < LOCK_NRULES && r < FC_LOCK_RULES_MAX; r++) {
-		const struct lock_stat *st = get(lk, scenario, r);
-
-		rows[r].rule = rules[r].id;
-		rows[r].verdict = lock_stat_verdict(st);
-		rows[r].max_overlap = st->max_overlap;
-		rows[r].judged = st->judged;
-		rows[r].exempt = st->exempt;
-		rows[r].violations = st->violations;
-	}
-	*n = r;
-}
-
-static const struct lock_stat *run_get(const struct lock_checker *lk,
-				       int scenario, unsigned rule)
-{
-	(void)scenario;
-	return lock_run_stat(lk, rule);
-}
-
-void lock_fill_results(const struct lock_checker *lk, size_t nlogged,
-		       struct fc_run_result *r)
-{
-	size_t i;
-
-	if (!lk || !r)
-		return;
-	fill_rows(r->lock, &r->nlock, run_get, lk, 0);
-	for (i = 0; i < r->nscn; i++)
-		fill_rows(r->scn[i].lock, &r->scn[i].nlock, lock_scn_stat, lk,
-			  i < nlogged ? (int)i : -1);
 }

@@ -101,15 +101,8 @@ const struct lock_stat *lock_run_stat(const struct lock_checker *lk,
 /* Requests judged so far that are in flight now (for tests). */
 size_t lock_inflight(const struct lock_checker *lk);
 
-/* The lock verdict tables of r: the run's and each scenario's (slot i <
- * nlogged is scenario i of the log; a slot past them holds what happened
- * outside any scenario). */
-struct fc_run_result;
-void lock_fill_results(const struct lock_checker *lk, size_t nlogged,
-		       struct fc_run_result *r);
-
-/* Defined in judge/checker.c: the checker's lock checker. */
-struct fc_checker;
-const struct lock_checker *checker_lock(const struct fc_checker *c);
+/* Figures of rule `rule` for scenario `scenario` (-1: outside any). */
+const struct lock_stat *lock_scn_stat(const struct lock_checker *lk,
+				      int scenario, unsigned rule);
 
 #endif

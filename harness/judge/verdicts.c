@@ -104,3 +104,8 @@ void verdicts_fini(struct verdicts *v)
 	free(v->scn);
 	memset(v, 0, sizeof(*v));
 }
+
+void verdicts_sink(void *arg, const struct fc_event *ev)
+{
+	verdicts_feed(arg, ev);
+}

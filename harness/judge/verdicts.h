@@ -26,6 +26,9 @@ struct verdicts {
 
 int verdicts_init(struct verdicts *v, struct fc_checker *c);
 void verdicts_feed(struct verdicts *v, const struct fc_event *ev);
+/* verdicts_feed as an event-log sink (capture/evlog.h); arg is the
+ * struct verdicts. */
+void verdicts_sink(void *arg, const struct fc_event *ev);
 void verdicts_fini(struct verdicts *v);
 
 #endif

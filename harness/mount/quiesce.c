@@ -13,7 +13,6 @@
 #include <linux/fuse.h>
 #include "util/clock.h"
 #include "mount/interrupt.h"
-#include "judge/ledger.h"
 #include "mount/quiesce.h"
 
 static int drop_caches(void)
@@ -71,12 +70,14 @@ static int notify_evict(struct session *s)
 			  sizeof(struct fuse_notify_inval_entry_out) + 1024 + 1];
 	struct fuse_notify_inval_entry_out ie;
 	struct fuse_out_header oh;
-	struct ledger_name *v;
+	struct fc_dentry *v;
 	size_t n, i, len;
 	int rc;
 
+	if (!s->judge.named_refs)
+		return 0;
 	evlog_lock(s->log);
-	rc = checker_named_refs(s->log->checker, &v, &n);
+	rc = s->judge.named_refs(s->judge.arg, &v, &n);
 	evlog_unlock(s->log);
 	if (rc)
 		return rc;
@@ -101,12 +102,12 @@ static int notify_evict(struct session *s)
 	return rc;
 }
 
-static void read_counts(struct evlog *log, uint64_t *forgets, size_t *busy)
+/* The tap's counters: FORGET messages relayed, requests awaiting a
+ * reply. */
+static void read_counts(struct session *s, uint64_t *forgets, size_t *busy)
 {
-	evlog_lock(log);
-	*forgets = checker_forgets(log->checker);
-	*busy = checker_inflight(log->checker);
-	evlog_unlock(log);
+	*forgets = atomic_load(&s->tap.forgets_sent);
+	*busy = tap_pending_count(&s->tap.pending);
 }
 
 static uint64_t now_us(void)
@@ -136,7 +137,7 @@ static int wait_idle(struct session *s, uint64_t deadline)
 	size_t busy;
 
 	for (;;) {
-		read_counts(s->log, &forgets, &busy);
+		read_counts(s, &forgets, &busy);
 		if (!busy)
 			return 1;
 		if (now_ms() >= deadline || unhealthy(s))
@@ -147,19 +148,19 @@ static int wait_idle(struct session *s, uint64_t deadline)
 
 /* --settle-ms: an extra quiet time after the barrier, for a kernel that
  * would queue FORGETs after drop_caches returns.  1 settled, 0 timed out. */
-static int quiet_for(struct evlog *log, unsigned ms, uint64_t deadline)
+static int quiet_for(struct session *s, unsigned ms, uint64_t deadline)
 {
 	struct timespec nap = { 0, 10 * 1000 * 1000 };
 	uint64_t last, now;
 	size_t busy;
 	unsigned quiet = 0;
 
-	read_counts(log, &last, &busy);
+	read_counts(s, &last, &busy);
 	while (quiet < ms) {
 		if (now_ms() >= deadline)
 			return 0;
 		nanosleep(&nap, NULL);
-		read_counts(log, &now, &busy);
+		read_counts(s, &now, &busy);
 		quiet = now != last || busy ? 0 : quiet + 10;
 		last = now;
 	}
@@ -170,8 +171,10 @@ static size_t referenced(struct session *s)
 {
 	size_t n;
 
+	if (!s->judge.referenced)
+		return 0;
 	evlog_lock(s->log);
-	n = checker_referenced(s->log->checker);
+	n = s->judge.referenced(s->judge.arg);
 	evlog_unlock(s->log);
 	return n;
 }
@@ -195,7 +198,7 @@ static uint32_t evict_rounds(struct session *s, int how, uint64_t deadline,
 	for (round = 0; round < 16; round++) {
 		if (!wait_idle(s, deadline))
 			return 0;
-		read_counts(s->log, &before, &busy);
+		read_counts(s, &before, &busy);
 		if (how == QUIESCE_NOTIFY ? notify_evict(s) : drop_caches()) {
 			ev->method = FC_QUIESCE_NONE;
 			return 0;
@@ -205,7 +208,7 @@ static uint32_t evict_rounds(struct session *s, int how, uint64_t deadline,
 		if (err)
 			return 0;
 		ev->rounds++;
-		read_counts(s->log, &after, &busy);
+		read_counts(s, &after, &busy);
 		if (round >= 1 && after == before)
 			break;
 	}
@@ -231,7 +234,7 @@ int quiesce_run(struct session *s, const struct quiesce_opts *q,
 	    referenced(s) && quiesce_can_drop())
 		ev.settled = evict_rounds(s, QUIESCE_DROP, deadline, &ev);
 	if (ev.settled && ev.method != FC_QUIESCE_NONE &&
-	    q->settle_ms && !quiet_for(s->log, q->settle_ms, deadline))
+	    q->settle_ms && !quiet_for(s, q->settle_ms, deadline))
 		ev.settled = 0;
 	if (ev.method == FC_QUIESCE_NONE)
 		ev.settled = 0;

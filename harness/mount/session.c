@@ -62,37 +62,29 @@ void session_set_deadline(struct session *s, unsigned ms)
 	pthread_mutex_unlock(&s->lock);
 }
 
-/* The oldest request still waiting for a reply, from the checker's
- * in-flight table: its age in *age_ns (0: none) and a description. */
+/* The oldest request still waiting for a reply, from the tap's own table
+ * (the judge only adds what it knows of it): its age in *age_ns (0: none)
+ * and a description. */
 static void oldest_request(struct session *s, char *buf, size_t size,
 			   uint64_t *age_ns)
 {
-	const struct inflight_req *r, *old = NULL;
-	const struct inflight *t;
-	char path[512];
-	uint64_t now = clock_now_ns();
-	size_t pos = 0;
+	uint64_t unique, since, now = clock_now_ns();
+	uint32_t opcode;
+	char what[400] = "";
 
 	*age_ns = 0;
 	snprintf(buf, size, "no request was waiting");
-	evlog_lock(s->log);
-	t = checker_inflight_table(s->log->checker);
-	while (t && (r = inflight_next(t, &pos)))
-		if (!old || r->time_ns < old->time_ns)
-			old = r;
-	if (old) {
-		checker_path(s->log->checker, old->nodeid, path,
-			     sizeof(path));
-		*age_ns = now > old->time_ns ? now - old->time_ns : 1;
-		snprintf(buf, size, "%s unique=%llu nodeid=%llu path '%.200s%s%.100s'"
-			 " (scenario line %u), unanswered for %.1f s",
-			 proto_op_name(old->opcode),
-			 (unsigned long long)old->unique,
-			 (unsigned long long)old->nodeid, path,
-			 old->name_len ? "/" : "", inflight_name(old),
-			 old->line, (double)*age_ns / 1e9);
+	if (!tap_pending_oldest(&s->tap.pending, &unique, &opcode, &since))
+		return;
+	if (s->judge.describe) {
+		evlog_lock(s->log);
+		s->judge.describe(s->judge.arg, unique, what, sizeof(what));
+		evlog_unlock(s->log);
 	}
-	evlog_unlock(s->log);
+	*age_ns = now > since ? now - since : 1;
+	snprintf(buf, size, "%s unique=%llu%s%s, unanswered for %.1f s",
+		 proto_op_name(opcode), (unsigned long long)unique,
+		 what[0] ? " " : "", what, (double)*age_ns / 1e9);
 }
 
 /* Describe the death of the filesystem with the request it left. */

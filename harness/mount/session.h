@@ -13,6 +13,7 @@
 #include "capture/evlog.h"
 #include "mount/fsproc.h"
 #include "capture/tap.h"
+#include "wire/proto.h"
 
 struct session_opts {
 	const char *fs_cmd;    /* template: {mountpoint}, optional {control} */
@@ -29,6 +30,22 @@ struct session_opts {
 	gid_t fs_gid;
 };
 
+/* What live control may ask of the judge.  The run layer supplies it
+ * (run/body.c), so that the mount layer needs no judge of its own; every
+ * call is made under the event log's lock, so no event reaches the judge
+ * meanwhile.  Any member may be NULL. */
+struct judge_view {
+	void *arg;
+	/* the names behind outstanding references, deepest first, in one
+	 * malloc'd block: 0 or -errno */
+	int (*named_refs)(void *arg, struct fc_dentry **out, size_t *n);
+	/* how many nodeids the kernel still holds references to */
+	size_t (*referenced)(void *arg);
+	/* what the judge knows of a request awaiting its reply: path and
+	 * scenario line, for a message */
+	void (*describe)(void *arg, uint64_t unique, char *buf, size_t size);
+};
+
 struct session {
 	char mnt[PATH_MAX];
 	int devfd, sock, ctl;
@@ -36,6 +53,7 @@ struct session {
 	struct tap tap;
 	struct fsproc fs;
 	struct evlog *log;
+	struct judge_view judge;  /* set by the caller after session_start */
 	int mounted;
 	struct attach att;     /* how the filesystem got its socket */
 	int fs_as_user;        /* the program drops to these before exec */

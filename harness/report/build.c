@@ -181,6 +181,42 @@ static int nothing_tested(struct fc_run_result *r)
 	return r->broken ? 0 : -ENOMEM;
 }
 
+/* One lock-verdict row per rule, from the lock checker's figures. */
+static void fill_lock_rows(struct fc_lock_row *rows, size_t *n,
+			   const struct lock_checker *lk, int run,
+			   int scenario)
+{
+	const struct lock_stat *st;
+	unsigned r;
+
+	for (r = 0; r < LOCK_NRULES && r < FC_LOCK_RULES_MAX; r++) {
+		st = run ? lock_run_stat(lk, r) : lock_scn_stat(lk, scenario, r);
+		rows[r].rule = lock_rule(r)->id;
+		rows[r].verdict = lock_stat_verdict(st);
+		rows[r].max_overlap = st->max_overlap;
+		rows[r].judged = st->judged;
+		rows[r].exempt = st->exempt;
+		rows[r].violations = st->violations;
+	}
+	*n = r;
+}
+
+/* The lock verdict tables of r: the run's and each scenario's (slot i <
+ * nlogged is scenario i of the log; a slot past them holds what happened
+ * outside any scenario). */
+static void fill_lock_tables(const struct lock_checker *lk, size_t nlogged,
+			     struct fc_run_result *r)
+{
+	size_t i;
+
+	if (!lk)
+		return;
+	fill_lock_rows(r->lock, &r->nlock, lk, 1, 0);
+	for (i = 0; i < r->nscn; i++)
+		fill_lock_rows(r->scn[i].lock, &r->scn[i].nlock, lk, 0,
+			       i < nlogged ? (int)i : -1);
+}
+
 int results_build(const struct verdicts *v, struct scn *const *scns,
 		  size_t nscns, struct fc_run_result *r)
 {
@@ -212,7 +248,7 @@ int results_build(const struct verdicts *v, struct scn *const *scns,
 		if (err)
 			return err;
 	}
-	lock_fill_results(checker_lock(v->checker), v->nscn, r);
+	fill_lock_tables(checker_lock(v->checker), v->nscn, r);
 	err = not_kept(v, r);
 	if (err)
 		return err;

@@ -17,6 +17,7 @@
 #include "run/body.h"
 #include "mount/session.h"
 #include "util/treerm.h"
+#include "judge/checker.h"
 
 struct scn_ctx {
 	struct run_ctx *rc;
@@ -76,13 +77,13 @@ static int cb_check(void *ctx, const struct fc_ev_check *chk, char *msg,
 		free(led);
 	}
 	evlog_lock(log);
-	n0 = checker_nviolations(log->checker);
+	n0 = checker_nviolations(sc->rc->judge);
 	evlog_unlock(log);
 	seq = evlog_emit(log, FC_EV_CHECK, chk, sizeof(*chk), 0);
 	evlog_lock(log);
-	n1 = checker_nviolations(log->checker);
+	n1 = checker_nviolations(sc->rc->judge);
 	for (i = n0, v = NULL; i < n1; i++) {
-		const struct fc_violation *c = checker_violation(log->checker,
+		const struct fc_violation *c = checker_violation(sc->rc->judge,
 								 i);
 
 		if (c->seq == seq) {
@@ -139,6 +140,24 @@ int run_fs_cmd(const struct run_ctx *rc, const struct scn *s, char **cmd)
 	return 0;
 }
 
+/* --- what the session may ask of the judge (struct judge_view) --- */
+
+static int view_named_refs(void *arg, struct fc_dentry **out, size_t *n)
+{
+	return checker_named_refs(arg, out, n);
+}
+
+static size_t view_referenced(void *arg)
+{
+	return checker_referenced(arg);
+}
+
+static void view_describe(void *arg, uint64_t unique, char *buf,
+			  size_t size)
+{
+	checker_describe_request(arg, unique, buf, size);
+}
+
 static int start(struct run_ctx *rc, const struct scn *s,
 		 struct session *sess, char *err, size_t errlen)
 {
@@ -168,8 +187,16 @@ static int start(struct run_ctx *rc, const struct scn *s,
 			s ? scn_name(s) : "probe", cmd);
 	ret = session_start(sess, rc->mnt, &o, rc->log, err, errlen);
 	/* auto settles on the first method that works, for every mount. */
-	if (!ret)
+	if (!ret) {
 		rc->attach = sess->attach;
+		if (rc->judge)
+			sess->judge = (struct judge_view){
+				.arg = rc->judge,
+				.named_refs = view_named_refs,
+				.referenced = view_referenced,
+				.describe = view_describe,
+			};
+	}
 	free(cmd);
 	return ret;
 }

@@ -23,6 +23,7 @@ struct run_ctx {
 	unsigned caps;            /* probed requirements */
 	struct quiesce_opts quiesce;
 	struct evlog *log;
+	struct fc_checker *judge; /* fed by the log; asked under its lock */
 	uint32_t conn;            /* connections so far */
 	const char *quiesce_method; /* last method used: "drop_caches"... */
 	int attach;               /* enum attach_method; auto until probed */

@@ -237,14 +237,14 @@ int run_harness_open(struct run_harness *h, const struct run_opts *o)
 	verdicts_init(&h->v, h->checker);
 	snprintf(h->logpath, sizeof(h->logpath), "%s/events.fclog",
 		 o->out_dir);
-	ret = evlog_open(&h->log, h->logpath, h->checker, !o->plain_log);
+	ret = evlog_open(&h->log, h->logpath, !o->plain_log);
 	if (ret) {
 		fprintf(stderr, "fusecheck: cannot write '%s': %s\n",
 			h->logpath, strerror(-ret));
 		return 2;
 	}
 	h->log_open = 1;
-	h->log.verdicts = &h->v;
+	evlog_set_sink(&h->log, verdicts_sink, &h->v);
 	/* memfs writes its own ledger log: made here, owned by the user
 	 * it runs as */
 	if (o->fs_as_user && !o->fs_cmd && !o->prof) {
@@ -278,6 +278,7 @@ int run_harness_open(struct run_harness *h, const struct run_opts *o)
 	h->rc.fs_uid = o->fs_uid;
 	h->rc.fs_gid = o->fs_gid;
 	h->rc.log = &h->log;
+	h->rc.judge = h->checker;
 
 	ret = run_probe(&h->rc, &h->rc.caps, err, sizeof(err));
 	if (!ret && o->prof)

@@ -82,6 +82,14 @@ struct fc_op_info {
 				    inode of this type; FC_MADE_*; 0: none */
 };
 
+/* A directory entry as the wire names it: (parent nodeid, name bytes). */
+struct fc_dentry {
+	uint64_t parent;
+	const char *name;
+	size_t len;
+	unsigned depth;          /* from the root, where known */
+};
+
 /* The row for `opcode`, or NULL when the opcode is unknown. */
 const struct fc_op_info *proto_op(uint32_t opcode);
 /* "LOOKUP", or "UNKNOWN" */
