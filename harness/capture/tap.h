@@ -41,9 +41,9 @@ struct tap {
 	/* Why relaying stopped early (first one wins), "" while healthy. */
 	pthread_mutex_t err_lock;
 	char error[256];
-	int fs_gone;          /* the filesystem closed its end */
-	int dev_gone;         /* the connection ended (ENODEV) */
-	int init_done;        /* the INIT reply reached the kernel */
+	atomic_int fs_gone;   /* the filesystem closed its end */
+	atomic_int dev_gone;  /* the connection ended (ENODEV) */
+	atomic_int init_done; /* the INIT reply reached the kernel */
 	atomic_int req_done;  /* the request thread has ended */
 	int wake_fd;          /* eventfd: start a drain cycle (tap_drain) */
 	atomic_uint_least64_t drained_gen; /* drain cycles completed */

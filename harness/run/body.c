@@ -285,7 +285,7 @@ static void missing_caps(unsigned missing, char *buf, size_t size)
 }
 
 /* The scenario as a body: the runner with the env callbacks. */
-static int scn_body(struct run_ctx *rc, struct session *sess, const char *dir,
+static int scenario_body(struct run_ctx *rc, struct session *sess, const char *dir,
 		    void *arg, char *reason, size_t reason_len,
 		    uint32_t *status)
 {
@@ -329,13 +329,13 @@ int run_scenario(struct run_ctx *rc, const struct scn *s, uint32_t index)
 		.file = scn_file(s), .name = scn_name(s),
 		.requires = scn_requires(s), .scn = s,
 		.timeout_s = scn_timeout_s(s),
-		.fn = scn_body, .arg = (void *)s,
+		.fn = scenario_body, .arg = (void *)s,
 	};
 
-	return run_body(rc, &b, index);
+	return run_on_fresh_mount(rc, &b, index);
 }
 
-int run_body(struct run_ctx *rc, const struct run_body *b, uint32_t index)
+int run_on_fresh_mount(struct run_ctx *rc, const struct run_body *b, uint32_t index)
 {
 	struct session sess;
 	char reason[600] = "", workdir[4096];

@@ -54,7 +54,8 @@ struct run_body {
 };
 
 /* Mount, run the body, clean up, quiesce, unmount: index-th in the log. */
-int run_body(struct run_ctx *rc, const struct run_body *b, uint32_t index);
+int run_on_fresh_mount(struct run_ctx *rc, const struct run_body *b,
+		       uint32_t index);
 /* Log an expectation that did not hold. */
 void run_emit_expect(struct evlog *log, uint32_t line, const char *rule,
 		     const char *message);

@@ -399,7 +399,7 @@ int run_one_body(struct run_opts *o, const struct run_body *b)
 	interrupt_install();
 	code = run_harness_open(&h, o);
 	if (code == 0 && !h.broken)
-		run_body(&h.rc, b, 0);
+		run_on_fresh_mount(&h.rc, b, 0);
 	if (code == 0 || h.log_open)
 		code = run_harness_finish(&h, NULL, 0);
 	else

@@ -609,7 +609,7 @@ static int judge(struct scn_thr *t, const struct scn_stmt *st,
 	return 0;
 }
 
-static int run_body(struct scn_thr *t, const struct scn_body *b);
+static int run_block(struct scn_thr *t, const struct scn_stmt_list *b);
 
 static int run_call(struct scn_thr *t, const struct scn_stmt *st)
 {
@@ -673,7 +673,7 @@ static void *par_main(void *arg)
 	struct par_arg *a = arg;
 
 	thr_register(&a->thr);
-	if (!bar_wait(a->start) && run_body(&a->thr, &a->st->body))
+	if (!bar_wait(a->start) && run_block(&a->thr, &a->st->body))
 		bar_break(a->thr.bar);  /* the others must not wait for us */
 	mark(&a->thr, 0);
 	thr_unregister(&a->thr);
@@ -734,7 +734,7 @@ static int run_stmt(struct scn_thr *t, const struct scn_stmt *st)
 	if (st->block == SCN_BLK_REPEAT) {
 		for (k = 0; k < st->count && !rc; k++) {
 			t->n = k;
-			rc = run_body(t, &st->body);
+			rc = run_block(t, &st->body);
 		}
 		t->n = saved;
 		return rc;
@@ -742,8 +742,9 @@ static int run_stmt(struct scn_thr *t, const struct scn_stmt *st)
 	return run_call(t, st);
 }
 
-/* 0 when the body ran to its end, -1 when the thread must stop */
-static int run_body(struct scn_thr *t, const struct scn_body *b)
+/* Run a list of statements (a scenario, or the inside of a block): 0
+ * when it ran to its end, -1 when the thread must stop. */
+static int run_block(struct scn_thr *t, const struct scn_stmt_list *b)
 {
 	size_t k;
 
@@ -785,7 +786,7 @@ static void *top_main(void *arg)
 	struct scn_runst *r = arg;
 
 	thr_register(&r->top);
-	run_body(&r->top, &r->s->body);
+	run_block(&r->top, &r->s->body);
 	scn_fd_closeall(r);
 	if (!atomic_load(&r->abandoned) && r->chdired)
 		scn_cwd_leave(&r->top);

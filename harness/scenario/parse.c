@@ -24,7 +24,7 @@
 #define SCN_FILE_SIZE_MAX (1u << 20)
 
 struct frame {
-	struct scn_body *body;
+	struct scn_stmt_list *body;
 	int block;
 	unsigned line, col;
 };
@@ -665,7 +665,7 @@ static int parse_call(struct parser *p, struct scn_word *w, size_t n,
 	return 0;
 }
 
-static int body_add(struct scn_body *b, struct scn_stmt **out)
+static int stmts_add(struct scn_stmt_list *b, struct scn_stmt **out)
 {
 	struct scn_stmt *nv;
 
@@ -710,7 +710,7 @@ static int open_block(struct parser *p, struct scn_word *w, size_t n,
 	if (rc || count < 1 || count > max)
 		return perr(p, w[1].col, "%s count out of range (1..%u)", kw,
 			    max);
-	rc = body_add(p->stack[p->depth].body, &st);
+	rc = stmts_add(p->stack[p->depth].body, &st);
 	if (rc)
 		return rc;
 	st->line = p->line;
@@ -763,7 +763,7 @@ static int parse_stmt_line(struct parser *p, const char *text, size_t len)
 	} else if (scn_word_is(&w[0], "repeat")) {
 		rc = open_block(p, w, n, SCN_BLK_REPEAT);
 	} else {
-		rc = body_add(p->stack[p->depth].body, &st);
+		rc = stmts_add(p->stack[p->depth].body, &st);
 		if (!rc) {
 			st->line = p->line;
 			rc = parse_call(p, w, n, st);
@@ -1115,14 +1115,14 @@ void scn_error_format(const struct scn_error *e, char *buf, size_t size)
 	escape_controls(buf, size);
 }
 
-static void body_free(struct scn_body *b)
+static void stmts_free(struct scn_stmt_list *b)
 {
 	size_t k, j;
 
 	for (k = 0; k < b->n; k++) {
 		struct scn_stmt *st = &b->v[k];
 
-		body_free(&st->body);
+		stmts_free(&st->body);
 		for (j = 0; j < st->nargs; j++)
 			scn_word_free(&st->args[j].w);
 		free(st->args);
@@ -1147,7 +1147,7 @@ void scn_free(struct scn *s)
 
 	if (!s || atomic_fetch_sub(&s->refs, 1) != 1)
 		return;
-	body_free(&s->body);
+	stmts_free(&s->body);
 	for (k = 0; k < s->nrules; k++)
 		free(s->rules[k]);
 	free(s->rules);

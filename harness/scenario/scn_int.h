@@ -118,7 +118,7 @@ struct scn_check {
 enum scn_expect { SCN_EXP_NONE = 0, SCN_EXP_ERRNO, SCN_EXP_NUM };
 enum scn_block { SCN_BLK_NONE = 0, SCN_BLK_PARALLEL, SCN_BLK_REPEAT };
 
-struct scn_body {
+struct scn_stmt_list {
 	struct scn_stmt *v;
 	size_t n, cap;
 };
@@ -128,7 +128,7 @@ struct scn_stmt {
 	const struct scn_call *call;    /* NULL for a block */
 	int block;                      /* enum scn_block */
 	unsigned count;                 /* block's N */
-	struct scn_body body;
+	struct scn_stmt_list body;
 	int expect;                     /* enum scn_expect */
 	long long expval;               /* errno (positive) or number */
 	struct scn_arg *args;
@@ -146,7 +146,7 @@ struct scn {
 	size_t nrules;
 	unsigned reqs;
 	unsigned timeout;
-	struct scn_body body;
+	struct scn_stmt_list body;
 	char **tags;            /* tag names, indexed by scn_arg.num */
 	size_t ntags;
 };
