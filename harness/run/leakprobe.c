@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <jansson.h>
 #include "mount/interrupt.h"
 #include "mount/quiesce.h"
 #include "mount/session.h"
@@ -188,28 +189,38 @@ static int probe_body(struct run_ctx *rc, struct session *sess,
 int leakprobe_write_json(const char *path, const struct leakprobe_opts *o,
 			 const struct leakprobe_result *r)
 {
-	FILE *f = fopen(path, "we");
+	json_t *doc, *samples = json_array();
 	unsigned i;
-	int ret = 0;
+	int ret = -ENOMEM;
 
-	if (!f)
-		return -errno;
-	fprintf(f, "{\n  \"schema\": \"fusecheck-leak-probe\",\n"
-		"  \"cycles\": %u,\n  \"files\": %u,\n  \"bytes\": %zu,\n"
-		"  \"judged\": %s,\n  \"leaked\": %s,\n"
-		"  \"rss_bytes_per_cycle\": %.0f,\n"
-		"  \"fds_per_cycle\": %.3f,\n"
-		"  \"rss_limit_bytes\": %.0f,\n  \"fds_limit\": %.1f,\n"
-		"  \"samples\": [", o->cycles, o->files, o->bytes,
-		r->judged ? "true" : "false", r->leaked ? "true" : "false",
-		r->rss_per_cycle, r->fds_per_cycle, r->rss_limit, FDS_LIMIT);
-	for (i = 0; i < r->ncycles; i++)
-		fprintf(f, "%s\n    { \"rss_kb\": %ld, \"fds\": %ld }",
-			i ? "," : "", r->s[i].rss_kb, r->s[i].fds);
-	/* the verdict is our own text: no quote or control byte in it */
-	fprintf(f, "\n  ],\n  \"verdict\": \"%s\"\n}\n", r->verdict);
-	if (fclose(f))
-		ret = -errno;
+	for (i = 0; samples && i < r->ncycles; i++)
+		if (json_array_append_new(samples,
+					  json_pack("{s:I, s:I}", "rss_kb",
+						    (json_int_t)r->s[i].rss_kb,
+						    "fds",
+						    (json_int_t)r->s[i].fds)))
+			goto out_samples;
+	/* json_pack takes the array's reference (o), even on failure */
+	doc = samples ? json_pack("{s:s, s:i, s:i, s:I, s:b, s:b, s:f, s:f, "
+				  "s:f, s:f, s:o, s:s}",
+				  "schema", "fusecheck-leak-probe",
+				  "cycles", (int)o->cycles,
+				  "files", (int)o->files,
+				  "bytes", (json_int_t)o->bytes,
+				  "judged", r->judged, "leaked", r->leaked,
+				  "rss_bytes_per_cycle", r->rss_per_cycle,
+				  "fds_per_cycle", r->fds_per_cycle,
+				  "rss_limit_bytes", r->rss_limit,
+				  "fds_limit", FDS_LIMIT,
+				  "samples", samples, "verdict", r->verdict)
+			: NULL;
+	if (!doc)
+		return -ENOMEM;
+	ret = json_dump_file(doc, path, JSON_INDENT(2)) ? -EIO : 0;
+	json_decref(doc);
+	return ret;
+out_samples:
+	json_decref(samples);
 	return ret;
 }
 
