@@ -11,7 +11,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdarg.h>
 #include <string.h>
+#include <libxml/xmlwriter.h>
 #include <sys/stat.h>
 
 #include "util/text.h"
@@ -77,18 +79,73 @@ static const struct {
 
 #define RED "#d62728"
 
-/* XML text from raw bytes: printable ASCII only, markup escaped. */
-static void put_xml(FILE *f, const char *s)
+/* The SVG writer: libxml2's xmlTextWriter escapes markup; err keeps the
+ * first failure so drawing code need not check every call. */
+struct svg {
+	xmlTextWriterPtr w;
+	int err;
+};
+
+static void svg_check(struct svg *g, int rc)
 {
-	for (; *s; s++) {
-		switch (*s) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '"': fputs("&quot;", f); break;
-		default: fputc(*s, f); break;
-		}
-	}
+	if (rc < 0 && !g->err)
+		g->err = -EIO;
+}
+
+static void svg_open(struct svg *g, const char *name)
+{
+	svg_check(g, xmlTextWriterStartElement(g->w, BAD_CAST name));
+}
+
+static void svg_close(struct svg *g)
+{
+	svg_check(g, xmlTextWriterEndElement(g->w));
+}
+
+static void svg_attr(struct svg *g, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void svg_attr(struct svg *g, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	svg_check(g, xmlTextWriterWriteVFormatAttribute(g->w, BAD_CAST name,
+							 fmt, ap));
+	va_end(ap);
+}
+
+static void svg_text(struct svg *g, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void svg_text(struct svg *g, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	svg_check(g, xmlTextWriterWriteVFormatString(g->w, fmt, ap));
+	va_end(ap);
+}
+
+/* <rect x y width height fill/> with the numbers as given. */
+static void svg_rect(struct svg *g, double x, double y, double w, double h,
+		     const char *fill)
+{
+	svg_open(g, "rect");
+	svg_attr(g, "x", "%.2f", x);
+	svg_attr(g, "y", "%.0f", y);
+	svg_attr(g, "width", "%.2f", w);
+	svg_attr(g, "height", "%.0f", h);
+	svg_attr(g, "fill", "%s", fill);
+}
+
+/* <text x y class>...</text>, the element left open for svg_text. */
+static void svg_label(struct svg *g, double x, double y, const char *cls)
+{
+	svg_open(g, "text");
+	svg_attr(g, "x", "%.2f", x);
+	svg_attr(g, "y", "%.0f", y);
+	svg_attr(g, "class", "%s", cls);
 }
 
 static int lane_of(struct tl *t, uint64_t nodeid)
@@ -215,7 +272,7 @@ static double xpos(uint64_t ns, uint64_t t0, uint64_t span)
 	return LABEL_W + (double)(ns - t0) * PLOT_W / (double)span;
 }
 
-static void axis(FILE *f, uint64_t t0, uint64_t span, int height)
+static void axis(struct svg *g, uint64_t t0, uint64_t span, int height)
 {
 	static const double steps[] = { 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1,
 					2, 5, 10, 20, 50, 100, 200, 500,
@@ -223,6 +280,7 @@ static void axis(FILE *f, uint64_t t0, uint64_t span, int height)
 	double ms = (double)span / 1e6, step = steps[0], v;
 	size_t i;
 
+	(void)t0;
 	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		step = steps[i];
 		if (ms / step <= 12)
@@ -231,29 +289,41 @@ static void axis(FILE *f, uint64_t t0, uint64_t span, int height)
 	for (v = 0; v <= ms + 1e-9; v += step) {
 		double x = LABEL_W + v * PLOT_W / ms;
 
-		fprintf(f, "<line x1='%.1f' y1='%d' x2='%.1f' y2='%d' "
-			"stroke='#ddd'/>\n", x, TOP - 6, x, height - 24);
-		fprintf(f, "<text x='%.1f' y='%d' class='t' "
-			"text-anchor='middle'>%g ms</text>\n", x, TOP - 10, v);
+		svg_open(g, "line");
+		svg_attr(g, "x1", "%.1f", x);
+		svg_attr(g, "y1", "%d", TOP - 6);
+		svg_attr(g, "x2", "%.1f", x);
+		svg_attr(g, "y2", "%d", height - 24);
+		svg_attr(g, "stroke", "#ddd");
+		svg_close(g);
+		svg_label(g, x, TOP - 10, "t");
+		svg_attr(g, "text-anchor", "middle");
+		svg_text(g, "%g ms", v);
+		svg_close(g);
 	}
 }
 
-static void legend(FILE *f)
+static void legend(struct svg *g)
 {
 	int i, x = 10;
 
 	for (i = FC_LK_PARENT_EXCL; i <= FC_LK_INODE_WRITE; i++) {
-		fprintf(f, "<rect x='%d' y='48' width='14' height='12' "
-			"fill='%s'/><text x='%d' y='58' class='t'>%s</text>\n",
-			x, looks[i].fill, x + 18, looks[i].legend);
+		svg_rect(g, x, 48, 14, 12, looks[i].fill);
+		svg_close(g);
+		svg_label(g, x + 18, 58, "t");
+		svg_text(g, "%s", looks[i].legend);
+		svg_close(g);
 		x += 40 + 7 * (int)strlen(looks[i].legend);
 	}
-	fprintf(f, "<rect x='%d' y='48' width='14' height='12' fill='%s' "
-		"stroke='black'/><text x='%d' y='58' class='t'>in a lock "
-		"violation</text>\n", x, RED, x + 18);
+	svg_rect(g, x, 48, 14, 12, RED);
+	svg_attr(g, "stroke", "black");
+	svg_close(g);
+	svg_label(g, x + 18, 58, "t");
+	svg_text(g, "in a lock violation");
+	svg_close(g);
 }
 
-static void draw_bar(FILE *f, const struct bar *b, uint64_t t0,
+static void draw_bar(struct svg *g, const struct bar *b, uint64_t t0,
 		     uint64_t span, uint64_t end_all, const int *lane_y)
 {
 	uint64_t end = b->end ? b->end : end_all;
@@ -264,25 +334,82 @@ static void draw_bar(FILE *f, const struct bar *b, uint64_t t0,
 
 	if (w < 1.5)
 		w = 1.5;
-	fprintf(f, "<g><title>%s \"", name);
-	put_xml(f, b->name);
-	fprintf(f, "\" nodeid %llu, seq %llu..%llu, pid %u, %.3f ms%s"
-		"</title>", (unsigned long long)b->nodeid,
-		(unsigned long long)b->seq, (unsigned long long)b->seq_end,
-		b->pid, (double)(end - b->start) / 1e6,
-		b->end ? "" : " (no reply seen)");
-	fprintf(f, "<rect x='%.2f' y='%d' width='%.2f' height='%d' "
-		"fill='%s'%s/>", x, y + 1, w, ROW_H - 3,
-		b->red ? RED : looks[b->lock].fill,
-		b->red ? " stroke='black' stroke-width='1.5'" :
-		b->end ? "" : " stroke='black' stroke-dasharray='3,2'");
-	if (w > 6.5 * (double)chars + 4) {
-		fprintf(f, "<text x='%.2f' y='%d' class='b'>%s ", x + 2,
-			y + ROW_H - 5, name);
-		put_xml(f, b->name);
-		fputs("</text>", f);
+	svg_open(g, "g");
+	svg_open(g, "title");
+	svg_text(g, "%s \"%s\" nodeid %llu, seq %llu..%llu, pid %u, %.3f ms%s",
+		 name, b->name, (unsigned long long)b->nodeid,
+		 (unsigned long long)b->seq, (unsigned long long)b->seq_end,
+		 b->pid, (double)(end - b->start) / 1e6,
+		 b->end ? "" : " (no reply seen)");
+	svg_close(g);
+	svg_rect(g, x, y + 1, w, ROW_H - 3, b->red ? RED : looks[b->lock].fill);
+	if (b->red) {
+		svg_attr(g, "stroke", "black");
+		svg_attr(g, "stroke-width", "1.5");
+	} else if (!b->end) {
+		svg_attr(g, "stroke", "black");
+		svg_attr(g, "stroke-dasharray", "3,2");
 	}
-	fputs("</g>\n", f);
+	svg_close(g);
+	if (w > 6.5 * (double)chars + 4) {
+		svg_label(g, x + 2, y + ROW_H - 5, "b");
+		svg_text(g, "%s %s", name, b->name);
+		svg_close(g);
+	}
+	svg_close(g);
+}
+
+static void draw(struct svg *g, struct tl *t, const int *lane_y, int height,
+		 uint64_t t0, uint64_t span, uint64_t end_all, size_t nviol)
+{
+	int width = LABEL_W + PLOT_W + 20, i;
+	size_t k;
+
+	svg_check(g, xmlTextWriterStartDocument(g->w, NULL, "UTF-8", NULL));
+	svg_open(g, "svg");
+	svg_attr(g, "xmlns", "http://www.w3.org/2000/svg");
+	svg_attr(g, "width", "%d", width);
+	svg_attr(g, "height", "%d", height);
+	svg_attr(g, "viewBox", "0 0 %d %d", width, height);
+	svg_open(g, "style");
+	svg_text(g, "text{font-family:DejaVu Sans Mono,monospace;"
+		 "font-size:11px}.h{font-size:15px;font-weight:bold}"
+		 ".t{fill:#333}.b{fill:#000;font-size:10px}.l{fill:#222}");
+	svg_close(g);
+	svg_open(g, "rect");
+	svg_attr(g, "width", "100%%");
+	svg_attr(g, "height", "100%%");
+	svg_attr(g, "fill", "white");
+	svg_close(g);
+	svg_label(g, 10, 22, "h");
+	svg_text(g, "%s - lock timeline", t->scn_name);
+	svg_close(g);
+	svg_label(g, 10, 40, "t");
+	svg_text(g, "%zu requests that take a directory or inode lock, "
+		 "arrival to reply; %zu lock violation%s%s", t->nbars, nviol,
+		 nviol == 1 ? "" : "s", t->dropped || t->lanes_dropped ?
+		 " (some requests not drawn: too many)" : "");
+	svg_close(g);
+	legend(g);
+	axis(g, t0, span, height);
+	for (i = 0; i < t->nlanes; i++) {
+		int h = (t->lanes[i].rows ? t->lanes[i].rows : 1) * ROW_H;
+
+		svg_rect(g, 0, lane_y[i] - 2, width, h + 2,
+			 i % 2 ? "#f4f4f4" : "#fbfbfb");
+		svg_close(g);
+		svg_label(g, 8, lane_y[i] + 12, "l");
+		svg_text(g, "%s", t->lanes[i].label);
+		svg_close(g);
+	}
+	for (k = 0; k < t->nbars; k++)
+		if (!t->bars[k].red)
+			draw_bar(g, &t->bars[k], t0, span, end_all, lane_y);
+	/* red on top, so a violation is never hidden under its peers */
+	for (k = 0; k < t->nbars; k++)
+		if (t->bars[k].red)
+			draw_bar(g, &t->bars[k], t0, span, end_all, lane_y);
+	svg_check(g, xmlTextWriterEndDocument(g->w));
 }
 
 static int render(struct tl *t)
@@ -290,8 +417,8 @@ static int render(struct tl *t)
 	char path[4096];
 	int lane_y[MAX_LANES], y = TOP, i, height;
 	uint64_t t0 = t->scn_start, end_all = t->scn_end, span;
+	struct svg g = { 0 };
 	size_t k, nviol;
-	FILE *f;
 
 	if (t->nbars) {
 		t0 = t->bars[0].start;
@@ -313,48 +440,12 @@ static int render(struct tl *t)
 
 	snprintf(path, sizeof(path), "%s/%02d-%s.svg", t->dir, t->scenario,
 		 t->scn_name);
-	f = fopen(path, "w");
-	if (!f)
-		return -errno;
-	fprintf(f, "<?xml version='1.0' encoding='UTF-8'?>\n"
-		"<svg xmlns='http://www.w3.org/2000/svg' width='%d' "
-		"height='%d' viewBox='0 0 %d %d'>\n<style>text{font-family:"
-		"DejaVu Sans Mono,monospace;font-size:11px}"
-		".h{font-size:15px;font-weight:bold}.t{fill:#333}"
-		".b{fill:#000;font-size:10px}.l{fill:#222}</style>\n"
-		"<rect width='100%%' height='100%%' fill='white'/>\n",
-		LABEL_W + PLOT_W + 20, height, LABEL_W + PLOT_W + 20, height);
-	fputs("<text x='10' y='22' class='h'>", f);
-	put_xml(f, t->scn_name);
-	fprintf(f, " - lock timeline</text>\n<text x='10' y='40' "
-		"class='t'>%zu requests that take a directory or inode lock, "
-		"arrival to reply; %zu lock violation%s%s</text>\n",
-		t->nbars, nviol, nviol == 1 ? "" : "s",
-		t->dropped || t->lanes_dropped ? " (some requests not drawn: "
-		"too many)" : "");
-	legend(f);
-	axis(f, t0, span, height);
-	for (i = 0; i < t->nlanes; i++) {
-		int h = (t->lanes[i].rows ? t->lanes[i].rows : 1) * ROW_H;
-
-		fprintf(f, "<rect x='0' y='%d' width='%d' height='%d' "
-			"fill='%s'/>\n", lane_y[i] - 2, LABEL_W + PLOT_W + 20,
-			h + 2, i % 2 ? "#f4f4f4" : "#fbfbfb");
-		fprintf(f, "<text x='8' y='%d' class='l'>", lane_y[i] + 12);
-		put_xml(f, t->lanes[i].label);
-		fputs("</text>\n", f);
-	}
-	for (k = 0; k < t->nbars; k++)
-		if (!t->bars[k].red)
-			draw_bar(f, &t->bars[k], t0, span, end_all, lane_y);
-	/* red on top, so a violation is never hidden under its peers */
-	for (k = 0; k < t->nbars; k++)
-		if (t->bars[k].red)
-			draw_bar(f, &t->bars[k], t0, span, end_all, lane_y);
-	fputs("</svg>\n", f);
-	if (fclose(f))
+	g.w = xmlNewTextWriterFilename(path, 0);
+	if (!g.w)
 		return -EIO;
-	return 0;
+	draw(&g, t, lane_y, height, t0, span, end_all, nviol);
+	xmlFreeTextWriter(g.w);
+	return g.err;
 }
 
 static void begin_scenario(struct tl *t, const struct fc_event *ev)

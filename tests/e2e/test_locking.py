@@ -11,6 +11,7 @@ import json
 import os
 import struct
 import subprocess
+import xml.etree.ElementTree as ET
 
 import pytest
 
@@ -270,6 +271,15 @@ def test_timeline_one_svg_per_scenario(lock_run):
     svg = (out / "tl" / files[0]).read_text()
     assert svg.startswith("<?xml") and svg.rstrip().endswith("</svg>")
     assert "lock timeline" in svg and "<rect" in svg
+    # well-formed SVG: one <g> (title + bar) per request drawn, as many as
+    # the caption counts
+    ns = "{http://www.w3.org/2000/svg}"
+    root = ET.fromstring(svg)
+    caption = [t.text for t in root.iter(ns + "text")
+               if t.text and "requests that take" in t.text][0]
+    bars = list(root.iter(ns + "g"))
+    assert int(caption.split()[0]) == len(bars) > 0
+    assert all(g.find(ns + "title") is not None for g in bars)
 
 
 def test_parallel_dirops_on_through_init_set(fusecheck):
