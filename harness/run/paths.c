@@ -1,6 +1,6 @@
 /* run/paths.c - locating the bundled parts and listing scenario files. */
-#include <dirent.h>
 #include <errno.h>
+#include <glob.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,11 +68,6 @@ int paths_scenarios(char *buf, size_t size)
 	return first_existing(buf, size, cands, R_OK);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int push(char ***list, size_t *n, size_t *cap, const char *s)
 {
 	if (*n + 2 > *cap) {
@@ -92,26 +87,33 @@ static int push(char ***list, size_t *n, size_t *cap, const char *s)
 	return 0;
 }
 
+/* Every DIR/ *.scn, sorted (glob's order); a directory name is taken
+ * literally, its glob metacharacters escaped. */
 static int add_dir(const char *dir, char ***list, size_t *n, size_t *cap)
 {
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	size_t first = *n, len;
-	char path[4096];
-	int err = 0;
+	char pattern[8192], *o = pattern;
+	const char *p;
+	glob_t g;
+	size_t i;
+	int rc, err = 0;
 
-	if (!d)
-		return -errno;
-	while (!err && (de = readdir(d))) {
-		len = strlen(de->d_name);
-		if (len < 5 || strcmp(de->d_name + len - 4, ".scn") != 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		err = push(list, n, cap, path);
+	for (p = dir; *p && o < pattern + sizeof(pattern) - 16; p++) {
+		if (strchr("*?[\\", *p))
+			*o++ = '\\';
+		*o++ = *p;
 	}
-	closedir(d);
-	if (!err && *n > first)	/* *list is still NULL when none was found */
-		qsort(*list + first, *n - first, sizeof(**list), cmp_str);
+	if (*p)
+		return -ENAMETOOLONG;
+	strcpy(o, "/*.scn");
+	rc = glob(pattern, GLOB_ERR, NULL, &g);
+	if (rc == GLOB_NOMATCH)
+		return 0;
+	if (rc)
+		/* GLOB_ABORTED leaves the failed opendir's errno */
+		return rc == GLOB_NOSPACE ? -ENOMEM : errno ? -errno : -EIO;
+	for (i = 0; i < g.gl_pathc && !err; i++)
+		err = push(list, n, cap, g.gl_pathv[i]);
+	globfree(&g);
 	return err;
 }
 

@@ -24,6 +24,22 @@ def test_lint_reports_every_bad_file(fusecheck, tmp_path, scenarios_dir):
     assert fusecheck("lint", scenarios_dir).code == 0
 
 
+def test_scenario_directory_is_taken_literally(fusecheck, tmp_path):
+    # a directory name with glob metacharacters lists its own *.scn, in
+    # order, and nothing else
+    d = tmp_path / "s[1]*?"
+    d.mkdir()
+    good = "# desc: x\n# rules: SCN-EXPECT\nstat .\n"
+    for name in ("b.scn", "a.scn", "notes.txt"):
+        (d / name).write_text(good if name.endswith(".scn") else "x")
+    # what the name would match as a pattern: a bad scenario
+    (tmp_path / "s1xy").mkdir()
+    (tmp_path / "s1xy" / "c.scn").write_text("# desc: x\nstat \"\n")
+    r = fusecheck("lint", str(d))
+    assert r.code == 0, r
+    assert "2 scenario files, 0 with errors" in r.stdout, r
+
+
 def test_missing_filesystem_binary(fusecheck):
     r = fusecheck("run", "--only", "truncate", "--fs", "/nonexistent/fs-binary {mountpoint}")
     assert r.code == 2, r
