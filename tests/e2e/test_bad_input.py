@@ -24,6 +24,20 @@ def test_lint_reports_every_bad_file(fusecheck, tmp_path, scenarios_dir):
     assert fusecheck("lint", scenarios_dir).code == 0
 
 
+def test_scenarios_readme_table_is_the_headers(fusecheck, scenarios_dir):
+    # scenarios/README.md's table cannot drift from the files: it is what
+    # `lint --table` prints from their headers
+    r = fusecheck("lint", "--table", scenarios_dir)
+    assert r.code == 0, r
+    readme = open(os.path.join(scenarios_dir, "README.md")).read()
+    start = readme.index("| scenario | shows |")
+    table = readme[start:readme.index("\n\n", start)] + "\n"
+    assert table == r.stdout
+    names = sorted(f[:-4] for f in os.listdir(scenarios_dir)
+                   if f.endswith(".scn"))
+    assert [line.split("`")[1] for line in r.stdout.splitlines()[2:]] == names
+
+
 def test_scenario_directory_is_taken_literally(fusecheck, tmp_path):
     # a directory name with glob metacharacters lists its own *.scn, in
     # order, and nothing else
