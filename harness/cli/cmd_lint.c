@@ -5,7 +5,7 @@
 #include <string.h>
 #include "util/strlist.h"
 #include "cli/cmd.h"
-#include "run/paths.h"
+#include "util/paths.h"
 #include "report/report.h"
 #include "scenario/scn.h"
 

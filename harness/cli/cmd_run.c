@@ -9,7 +9,7 @@
 #include "util/strlist.h"
 #include "cli/cmd.h"
 #include "mount/interrupt.h"
-#include "run/paths.h"
+#include "util/paths.h"
 #include "report/report.h"
 #include "report/build.h"
 #include "report/timeline.h"

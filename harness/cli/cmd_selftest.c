@@ -19,7 +19,7 @@
 #include <jansson.h>
 #include "util/strlist.h"
 #include "cli/cmd.h"
-#include "run/paths.h"
+#include "util/paths.h"
 
 static const char selftest_usage[] =
 "usage: fusecheck selftest [--out DIR] [--only FAULT,...]\n"

@@ -16,7 +16,7 @@
 #include "mount/interrupt.h"
 #include "run/harness.h"
 #include "mount/mount.h"
-#include "run/paths.h"
+#include "util/paths.h"
 #include "mount/caps.h"
 #include "report/report.h"
 #include "report/build.h"

@@ -1,4 +1,4 @@
-/* run/paths.c - locating the bundled parts and listing scenario files. */
+/* util/paths.c - locating the bundled parts and listing scenario files. */
 #include <errno.h>
 #include <glob.h>
 #include <libgen.h>
@@ -8,7 +8,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "util/strlist.h"
-#include "run/paths.h"
+#include "util/paths.h"
 
 #ifndef FC_SOURCE_ROOT
 #define FC_SOURCE_ROOT ""

@@ -1,4 +1,4 @@
-/* run/paths.h - where the bundled memfs and scenarios are: next to the build
+/* util/paths.h - where the bundled memfs and scenarios are: next to the build
  * (source tree), or where `meson install` put them.  Environment
  * variables FUSECHECK_MEMFS and FUSECHECK_SCENARIOS override both. */
 #ifndef FC_PATHS_H
