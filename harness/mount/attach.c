@@ -16,11 +16,8 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include "mount/attach.h"
+#include "util/paths.h"
 
-#ifndef FC_LIBEXECDIR
-#define FC_LIBEXECDIR "/usr/local/libexec/fusecheck"
-#endif
-#define SHIM_NAME "fusecheck-fusermount"
 #define SHIM_FD_ENV "FUSECHECK_SHIM_FD"
 
 struct attach_method_info {
@@ -98,32 +95,6 @@ static void run_cleanup(void)
 	run.dir[0] = 0;
 }
 
-/* buf has PATH_MAX bytes. */
-static int find_shim(char *buf)
-{
-	const char *env = getenv("FUSECHECK_SHIM");
-	char exe[PATH_MAX], cand[PATH_MAX + 64];
-	ssize_t n;
-
-	if (env && *env) {
-		if (access(env, X_OK) < 0)
-			return -errno;
-		return realpath(env, buf) ? 0 : -errno;
-	}
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = 0;
-		snprintf(cand, sizeof(cand), "%s/shim/" SHIM_NAME,
-			 dirname(exe));
-		if (access(cand, X_OK) == 0 && realpath(cand, buf))
-			return 0;
-	}
-	if (access(FC_LIBEXECDIR "/" SHIM_NAME, X_OK) == 0 &&
-	    realpath(FC_LIBEXECDIR "/" SHIM_NAME, buf))
-		return 0;
-	return -ENOENT;
-}
-
 /* 1 when "/" propagates nowhere (no "shared:" tag in mountinfo). */
 static int root_is_private(void)
 {
@@ -197,10 +168,10 @@ static int run_setup(char *err, size_t errlen)
 
 	if (run.ready)
 		return 0;
-	rc = find_shim(run.shim);
+	rc = paths_shim(run.shim, sizeof(run.shim));
 	if (rc) {
 		snprintf(err, errlen, "cannot find the fusermount shim '%s' "
-			 "(set FUSECHECK_SHIM): %s", SHIM_NAME, strerror(-rc));
+			 "(set FUSECHECK_SHIM): %s", PATHS_SHIM_NAME, strerror(-rc));
 		return rc;
 	}
 	snprintf(run.dir, sizeof(run.dir), "%s/fusecheck-attach.XXXXXX",

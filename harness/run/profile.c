@@ -11,17 +11,12 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include "util/paths.h"
 #include "util/strlist.h"
 #include "mount/attach.h"
 #include "run/profile.h"
 #include "scenario/scn.h"
 
-#ifndef FC_SOURCE_ROOT
-#define FC_SOURCE_ROOT ""
-#endif
-#ifndef FC_DATADIR
-#define FC_DATADIR "/usr/local/share/fusecheck"
-#endif
 
 #define HARNESS_CAPS (SCN_REQ_REFLEDGER | SCN_REQ_DROP_CACHES)
 
@@ -206,31 +201,6 @@ static int parse(FILE *f, struct profile *p, char *err, size_t errlen)
 	return rc;
 }
 
-/* NAME -> the first existing NAME.profile among the usual places. */
-static int locate(const char *name, char *buf, size_t size)
-{
-	const char *env = getenv("FUSECHECK_PROFILES");
-	const char *dirs[] = { env ? env : "", FC_SOURCE_ROOT
-			       "/fsmodels/profiles", FC_DATADIR "/profiles",
-			       NULL };
-	const char *const *d;
-
-	if (strchr(name, '/') ||
-	    (strlen(name) > 8 && !strcmp(name + strlen(name) - 8,
-					 ".profile"))) {
-		snprintf(buf, size, "%s", name);
-		return 0;
-	}
-	for (d = dirs; *d; d++) {
-		if (!**d || (*d)[0] != '/')
-			continue;
-		snprintf(buf, size, "%s/%s.profile", *d, name);
-		if (access(buf, R_OK) == 0)
-			return 0;
-	}
-	return -ENOENT;
-}
-
 int profile_load(const char *name, struct profile *p, char *err,
 		 size_t errlen)
 {
@@ -240,10 +210,8 @@ int profile_load(const char *name, struct profile *p, char *err,
 
 	memset(p, 0, sizeof(*p));
 	p->attach = -1;
-	if (locate(name, path, sizeof(path))) {
-		snprintf(err, errlen, "no profile '%s' (looked in "
-			 "FUSECHECK_PROFILES, %s/fsmodels/profiles and "
-			 "%s/profiles)", name, FC_SOURCE_ROOT, FC_DATADIR);
+	if (paths_profile(name, path, sizeof(path))) {
+		snprintf(err, errlen, "no profile '%s' (%s)", name, path);
 		return -ENOENT;
 	}
 	f = fopen(path, "re");

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <glob.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,60 @@ int paths_memfs(char *buf, size_t size)
 		snprintf(build, sizeof(build), "%s/../fsmodels/memfs/memfs",
 			 dir);
 	return first_existing(buf, size, cands, X_OK);
+}
+
+int paths_shim(char *buf, size_t size)
+{
+	const char *env = getenv("FUSECHECK_SHIM");
+	char dir[4096], build[4200], real[PATH_MAX];
+	const char *cands[] = { build, FC_LIBEXECDIR "/" PATHS_SHIM_NAME,
+				NULL };
+
+	/* a shim named by the environment must be there: no fallback */
+	if (env && *env) {
+		if (access(env, X_OK) < 0)
+			return -errno;
+		cands[0] = env;
+		cands[1] = NULL;
+	} else {
+		build[0] = 0;
+		if (exe_dir(dir, sizeof(dir)) == 0)
+			snprintf(build, sizeof(build), "%s/shim/" PATHS_SHIM_NAME,
+				 dir);
+	}
+	if (first_existing(real, sizeof(real), cands, X_OK))
+		return -ENOENT;
+	/* bound over fusermount in another mount namespace: absolute */
+	if (!realpath(real, buf))
+		return -errno;
+	(void)size;
+	return 0;
+}
+
+int paths_profile(const char *name, char *buf, size_t size)
+{
+	const char *env = getenv("FUSECHECK_PROFILES");
+	const char *dirs[] = { env ? env : "", FC_SOURCE_ROOT
+			       "/fsmodels/profiles", FC_DATADIR "/profiles",
+			       NULL };
+	const char *const *d;
+	size_t len = strlen(name);
+
+	if (strchr(name, '/') ||
+	    (len > 8 && !strcmp(name + len - 8, ".profile"))) {
+		snprintf(buf, size, "%s", name);
+		return 0;
+	}
+	for (d = dirs; *d; d++) {
+		if (!**d || (*d)[0] != '/')
+			continue;
+		snprintf(buf, size, "%s/%s.profile", *d, name);
+		if (access(buf, R_OK) == 0)
+			return 0;
+	}
+	snprintf(buf, size, "looked in FUSECHECK_PROFILES, %s/fsmodels/"
+		 "profiles and %s/profiles", FC_SOURCE_ROOT, FC_DATADIR);
+	return -ENOENT;
 }
 
 int paths_scenarios(char *buf, size_t size)

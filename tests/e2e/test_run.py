@@ -4,6 +4,7 @@ import json
 import os
 import shutil
 import subprocess
+from pathlib import Path
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -200,3 +201,24 @@ def test_exec_failing_program_is_a_failure(fusecheck):
     r = fusecheck("exec", "--", "sh", "-c", "exit 3")
     assert r.code == 1, r
     assert "exited with status 3" in r.report["scenarios"][0]["violations"][0]["detail"]
+
+
+def test_meson_install_carries_profiles_and_scenarios(tmp_path):
+    # an installed fusecheck finds its profiles under $datadir/fusecheck
+    # (util/paths.c), so `meson install` must put every bundled one there
+    from conftest import BUILD, REPO
+    dest = tmp_path / "dest"
+    proc = subprocess.run(["meson", "install", "-C", BUILD, "--destdir",
+                           str(dest), "--no-rebuild", "--quiet"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    share = [p for p in dest.rglob("share/fusecheck")]
+    assert len(share) == 1
+    for sub, src in (("profiles", "fsmodels/profiles"),
+                     ("scenarios", "scenarios")):
+        want = sorted(str(p.relative_to(Path(REPO, src)))
+                      for p in Path(REPO, src).rglob("*") if p.is_file())
+        got = sorted(str(p.relative_to(share[0] / sub))
+                     for p in (share[0] / sub).rglob("*") if p.is_file())
+        assert got == want, sub
+    assert list(dest.rglob("libexec/fusecheck/fusecheck-fusermount"))
