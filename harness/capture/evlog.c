@@ -1,6 +1,7 @@
 /* capture/evlog.c - the single ordered event stream: sequence numbers, the
  * log file and the sink, all under one mutex so that their orders agree.  The tap logs a request before forwarding it and a reply before
- * writing it back (DESIGN.md: observed intervals lie inside true ones).
+ * writing it back, so observed intervals lie inside true ones
+ * (docs/architecture.md, "The tap and its ordering").
  */
 #include <errno.h>
 #include <stdlib.h>

@@ -85,7 +85,8 @@ int tap_size_socket(int fd)
 	return 0;
 }
 
-/* Requests that never get a reply are not remembered as pending. */
+/* Requests the kernel awaits no reply to are not remembered as pending
+ * (the opcode table's no_wait); an unknown opcode is. */
 static int takes_reply(uint32_t opcode)
 {
 	const struct fc_op_info *op = proto_op(opcode);

@@ -1,8 +1,10 @@
 /* judge/inflight.h - requests between request and reply, keyed by unique.
  *
  * The checker adds a record when a request is logged and removes it when
- * its reply is; the lock checker reads the same table to see which
- * requests overlap.  Names are copied (short ones inline, so the common
+ * its reply is; the LC rules, the excerpt ring and
+ * checker_describe_request read it.  (The lock checker keeps its own
+ * short list of the lock-taking requests in flight; the tap counts
+ * waiting requests for live control in capture/tap_pending.c.)  Names are copied (short ones inline, so the common
  * case does not allocate).  Record pointers are valid until the next
  * inflight_add() or inflight_remove().
  */

@@ -370,8 +370,10 @@ int run_on_fresh_mount(struct run_ctx *rc, const struct run_body *b, uint32_t in
 			goto out_stop;
 		}
 	}
-	/* The body times itself out; the session deadline is the last
-	 * resort against a filesystem that hangs a syscall for good. */
+	/* Bodies time themselves out (the scenario interpreter; exec ends
+	 * its program at --timeout); the session deadline, 10 s after the
+	 * body's own, is the last resort against a filesystem that hangs a
+	 * syscall for good, and the only bound of the leak probe's cycles. */
 	session_set_deadline(&sess, (b->timeout_s + 10) * 1000);
 	b->fn(rc, &sess, workdir, b->arg, reason, sizeof(reason), &status);
 

@@ -1,4 +1,5 @@
-/* run/leakprobe.c - `fusecheck probe-leaks`: the same workload cycle K times
+/* run/leakprobe.c - the leak probe behind `fusecheck probe-leaks`
+ * (cli/cmd_probe_leaks.c): the same workload cycle K times
  * on one mount, a full quiesce after each, and the filesystem process's
  * VmRSS and descriptor count sampled after each quiesce.  The first cycle
  * is the baseline (threads, buffers and caches the filesystem makes once);

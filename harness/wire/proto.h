@@ -165,7 +165,8 @@ struct fc_reply {
 /* `len` is what was logged; `orig_len` what was on the wire (READ data may
  * have been cut).  -EPROTO when the message does not fit: header len !=
  * orig_len, error outside 0 and -4095..-1 (the kernel itself refuses
- * errors <= -1000 with EINVAL; that shows as REPLY_REJECTED), an error
+ * errors <= -512 with EINVAL, fs/fuse/dev.c fuse_dev_do_write; that
+ * shows as REPLY_REJECTED), an error
  * with a body, or a body too short for its reply kind.  INIT: the first
  * 24 bytes are required, later fields read 0 when not sent; max_pages is
  * 0 unless FUSE_MAX_PAGES is set.  On -EPROTO the header fields are still
