@@ -270,8 +270,13 @@ static void metadata(FILE *out, const struct fc_run_result *r)
 		fputc('\n', out);
 	}
 	if (r->caps) {
-		fputs("requirements met: ", out);
-		put_text(out, r->caps);
+		char **c;
+
+		fputs("requirements met:", out);
+		for (c = r->caps; *c; c++) {
+			fputc(' ', out);
+			put_text(out, *c);
+		}
 		fputc('\n', out);
 	}
 	init_info(out, &r->init);

@@ -113,6 +113,16 @@ static json_t *jsplit(struct jb *b, const char *s, char sep)
 	return arr;
 }
 
+/* An array of the strings of a NULL-terminated list (NULL: empty). */
+static json_t *jlist(struct jb *b, char *const *v)
+{
+	json_t *arr = json_array();
+
+	for (; arr && v && *v; v++)
+		push(b, arr, jtext(*v));
+	return arr;
+}
+
 static json_t *jflags(struct jb *b, uint64_t flags)
 {
 	json_t *arr = json_array();
@@ -250,7 +260,7 @@ static json_t *jrun(struct jb *b, const struct fc_run_result *r)
 	put(b, o, "libfuse_version", jtext(r->libfuse_version));
 	put(b, o, "fs_cmd", jtext(r->fs_cmd));
 	put(b, o, "reference_fs", json_boolean(r->reference_fs));
-	put(b, o, "caps", jsplit(b, r->caps, ' '));
+	put(b, o, "caps", jlist(b, r->caps));
 	put(b, o, "quiesce_method", jtext(r->quiesce_method));
 	put(b, o, "attach", jtext(r->attach));
 	put(b, o, "init", jinit(b, &r->init));

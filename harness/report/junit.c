@@ -70,6 +70,27 @@ static void property(struct jw *j, const char *name, const char *value)
 	end(j);
 }
 
+/* "a b c" from a NULL-terminated list (NULL: ""); NULL when out of
+ * memory. */
+static char *join_words(char *const *v)
+{
+	size_t len = 1, k;
+	char *out;
+
+	for (k = 0; v && v[k]; k++)
+		len += strlen(v[k]) + 1;
+	out = malloc(len);
+	if (!out)
+		return NULL;
+	out[0] = '\0';
+	for (k = 0; v && v[k]; k++) {
+		if (k)
+			strcat(out, " ");
+		strcat(out, v[k]);
+	}
+	return out;
+}
+
 static void property_u(struct jw *j, const char *name, uint64_t v)
 {
 	char buf[24];
@@ -91,14 +112,16 @@ static void property_flags(struct jw *j, const char *name, uint64_t flags)
 static void properties(struct jw *j, const struct fc_run_result *r)
 {
 	const struct fc_init_info *in = &r->init;
-	char buf[32];
+	char buf[32], *caps;
 
 	start(j, "properties");
 	property(j, "kernel_release", r->kernel_release);
 	property(j, "libfuse_version", r->libfuse_version);
 	property(j, "fs_cmd", r->fs_cmd);
 	property(j, "reference_fs", r->reference_fs ? "true" : "false");
-	property(j, "caps", r->caps);
+	caps = join_words(r->caps);
+	property(j, "caps", caps ? caps : "");
+	free(caps);
 	property(j, "quiesce_method", r->quiesce_method);
 	if (in->seen) {
 		snprintf(buf, sizeof(buf), "%" PRIu32 ".%" PRIu32,

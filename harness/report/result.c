@@ -2,6 +2,7 @@
  * process exit code, and freeing what the runner collected. */
 #include <stdlib.h>
 #include <string.h>
+#include "util/strlist.h"
 #include "report/result.h"
 
 static const char *const status_names[] = {
@@ -85,7 +86,7 @@ void run_result_free(struct fc_run_result *r)
 	free(r->kernel_release);
 	free(r->libfuse_version);
 	free(r->fs_cmd);
-	free(r->caps);
+	strv_free(r->caps);
 	free(r->quiesce_method);
 	free(r->attach);
 	free(r->log_path);

@@ -43,8 +43,8 @@ struct fc_run_result {
 	char *libfuse_version; /* of the installed libfuse3 */
 	char *fs_cmd;          /* filesystem command as started */
 	int reference_fs;      /* 1: bundled memfs with its ledger */
-	char *caps;            /* requirements the filesystem meets, "write
-				  hardlink ..." */
+	char **caps;           /* names of the requirements the filesystem
+				  meets, NULL-terminated; NULL: not known */
 	char *quiesce_method;  /* "drop_caches" or "none" */
 	char *attach;          /* how the filesystem got its end of the tap:
 				  "fd", "fusermount"; NULL: not known */

@@ -133,15 +133,17 @@ static void fill_metadata(struct fc_run_result *r, const char *fs_cmd,
 			  const char *log_path, const struct fc_checker *c)
 {
 	struct utsname u;
-	char buf[512];
+	size_t k, n = 0;
 
 	uname(&u);
 	r->kernel_release = strdup(u.release);
 	r->libfuse_version = strdup(fuse_pkgversion());
 	r->fs_cmd = strdup(fs_cmd);
 	r->reference_fs = reference;
-	scn_req_list(caps, buf, sizeof(buf));
-	r->caps = strdup(buf);
+	r->caps = calloc(SCN_NREQ + 1, sizeof(*r->caps));
+	for (k = 0; r->caps && k < SCN_NREQ; k++)
+		if (caps & (1u << k) && (r->caps[n] = strdup(scn_req_name(k))))
+			n++;
 	r->quiesce_method = strdup(method ? method : "none");
 	r->log_path = log_path ? strdup(log_path) : NULL;
 	r->init = *checker_init(c);

@@ -79,7 +79,10 @@ static void build(struct fc_run_result *r)
 	r->libfuse_version = strdup("3.14.0");
 	r->fs_cmd = strdup("/usr/lib/fusecheck/memfs.bin --fault=none");
 	r->reference_fs = 1;
-	r->caps = strdup("write hardlink symlink");
+	r->caps = calloc(4, sizeof(*r->caps));
+	r->caps[0] = strdup("write");
+	r->caps[1] = strdup("hardlink");
+	r->caps[2] = strdup("symlink");
 	r->quiesce_method = strdup("drop_caches");
 	r->init.seen = 1;
 	r->init.kernel_major = 7;
