@@ -14,7 +14,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include <linux/fuse.h>
 
 #include "judge/checker.h"
 #include "wire/evfmt.h"
@@ -22,7 +21,6 @@
 #include "report/report.h"
 #include "report/build.h"
 #include "report/result.h"
-#include "capture/tap_pending.h"
 #include "judge/verdicts.h"
 
 static int log_fd = -1;
@@ -58,29 +56,19 @@ static int write_log(const uint8_t *data, size_t size, int magic)
 }
 
 /* Format one event as `fusecheck log` does, replies with the opcode of
- * their request. */
-static void format_event(struct tap_pending *p, const struct fc_event *ev)
+ * their request (the reader pairs them). */
+static void format_event(const struct evlog_reader *r,
+			 const struct fc_event *ev)
 {
 	static char line[4096];
-	struct fuse_in_header ih;
-	struct fuse_out_header oh;
-	uint32_t op = 0;
 
-	if (ev->kind == FC_EV_REQUEST && ev->len >= sizeof(ih)) {
-		memcpy(&ih, ev->data, sizeof(ih));
-		tap_pending_put(p, ih.unique, ih.opcode);
-	} else if (ev->kind == FC_EV_REPLY && ev->len >= sizeof(oh)) {
-		memcpy(&oh, ev->data, sizeof(oh));
-		op = tap_pending_take(p, oh.unique);
-	}
-	evfmt_event(ev, op, line, sizeof(line));
+	evfmt_event(ev, r->req_opcode, line, sizeof(line));
 }
 
 /* Feed every record; each payload is copied to an exact allocation freed
  * right after, so ASan catches a read past `len` and a pointer kept into
  * the reader's buffer. */
-static void feed(struct evlog_reader *r, struct verdicts *v,
-		 struct tap_pending *p)
+static void feed(struct evlog_reader *r, struct verdicts *v)
 {
 	struct fc_event ev;
 	void *copy;
@@ -92,7 +80,7 @@ static void feed(struct evlog_reader *r, struct verdicts *v,
 		if (ev.len)	/* data is NULL for an empty first record */
 			memcpy(copy, ev.data, ev.len);
 		ev.data = copy;
-		format_event(p, &ev);
+		format_event(r, &ev);
 		verdicts_feed(v, &ev);
 		free(copy);
 	}
@@ -102,7 +90,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fc_run_result res = { 0 };
 	struct evlog_reader r;
-	struct tap_pending pending;
 	struct fc_checker *c;
 	struct verdicts v;
 
@@ -115,17 +102,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto close_reader;
 	if (verdicts_init(&v, c))
 		goto free_checker;
-	if (tap_pending_init(&pending))
-		goto fini_verdicts;
-	feed(&r, &v, &pending);
+	evlog_reader_pair(&r);
+	feed(&r, &v);
 	if (results_build(&v, NULL, 0, &res) == 0) {
 		res.init = *checker_init(c);
 		report_human(devnull, &res, 0);
 		report_tap(devnull, &res);
 		run_result_free(&res);
 	}
-	tap_pending_fini(&pending);
-fini_verdicts:
 	verdicts_fini(&v);
 free_checker:
 	checker_free(c);

@@ -8,10 +8,12 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/fuse.h>
 #include <sys/syscall.h>
 #include "util/clock.h"
 #include "capture/evlog.h"
 #include "capture/zfile.h"
+#include "wire/proto.h"
 
 void evlog_set_sink(struct evlog *log,
 		    void (*sink)(void *arg, const struct fc_event *ev),
@@ -134,6 +136,49 @@ int evlog_reader_open(struct evlog_reader *r, const char *path)
 	return 0;
 }
 
+struct awaited_rec {
+	uint64_t unique;
+	uint32_t opcode;
+};
+
+void evlog_reader_pair(struct evlog_reader *r)
+{
+	if (r->pair)
+		return;
+	r->pair = 1;
+	u64tab_init(&r->awaited, sizeof(struct awaited_rec));
+}
+
+/* Remember each request the kernel awaits a reply to (no FORGET, so a
+ * long log does not grow the table without end); name the request a
+ * reply answers, and forget it. */
+static void pair_event(struct evlog_reader *r, const struct fc_event *ev)
+{
+	const struct fc_op_info *op;
+	struct fuse_in_header ih;
+	struct fuse_out_header oh;
+	struct awaited_rec *a;
+	int created;
+
+	r->req_opcode = 0;
+	if (ev->kind == FC_EV_REQUEST && ev->len >= sizeof(ih)) {
+		memcpy(&ih, ev->data, sizeof(ih));
+		op = proto_op(ih.opcode);
+		if (op && op->no_wait)
+			return;
+		a = u64tab_insert(&r->awaited, ih.unique, &created);
+		if (a)
+			a->opcode = ih.opcode;
+	} else if (ev->kind == FC_EV_REPLY && ev->len >= sizeof(oh)) {
+		memcpy(&oh, ev->data, sizeof(oh));
+		a = u64tab_find(&r->awaited, oh.unique);
+		if (a) {
+			r->req_opcode = a->opcode;
+			u64tab_remove(&r->awaited, a);
+		}
+	}
+}
+
 /* A record larger than this is damage, not data: the tap never keeps
  * more than one message (at most a few MiB) per record. */
 #define EVLOG_MAX_REC (64u << 20)
@@ -170,6 +215,8 @@ int evlog_reader_next(struct evlog_reader *r, struct fc_event *ev)
 	ev->orig_len = rec.orig_len;
 	ev->data = r->buf;
 	r->offset += sizeof(rec) + padded;
+	if (r->pair)
+		pair_event(r, ev);
 	return 1;
 }
 
@@ -178,5 +225,7 @@ void evlog_reader_close(struct evlog_reader *r)
 	if (r->file)
 		fclose(r->file);
 	free(r->buf);
+	if (r->pair)
+		u64tab_fini(&r->awaited);
 	memset(r, 0, sizeof(*r));
 }

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <pthread.h>
 #include <fusecheck/event.h>
+#include "util/u64tab.h"
 
 #define FC_LOG_MAGIC "FCLOG\0\0\1"   /* 8 bytes, version 1 in the last */
 
@@ -62,6 +63,9 @@ struct evlog_reader {
 	void *buf;
 	size_t cap;
 	uint64_t offset;          /* of the record being read, for messages */
+	int pair;                 /* evlog_reader_pair was called */
+	struct u64tab awaited;    /* unique -> opcode of requests read */
+	uint32_t req_opcode;      /* of the request the last REPLY answers */
 };
 
 int evlog_reader_open(struct evlog_reader *r, const char *path);
@@ -69,5 +73,9 @@ int evlog_reader_open(struct evlog_reader *r, const char *path);
  * file is damaged at r->offset; other -errno: read error. */
 int evlog_reader_next(struct evlog_reader *r, struct fc_event *ev);
 void evlog_reader_close(struct evlog_reader *r);
+/* Pair replies with their requests from now on: after each REPLY read,
+ * r->req_opcode is the opcode of the request it answers (0: none seen,
+ * and for every other event). */
+void evlog_reader_pair(struct evlog_reader *r);
 
 #endif

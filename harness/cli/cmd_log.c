@@ -3,17 +3,14 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <linux/fuse.h>
 #include "cli/cmd.h"
 #include "wire/evfmt.h"
 #include "capture/evlog.h"
-#include "capture/tap_pending.h"
 
 int cmd_log(int argc, char **argv)
 {
 	struct evlog_reader r;
 	struct fc_event ev;
-	struct tap_pending pending;
 	char line[4096];
 	int rc;
 
@@ -30,27 +27,12 @@ int cmd_log(int argc, char **argv)
 			strerror(-rc));
 		return 2;
 	}
-	if (tap_pending_init(&pending)) {
-		evlog_reader_close(&r);
-		return 2;
-	}
 	/* Replies are printed with the opcode of the request they answer. */
+	evlog_reader_pair(&r);
 	while ((rc = evlog_reader_next(&r, &ev)) > 0) {
-		uint32_t op = 0;
-		struct fuse_in_header ih;
-		struct fuse_out_header oh;
-
-		if (ev.kind == FC_EV_REQUEST && ev.len >= sizeof(ih)) {
-			memcpy(&ih, ev.data, sizeof(ih));
-			tap_pending_put(&pending, ih.unique, ih.opcode);
-		} else if (ev.kind == FC_EV_REPLY && ev.len >= sizeof(oh)) {
-			memcpy(&oh, ev.data, sizeof(oh));
-			op = tap_pending_take(&pending, oh.unique);
-		}
-		evfmt_event(&ev, op, line, sizeof(line));
+		evfmt_event(&ev, r.req_opcode, line, sizeof(line));
 		puts(line);
 	}
-	tap_pending_fini(&pending);
 	evlog_reader_close(&r);
 	if (rc < 0) {
 		fprintf(stderr, "fusecheck: event log '%s' is damaged\n",
