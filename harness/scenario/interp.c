@@ -185,8 +185,13 @@ static void record_failure(struct scn_thr *t, uint32_t line, char *msg,
 	add_failure(r, line, msg, reported);
 }
 
-void scn_broken(struct scn_thr *t, const struct scn_stmt *st,
-		const char *fmt, ...)
+/* The scenario cannot go on: BROKEN with this reason. */
+static void scn_broken(struct scn_thr *t, const struct scn_stmt *st,
+		       const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void scn_broken(struct scn_thr *t, const struct scn_stmt *st,
+		       const char *fmt, ...)
 {
 	struct scn_runst *r = t->r;
 	char body[512];
@@ -261,7 +266,7 @@ int scn_fd_take(struct scn_thr *t, const char *name)
 	return fd_find(t->r, name, 1);
 }
 
-void scn_fd_closeall(struct scn_runst *r)
+static void scn_fd_closeall(struct scn_runst *r)
 {
 	size_t k;
 

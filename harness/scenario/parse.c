@@ -836,8 +836,64 @@ static int add_requires(struct parser *p, char *v, unsigned vcol)
 	return 0;
 }
 
-static const char *const header_keys[] = {
-	"desc", "rules", "requires", "memfs", "timeout",
+/* One header value into the scenario: 0 or perr()'s code.  *v may be
+ * taken (set to NULL) to keep the string. */
+typedef int (*header_fn)(struct parser *p, const char *key, char **v,
+			 unsigned hcol, unsigned vcol);
+
+/* desc, memfs: text kept as it is, once */
+static int header_text(struct parser *p, const char *key, char **v,
+		       unsigned hcol, unsigned vcol)
+{
+	char **dst = !strcmp(key, "desc") ? &p->s->desc : &p->s->memfs;
+
+	(void)vcol;
+	if (*dst)
+		return perr(p, hcol, "duplicate header '%s'", key);
+	*dst = *v;
+	*v = NULL;
+	return 0;
+}
+
+static int header_rules(struct parser *p, const char *key, char **v,
+			unsigned hcol, unsigned vcol)
+{
+	(void)key;
+	(void)hcol;
+	return add_rules(p, *v, vcol);
+}
+
+static int header_requires(struct parser *p, const char *key, char **v,
+			   unsigned hcol, unsigned vcol)
+{
+	(void)key;
+	(void)hcol;
+	return add_requires(p, *v, vcol);
+}
+
+static int header_timeout(struct parser *p, const char *key, char **v,
+			  unsigned hcol, unsigned vcol)
+{
+	unsigned long long t;
+
+	(void)key;
+	(void)hcol;
+	if (parse_uint(*v, 10, SCN_TIMEOUT_MAX, &t) || t < 1)
+		return perr(p, vcol, "timeout must be seconds in 1..%u, got "
+			    "'%s'", SCN_TIMEOUT_MAX, *v);
+	p->s->timeout = (unsigned)t;
+	return 0;
+}
+
+static const struct {
+	const char *key;
+	header_fn take;
+} headers[] = {
+	{ "desc", header_text },
+	{ "rules", header_rules },
+	{ "requires", header_requires },
+	{ "memfs", header_text },
+	{ "timeout", header_timeout },
 };
 
 /* a "# key: value" line; 1 when it is not a header (a comment) */
@@ -845,10 +901,9 @@ static int parse_header(struct parser *p, const char *text, size_t len)
 {
 	const char *s = text, *end = text + len, *k;
 	unsigned vcol, hcol = 0;
-	unsigned long long t;
 	size_t kl, i;
 	char *v;
-	int rc = 0;
+	int rc;
 
 	while (s < end && (*s == ' ' || *s == '\t'))
 		s++;
@@ -862,11 +917,11 @@ static int parse_header(struct parser *p, const char *text, size_t len)
 	kl = (size_t)(s - k);
 	if (s >= end || *s != ':')
 		return 1;
-	for (i = 0; i < sizeof(header_keys) / sizeof(header_keys[0]); i++)
-		if (strlen(header_keys[i]) == kl &&
-		    !strncmp(header_keys[i], k, kl))
+	for (i = 0; i < sizeof(headers) / sizeof(headers[0]); i++)
+		if (strlen(headers[i].key) == kl &&
+		    !strncmp(headers[i].key, k, kl))
 			break;
-	if (i == sizeof(header_keys) / sizeof(header_keys[0]))
+	if (i == sizeof(headers) / sizeof(headers[0]))
 		return 1;
 	if (p->seen_stmt)
 		return perr(p, hcol, "header '%.*s' after the first statement",
@@ -878,35 +933,7 @@ static int parse_header(struct parser *p, const char *text, size_t len)
 	v = dup_trim(s, (size_t)(end - s));
 	if (!v)
 		return -ENOMEM;
-	switch (i) {
-	case 0:
-	case 3: {
-		char **dst = i == 0 ? &p->s->desc : &p->s->memfs;
-
-		if (*dst) {
-			rc = perr(p, hcol, "duplicate header '%s'",
-				  header_keys[i]);
-			break;
-		}
-		*dst = v;
-		v = NULL;
-		break;
-	}
-	case 1:
-		rc = add_rules(p, v, vcol);
-		break;
-	case 2:
-		rc = add_requires(p, v, vcol);
-		break;
-	case 4:
-		if (parse_uint(v, 10, SCN_TIMEOUT_MAX, &t) || t < 1)
-			rc = perr(p, vcol, "timeout must be seconds in "
-					   "1..%u, got '%s'",
-				  SCN_TIMEOUT_MAX, v);
-		else
-			p->s->timeout = (unsigned)t;
-		break;
-	}
+	rc = headers[i].take(p, headers[i].key, &v, hcol, vcol);
 	free(v);
 	return rc;
 }

@@ -216,16 +216,11 @@ struct scn_thr {
 /* record a failure of st: "<subject>: <fmt...>" */
 void scn_fail(struct scn_thr *t, const struct scn_stmt *st, const char *fmt,
 	      ...) __attribute__((format(printf, 3, 4)));
-/* the scenario cannot go on: BROKEN with this reason */
-void scn_broken(struct scn_thr *t, const struct scn_stmt *st,
-		const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* bind name to fd; -EEXIST when the name is already open */
 int scn_fd_bind(struct scn_thr *t, const char *name, int fd);
 /* unbind name and return its fd, or -1 */
 int scn_fd_take(struct scn_thr *t, const char *name);
-/* close every descriptor the scenario holds */
-void scn_fd_closeall(struct scn_runst *r);
 
 /* the inode bound to a tag: 0 and *ino, or -ENOENT when unbound */
 int scn_tag_get(struct scn_thr *t, long long tag, uint64_t *ino);
