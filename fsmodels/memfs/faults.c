@@ -47,13 +47,13 @@ const struct memfs_fault_desc memfs_faults[MEMFS_F_COUNT] = {
 	{"free-at-unlink",
 	 "UNLINK/RMDIR free the inode although it is open or referenced",
 	 "eager free at unlink (use after free, lost open file)",
-	 "LF-UNLINKED-OPEN",
-	 "LF-UNLINKED-OPEN", "unlink-open-read", ""},
+	 "EX-OPEN-FILE",
+	 "EX-OPEN-FILE", "unlink-open-read", ""},
     [MEMFS_F_FREE_AT_RENAME_OVER] =
 	{"free-at-rename-over",
 	 "RENAME frees the replaced target although open or referenced",
-	 "eager free of a renamed-over inode", "LF-UNLINKED-OPEN",
-	 "LF-UNLINKED-OPEN", "rename-over-open-target", ""},
+	 "eager free of a renamed-over inode", "EX-OPEN-FILE",
+	 "EX-OPEN-FILE", "rename-over-open-target", ""},
     [MEMFS_F_REUSE_NODEID] =
 	{"reuse-nodeid",
 	 "the nodeid of an unlinked inode the kernel still holds is "
@@ -80,8 +80,8 @@ const struct memfs_fault_desc memfs_faults[MEMFS_F_COUNT] = {
 	{"enoent-held",
 	 "GETATTR of an unlinked inode the kernel holds returns ENOENT",
 	 "unlinked-but-open inode treated as gone",
-	 "LF-UNLINKED-OPEN (fstat after unlink fails)",
-	 "LF-UNLINKED-OPEN", "unlink-open-read", ""},
+	 "EX-OPEN-FILE (fstat after unlink fails)",
+	 "EX-OPEN-FILE", "unlink-open-read", ""},
     [MEMFS_F_NLOOKUP_UNDERFLOW_ABORT] =
 	{"nlookup-underflow-abort",
 	 "abort() when a FORGET exceeds the fs's nlookup "

@@ -196,7 +196,11 @@ void memfs_discard(struct memfs_inode *in)
 void memfs_fill_stat(const struct memfs_inode *in, struct stat *st)
 {
 	memset(st, 0, sizeof(*st));
-	st->st_ino = in->nodeid;
+	/* --renumber-ino: as a high-level libfuse filesystem without
+	 * -o use_ino, a new number for every life in the kernel's cache */
+	st->st_ino = memfs.opts.renumber_ino
+			     ? in->nodeid | (uint64_t)in->forgotten << 40
+			     : in->nodeid;
 	st->st_mode = in->mode;
 	st->st_nlink = in->nlink;
 	st->st_uid = in->uid;

@@ -28,6 +28,7 @@ enum {
 	OPT_FAULT,
 	OPT_LIST_FAULTS,
 	OPT_HELP,
+	OPT_RENUMBER_INO,
 };
 
 static const struct option long_opts[] = {
@@ -42,6 +43,7 @@ static const struct option long_opts[] = {
     {"threads", required_argument, NULL, OPT_THREADS},
     {"single", no_argument, NULL, OPT_SINGLE},
     {"debug", no_argument, NULL, OPT_DEBUG},
+    {"renumber-ino", no_argument, NULL, OPT_RENUMBER_INO},
     {"fault", required_argument, NULL, OPT_FAULT},
     {"list-faults", no_argument, NULL, OPT_LIST_FAULTS},
     {"help", no_argument, NULL, OPT_HELP},
@@ -63,6 +65,10 @@ static void usage(FILE *out)
 	    "  --threads=N           max idle threads of the mt loop\n"
 	    "  --single              single-threaded session loop\n"
 	    "  --debug               libfuse debug output (-d)\n"
+	    "  --renumber-ino        a new st_ino each time the kernel forgot an\n"
+	    "                        inode, as high-level libfuse without\n"
+	    "                        -o use_ino (a common deviation, which\n"
+	    "                        fusecheck reports as a property)\n"
 	    "  --list-faults         print the fault table, tab-separated:\n"
 	    "                        name expect class description scenarios"
 	    " with\n"
@@ -154,6 +160,9 @@ static int parse_opts(int argc, char **argv, struct memfs_opts *o)
 			break;
 		case OPT_DEBUG:
 			o->debug = true;
+			break;
+		case OPT_RENUMBER_INO:
+			o->renumber_ino = true;
 			break;
 		case OPT_FAULT:
 			if (memfs_fault_enable(optarg)) {

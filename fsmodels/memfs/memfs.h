@@ -40,6 +40,7 @@ struct memfs_xattr {
 struct memfs_inode {
 	uint64_t nodeid; /* == st_ino; never reused (unless a fault says so) */
 	uint64_t nlookup;
+	uint32_t forgotten; /* times nlookup fell to 0 (--renumber-ino) */
 	uint32_t nlink;
 	uint32_t nopen;
 	mode_t mode;
@@ -79,6 +80,7 @@ struct memfs_opts {
 	int threads; /* max idle threads; -1: libfuse default */
 	bool single;
 	bool debug;
+	bool renumber_ino; /* st_ino changes once the kernel forgot */
 	const char *mountpoint;
 };
 

@@ -117,6 +117,8 @@ static void forget_one(fuse_ino_t nodeid, uint64_t n, const char *op)
 		dec = in->nlookup;
 	}
 	in->nlookup -= dec;
+	if (!in->nlookup && dec)
+		in->forgotten++;
 	memfs_log("%s nodeid=%llu n=%llu -> nlookup=%llu", op, ULL(nodeid),
 		  ULL(n), ULL(in->nlookup));
 	if (nodeid == MEMFS_ROOT_ID && memfs_fault(MEMFS_F_ROOT_FORGETTABLE)) {

@@ -61,10 +61,6 @@ const struct fc_rule fc_rules[] = {
 	  "an inode the scenario expects freed is gone from the reference "
 	  "filesystem",
 	  "scenario assertion `freed`" },
-	{ "LF-UNLINKED-OPEN", FC_RF_LIFECYCLE,
-	  "an unlinked or renamed-over file that is still open keeps its "
-	  "data and attributes through its descriptor",
-	  "POSIX unlink(); libfuse include/fuse_lowlevel.h unlink()" },
 	{ "LF-LEAK-PROBE", FC_RF_LIFECYCLE,
 	  "the filesystem process's resident memory and open descriptors do "
 	  "not grow steadily over repeated create/unlink/forget cycles",
@@ -128,8 +124,47 @@ const struct fc_rule fc_rules[] = {
 	  "linux fs/fuse/file.c fuse_cache_write_iter, "
 	  "fuse_direct_write_iter, fuse_dio_wr_exclusive_lock; libfuse "
 	  "docs (writes serialised unless writeback caching)" },
+	{ "EX-RESULT", FC_RF_EXPECT,
+	  "a syscall succeeds or fails with the errno POSIX and Linux give "
+	  "for the situation the scenario made",
+	  "POSIX.1-2017 (the call's ERRORS section); Linux man-pages" },
+	{ "EX-NAME-MAX", FC_RF_EXPECT,
+	  "names up to NAME_MAX bytes work and longer ones fail with "
+	  "ENAMETOOLONG",
+	  "POSIX.1-2017 <limits.h> NAME_MAX and ENAMETOOLONG; Linux "
+	  "include/uapi/linux/limits.h NAME_MAX 255" },
+	{ "EX-NOT-EMPTY", FC_RF_EXPECT,
+	  "removing or renaming over a non-empty directory fails with "
+	  "ENOTEMPTY (or EEXIST)",
+	  "POSIX.1-2017 rmdir() and rename() ERRORS" },
+	{ "EX-OPEN-FILE", FC_RF_EXPECT,
+	  "a descriptor keeps working on its file, unlinked or not, until "
+	  "it is closed (deferred removal)",
+	  "POSIX.1-2017 unlink(): removal of the contents is postponed "
+	  "until all references to the file are closed; close()" },
+	{ "EX-INO-STABLE", FC_RF_EXPECT,
+	  "st_ino of a file stays the same for as long as the file exists",
+	  "POSIX.1-2017 <sys/stat.h>: st_ino and st_dev uniquely identify "
+	  "a file within the system" },
+	{ "EX-INO-DISTINCT", FC_RF_EXPECT,
+	  "two files that exist at once have different st_ino",
+	  "POSIX.1-2017 <sys/stat.h>: st_ino and st_dev uniquely identify "
+	  "a file within the system" },
+	{ "EX-ATTR", FC_RF_EXPECT,
+	  "stat reports the type, link count, size and mode the scenario's "
+	  "own calls gave the file",
+	  "POSIX.1-2017 stat(), link(), unlink(), write(), ftruncate(), "
+	  "chmod()" },
+	{ "EX-DATA", FC_RF_EXPECT,
+	  "bytes read back (file data, symlink target, xattr value) are the "
+	  "bytes written",
+	  "POSIX.1-2017 read() and write(); readlink(); Linux getxattr(2)" },
+	{ "EX-DIRENTS", FC_RF_EXPECT,
+	  "a directory listing shows exactly the names that exist",
+	  "POSIX.1-2017 readdir()" },
 	{ "SCN-EXPECT", FC_RF_SCENARIO,
-	  "a syscall in a scenario returns what the scenario expects",
+	  "the scenario itself can go on: its descriptors and tags are "
+	  "bound when a statement uses them",
 	  "the scenario file" },
 };
 

@@ -9,7 +9,9 @@ enum fc_rule_family {
 	FC_RF_LIFECYCLE,    /* LF-*: behaviour and the reference fs ledger */
 	FC_RF_PROTOCOL,     /* PR-*: malformed traffic from the filesystem */
 	FC_RF_LOCK,         /* LK-*: VFS/FUSE serialisation */
-	FC_RF_SCENARIO,     /* SCN-*: a scenario expectation */
+	FC_RF_SCENARIO,     /* SCN-*: the scenario itself went wrong */
+	FC_RF_EXPECT,       /* EX-*: behaviour POSIX or Linux promises, as a
+			       scenario's syscall expectations check it */
 };
 
 struct fc_rule {

@@ -4,6 +4,7 @@
  * callbacks here turn its requests into log events, so that the live
  * checker and `replay` judge exactly the same stream.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -97,17 +98,16 @@ static int cb_check(void *ctx, const struct fc_ev_check *chk, char *msg,
 	return v ? 1 : 0;
 }
 
-static const char *expect_rule(const struct scn *s);
-
-/* An expectation that failed, logged where it failed: its seq and the
- * excerpt around it show the request that failed. */
-static void cb_expect(void *ctx, uint32_t line, const char *message)
+/* An expectation that failed, logged where it failed under the rule of
+ * what it checked: its seq and the excerpt around it show the request
+ * that failed. */
+static void cb_expect(void *ctx, uint32_t line, const char *rule,
+		      const char *message)
 {
 	struct scn_ctx *sc = ctx;
 
 	if (session_healthy(sc->sess))
-		run_emit_expect(sc->rc->log, line, expect_rule(sc->scn),
-				message);
+		run_emit_expect(sc->rc->log, line, rule, message);
 }
 
 static const char *cb_gone(void *ctx)
@@ -201,6 +201,65 @@ static int start(struct run_ctx *rc, const struct scn *s,
 	return ret;
 }
 
+/* A name to look at twice: one made for it when the filesystem is
+ * writable (*made = 1), else the first entry of the root. */
+static int ino_probe_name(const char *mnt, unsigned caps, char *path,
+			  size_t size, int *made)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	*made = 0;
+	if (caps & SCN_REQ_WRITE) {
+		snprintf(path, size, "%s/.fusecheck-ino-probe", mnt);
+		fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+		if (fd < 0)
+			return -errno;
+		close(fd);
+		*made = 1;
+		return 0;
+	}
+	d = opendir(mnt);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			break;
+	if (de)
+		snprintf(path, size, "%s/%s", mnt, de->d_name);
+	closedir(d);
+	return de ? 0 : -ENOENT;
+}
+
+/* Does st_ino survive the kernel forgetting the file?  A high-level
+ * libfuse filesystem without -o use_ino gives a node a new number once
+ * it was forgotten (docs/rules.md, EX-INO-STABLE).  Looked at across an
+ * unjudged quiesce (a settle); 1 also when it cannot be told. */
+static int probe_stable_ino(struct run_ctx *rc, struct session *sess,
+			    unsigned caps)
+{
+	struct stat a, b;
+	char path[4200];
+	uint32_t method;
+	int made, stable = 1, ctl = sess->ctl;
+
+	if (!(caps & SCN_REQ_DROP_CACHES) ||
+	    ino_probe_name(rc->mnt, caps, path, sizeof(path), &made))
+		return 1;
+	/* no ledger snapshot: this quiesce belongs to no scenario and
+	 * judges nothing */
+	sess->ctl = -1;
+	if (lstat(path, &a) == 0 &&
+	    quiesce_run(sess, &rc->quiesce, 0, 0, &method) == 0 &&
+	    method != FC_QUIESCE_NONE && lstat(path, &b) == 0)
+		stable = a.st_ino == b.st_ino;
+	sess->ctl = ctl;
+	if (made)
+		unlink(path);
+	return stable;
+}
+
 int run_probe(struct run_ctx *rc, unsigned *caps, char *err, size_t errlen)
 {
 	struct session sess;
@@ -212,6 +271,8 @@ int run_probe(struct run_ctx *rc, unsigned *caps, char *err, size_t errlen)
 	*caps = probe_caps(rc->mnt);
 	if (sess.ctl >= 0)
 		*caps |= SCN_REQ_REFLEDGER;
+	if (probe_stable_ino(rc, &sess, *caps))
+		*caps |= SCN_REQ_STABLE_INO;
 	if (session_stop(&sess)) {
 		snprintf(err, errlen, "%s", sess.broken);
 		return -EIO;
@@ -254,16 +315,6 @@ void run_emit_expect(struct evlog *log, uint32_t line, const char *rule,
 }
 
 /* An expectation in a lifecycle scenario breaks its lifecycle rule. */
-static const char *expect_rule(const struct scn *s)
-{
-	size_t i;
-
-	for (i = 0; i < scn_nrules(s); i++)
-		if (strncmp(scn_rule(s, i), "LF-", 3) == 0)
-			return scn_rule(s, i);
-	return "SCN-EXPECT";
-}
-
 /* Remove the scenario's working directory through the mount. */
 static int rmtree(const char *path, char *msg, size_t msglen)
 {
@@ -315,10 +366,12 @@ static int scenario_body(struct run_ctx *rc, struct session *sess, const char *d
 	 * the note of failures not kept.  Once the session broke, failed
 	 * syscalls are its consequence (ENOTCONN), not findings: the BROKEN
 	 * verdict says it all. */
+	rc->ino_unjudged += out.ino_unjudged;
 	for (i = 0; i < out.nfailures && session_healthy(sess); i++)
 		if (!out.failures[i].reported)
 			run_emit_expect(rc->log, out.failures[i].line,
-					expect_rule(s), out.failures[i].message);
+					out.failures[i].rule,
+					out.failures[i].message);
 	scn_outcome_free(&out);
 	return 0;
 }

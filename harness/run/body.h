@@ -24,6 +24,7 @@ struct run_ctx {
 	struct quiesce_opts quiesce;
 	struct evlog *log;
 	struct fc_checker *judge; /* fed by the log; asked under its lock */
+	unsigned ino_unjudged;    /* scenarios' ino=@TAG checks not judged */
 	uint32_t conn;            /* connections so far */
 	const char *quiesce_method; /* last method used: "drop_caches"... */
 	int attach;               /* enum attach_method; auto until probed */

@@ -3,6 +3,7 @@
  * the capability probe, the profile, and the reports at the end. */
 #define FUSE_USE_VERSION 31
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -293,27 +294,48 @@ int run_harness_open(struct run_harness *h, const struct run_opts *o)
 	return 0;
 }
 
+/* One run-level note in the report (a lost note loses no verdict). */
+static void add_note(struct fc_run_result *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void add_note(struct fc_run_result *r, const char *fmt, ...)
+{
+	char **nn = realloc(r->notes, (r->nnotes + 1) * sizeof(*nn));
+	va_list ap;
+
+	if (!nn)
+		return;
+	r->notes = nn;
+	va_start(ap, fmt);
+	if (vasprintf(&r->notes[r->nnotes], fmt, ap) >= 0)
+		r->nnotes++;
+	va_end(ap);
+}
+
 /* Say in the report that the tap changed the negotiation. */
 static void note_init_set(struct fc_run_result *r, uint64_t flags)
 {
-	char **nn, *names;
+	char *names;
 
-	if (!flags)
+	if (!flags || !(names = proto_init_flag_names(flags)))
 		return;
-	names = proto_init_flag_names(flags);
-	nn = realloc(r->notes, (r->nnotes + 1) * sizeof(*nn));
-	if (!names || !nn) {
-		free(names);
-		if (nn)
-			r->notes = nn;
-		return;
-	}
-	r->notes = nn;
-	if (asprintf(&r->notes[r->nnotes], "the tap added INIT flags %s to "
-		     "the filesystem's INIT reply where the kernel offered "
-		     "them (--init-set)", names) >= 0)
-		r->nnotes++;
+	add_note(r, "the tap added INIT flags %s to the filesystem's INIT "
+		 "reply where the kernel offered them (--init-set)", names);
 	free(names);
+}
+
+/* The filesystem renumbers what the kernel forgot: a property, said
+ * once, and why identity checks across a quiesce were not judged. */
+static void note_unstable_ino(struct fc_run_result *r,
+			      const struct run_ctx *rc)
+{
+	if (rc->caps & SCN_REQ_STABLE_INO)
+		return;
+	add_note(r, "st_ino is not stable: a file's inode number changed "
+		 "once the kernel had forgotten it (a high-level libfuse "
+		 "filesystem without -o use_ino does this); %u ino=@TAG "
+		 "checks across a quiesce saw another number and were not "
+		 "judged (EX-INO-STABLE)", rc->ino_unjudged);
 }
 
 int run_harness_finish(struct run_harness *h, struct scn *const *scns,
@@ -339,6 +361,7 @@ int run_harness_finish(struct run_harness *h, struct scn *const *scns,
 				      h->rc.quiesce_method, h->logpath,
 				      h->checker);
 			note_init_set(&res, h->o->init_set);
+			note_unstable_ino(&res, &h->rc);
 			clock_gettime(CLOCK_MONOTONIC, &t1);
 			res.seconds = (double)(t1.tv_sec - h->t0.tv_sec) +
 				      (double)(t1.tv_nsec - h->t0.tv_nsec) / 1e9;

@@ -189,6 +189,7 @@ long scn_rflag_value(const char *name)
 static const char *const req_names[SCN_NREQ] = {
 	"write", "hardlink", "symlink", "mknod", "xattr", "tmpfile",
 	"rename-exchange", "rename-noreplace", "refledger", "drop-caches",
+	"stable-ino",
 };
 
 const char *scn_req_name(unsigned index)
@@ -219,4 +220,42 @@ unsigned scn_req_bit(const char *name)
 		if (!strcmp(req_names[k], name))
 			return 1u << k;
 	return 0;
+}
+
+/* Errnos whose expectation names its own rule: the behaviour it stands
+ * for, wherever it is expected or met. */
+static const struct {
+	int err;
+	const char *rule;
+} errno_rules[] = {
+	{ ENAMETOOLONG, SCN_EX_NAME_MAX },
+	{ ENOTEMPTY, SCN_EX_NOT_EMPTY },
+};
+
+int scn_expects_errno(const struct scn_stmt *st, int e)
+{
+	unsigned k;
+
+	if (st->expect != SCN_EXP_ERRNO)
+		return 0;
+	for (k = 0; k < st->nexperr; k++)
+		if (st->experr[k] == e)
+			return 1;
+	return 0;
+}
+
+const char *scn_result_rule(const struct scn_stmt *st, long ret)
+{
+	int want = st->expect == SCN_EXP_ERRNO;
+	size_t k;
+
+	for (k = 0; k < sizeof(errno_rules) / sizeof(errno_rules[0]); k++)
+		if (scn_expects_errno(st, errno_rules[k].err) ||
+		    ret == -(long)errno_rules[k].err)
+			return errno_rules[k].rule;
+	/* a call through a descriptor that failed where it should work:
+	 * the open file lost its use (deferred removal, stale handles) */
+	if (st->call && st->call->args[0] == SCN_A_FD && ret < 0 && !want)
+		return SCN_EX_OPEN_FILE;
+	return SCN_EX_RESULT;
 }

@@ -114,7 +114,8 @@ SCN_EXEC(open)
 		return fd;
 	if (scn_fd_bind(t, v[0].fdname, fd)) {
 		close(fd);
-		scn_fail(t, st, "descriptor name %s is already open",
+		scn_fail(t, st, SCN_EX_SCENARIO,
+			 "descriptor name %s is already open",
 			 v[0].fdname);
 	}
 	return 0;
@@ -553,15 +554,17 @@ static void check_ino(struct scn_thr *t, const struct scn_stmt *st,
 	if (c->key == SCN_C_INO && scn_tag_bind(t, c->num, ino))
 		return;
 	if (scn_tag_get(t, c->num, &want)) {
-		scn_fail(t, st, "tag @%s is not bound (the statement that "
-				"binds it failed)", tag);
+		scn_fail(t, st, SCN_EX_SCENARIO, "tag @%s is not bound (the "
+			 "statement that binds it failed)", tag);
 		return;
 	}
-	if (c->key == SCN_C_INO && ino != want)
-		scn_fail(t, st, "ino expected @%s (%llu), got %llu", tag,
+	if (c->key == SCN_C_INO && ino != want && scn_tag_judged(t, c->num))
+		scn_fail(t, st, SCN_EX_INO_STABLE,
+			 "ino expected @%s (%llu), got %llu", tag,
 			 (unsigned long long)want, (unsigned long long)ino);
 	if (c->key == SCN_C_INO_NOT && ino == want)
-		scn_fail(t, st, "ino expected other than @%s, got %llu", tag,
+		scn_fail(t, st, SCN_EX_INO_DISTINCT,
+			 "ino expected other than @%s, got %llu", tag,
 			 (unsigned long long)ino);
 }
 
@@ -576,24 +579,24 @@ SCN_VERIFY(stat)
 		switch (c->key) {
 		case SCN_C_TYPE:
 			if ((s->st_mode & S_IFMT) != (unsigned)c->num)
-				scn_fail(t, st, "type expected %s, got %s",
+				scn_fail(t, st, SCN_EX_ATTR, "type expected %s, got %s",
 					 type_name((unsigned)c->num),
 					 type_name(s->st_mode));
 			break;
 		case SCN_C_NLINK:
 			if ((long long)s->st_nlink != c->num)
-				scn_fail(t, st, "nlink expected %lld, got %llu",
+				scn_fail(t, st, SCN_EX_ATTR, "nlink expected %lld, got %llu",
 					 c->num,
 					 (unsigned long long)s->st_nlink);
 			break;
 		case SCN_C_SIZE:
 			if ((long long)s->st_size != c->num)
-				scn_fail(t, st, "size expected %lld, got %lld",
+				scn_fail(t, st, SCN_EX_ATTR, "size expected %lld, got %lld",
 					 c->num, (long long)s->st_size);
 			break;
 		case SCN_C_MODE:
 			if ((s->st_mode & 07777) != (unsigned)c->num)
-				scn_fail(t, st, "mode expected %04llo, got "
+				scn_fail(t, st, SCN_EX_ATTR, "mode expected %04llo, got "
 						"%04o",
 					 c->num, s->st_mode & 07777);
 			break;
@@ -618,7 +621,8 @@ SCN_VERIFY(data)
 		return;
 	scn_quote(v[k].s, v[k].len, want, sizeof(want));
 	scn_quote(t->buf, (size_t)ret, got, sizeof(got));
-	scn_fail(t, st, "expected %s, got %s (%ld bytes)", want, got, ret);
+	scn_fail(t, st, SCN_EX_DATA, "expected %s, got %s (%ld bytes)", want,
+		 got, ret);
 }
 
 static int listed(const char *names, size_t len, const char *name)
@@ -655,14 +659,14 @@ SCN_VERIFY(listxattr)
 			return;
 		if (!listed(t->buf, t->buflen, name)) {
 			scn_quote(name, strlen(name), q, sizeof(q));
-			scn_fail(t, st, "%s not listed", q);
+			scn_fail(t, st, SCN_EX_DIRENTS, "%s not listed", q);
 			ok = 0;
 		}
 		want_n++;
 		free(name);
 	}
 	if (ok && n != want_n)
-		scn_fail(t, st, "expected %zu names, got %zu", want_n, n);
+		scn_fail(t, st, SCN_EX_DIRENTS, "expected %zu names, got %zu", want_n, n);
 }
 
 SCN_VERIFY(readdir)
@@ -676,7 +680,7 @@ SCN_VERIFY(readdir)
 
 		if (c->key == SCN_C_COUNT) {
 			if ((long long)n != c->num)
-				scn_fail(t, st, "count expected %lld, got %zu",
+				scn_fail(t, st, SCN_EX_DIRENTS, "count expected %lld, got %zu",
 					 c->num, n);
 			continue;
 		}
@@ -686,9 +690,9 @@ SCN_VERIFY(readdir)
 		has = listed(t->buf, t->buflen, name);
 		scn_quote(name, strlen(name), q, sizeof(q));
 		if (c->key == SCN_C_HAS && !has)
-			scn_fail(t, st, "%s not listed", q);
+			scn_fail(t, st, SCN_EX_DIRENTS, "%s not listed", q);
 		if (c->key == SCN_C_HAS_NOT && has)
-			scn_fail(t, st, "%s listed, expected absent", q);
+			scn_fail(t, st, SCN_EX_DIRENTS, "%s listed, expected absent", q);
 		free(name);
 	}
 }

@@ -55,6 +55,9 @@ struct scn_runst {
 	size_t nfds;
 	uint64_t *tagino;
 	unsigned char *tagset;
+	unsigned *tagq;               /* quiesces done when it was bound */
+	unsigned quiesces;            /* quiesce and settle statements done */
+	unsigned ino_unjudged;        /* see scn_outcome */
 	struct scn_failure *fails;
 	size_t nfails;
 	size_t dropped;
@@ -125,11 +128,11 @@ static int bar_is_broken(struct scn_barrier *b)
 
 static int cb_enter(struct scn_runst *r);
 static void cb_leave(struct scn_runst *r);
-static void record_failure(struct scn_thr *t, uint32_t line, char *msg,
-			   int reported);
+static void record_failure(struct scn_thr *t, uint32_t line,
+			   const char *rule, char *msg, int reported);
 
-static void add_failure(struct scn_runst *r, uint32_t line, char *msg,
-			int reported)
+static void add_failure(struct scn_runst *r, uint32_t line,
+			const char *rule, char *msg, int reported)
 {
 	struct scn_failure *nf;
 
@@ -145,6 +148,7 @@ static void add_failure(struct scn_runst *r, uint32_t line, char *msg,
 	}
 	r->fails = nf;
 	nf[r->nfails].line = line;
+	nf[r->nfails].rule = rule;
 	nf[r->nfails].message = msg;
 	nf[r->nfails].reported = reported;
 	r->nfails++;
@@ -154,8 +158,8 @@ out:
 	free(msg);
 }
 
-void scn_fail(struct scn_thr *t, const struct scn_stmt *st, const char *fmt,
-	      ...)
+void scn_fail(struct scn_thr *t, const struct scn_stmt *st, const char *rule,
+	      const char *fmt, ...)
 {
 	char body[1024], *msg;
 	va_list ap;
@@ -167,22 +171,22 @@ void scn_fail(struct scn_thr *t, const struct scn_stmt *st, const char *fmt,
 		     t->detail[0] ? " (" : "", t->detail,
 		     t->detail[0] ? ")" : "") < 0)
 		return;
-	record_failure(t, st ? st->line : t->line, msg, 0);
+	record_failure(t, st ? st->line : t->line, rule, msg, 0);
 }
 
 /* A failure of line: told to the harness now when it listens (env.expect)
  * unless it knows already, then kept for the outcome. */
-static void record_failure(struct scn_thr *t, uint32_t line, char *msg,
-			   int reported)
+static void record_failure(struct scn_thr *t, uint32_t line,
+			   const char *rule, char *msg, int reported)
 {
 	struct scn_runst *r = t->r;
 
 	if (!reported && r->env.expect && cb_enter(r)) {
-		r->env.expect(r->env.ctx, line, msg);
+		r->env.expect(r->env.ctx, line, rule, msg);
 		cb_leave(r);
 		reported = 1;
 	}
-	add_failure(r, line, msg, reported);
+	add_failure(r, line, rule, msg, reported);
 }
 
 /* The scenario cannot go on: BROKEN with this reason. */
@@ -293,6 +297,21 @@ int scn_tag_get(struct scn_thr *t, long long tag, uint64_t *ino)
 	return rc;
 }
 
+int scn_tag_judged(struct scn_thr *t, long long tag)
+{
+	struct scn_runst *r = t->r;
+	int judged;
+
+	if (r->env.caps & SCN_REQ_STABLE_INO)
+		return 1;
+	pthread_mutex_lock(&r->mu);
+	judged = !r->tagset[tag] || r->tagq[tag] == r->quiesces;
+	if (!judged)
+		r->ino_unjudged++;
+	pthread_mutex_unlock(&r->mu);
+	return judged;
+}
+
 int scn_tag_bind(struct scn_thr *t, long long tag, uint64_t ino)
 {
 	struct scn_runst *r = t->r;
@@ -302,6 +321,7 @@ int scn_tag_bind(struct scn_thr *t, long long tag, uint64_t ino)
 	if (!r->tagset[tag]) {
 		r->tagset[tag] = 1;
 		r->tagino[tag] = ino;
+		r->tagq[tag] = r->quiesces;
 		rc = 1;
 	}
 	pthread_mutex_unlock(&r->mu);
@@ -384,6 +404,10 @@ long scn_run_quiesce(struct scn_thr *t, const struct scn_stmt *st, int full)
 		return -ECANCELED;
 	rc = r->env.quiesce(r->env.ctx, st->line, full);
 	cb_leave(r);
+	/* counted even when it failed: the kernel may have forgotten */
+	pthread_mutex_lock(&r->mu);
+	r->quiesces++;
+	pthread_mutex_unlock(&r->mu);
 	if (rc < 0)
 		scn_broken(t, st, "quiesce failed: %s", strerror(-rc));
 	return 0;
@@ -398,7 +422,8 @@ long scn_run_check(struct scn_thr *t, const struct scn_stmt *st,
 	int rc;
 
 	if (st->nargs && scn_tag_get(t, v[0].num, &chk.ino)) {
-		scn_fail(t, st, "tag @%s is not bound (the statement that "
+		scn_fail(t, st, SCN_EX_SCENARIO, "tag @%s is not bound (the "
+			 "statement that "
 				"binds it failed)",
 			 scn_tag_name(t, v[0].num));
 		return 0;
@@ -420,7 +445,7 @@ long scn_run_check(struct scn_thr *t, const struct scn_stmt *st,
 		 * the statement failed, and nothing is told twice */
 		if (asprintf(&m, "%s: %s", t->subject,
 			     msg[0] ? msg : "violated") >= 0)
-			record_failure(t, st->line, m, 1);
+			record_failure(t, st->line, SCN_EX_SCENARIO, m, 1);
 	}
 	else if (rc < 0)
 		scn_broken(t, st, "%s", msg[0] ? msg : strerror(-rc));
@@ -521,9 +546,10 @@ static int expand_args(struct scn_thr *t, const struct scn_stmt *st,
 		/* close and the open that binds a name need no open fd */
 		if (st->call->exec == scn_x_open)
 			continue;
-		if (st->expect == SCN_EXP_ERRNO && st->expval == EBADF)
+		if (scn_expects_errno(st, EBADF))
 			continue;
-		scn_fail(t, st, "descriptor %s is not open (its open failed "
+		scn_fail(t, st, SCN_EX_SCENARIO, "descriptor %s is not open "
+			 "(its open failed "
 				"or it was closed)",
 			 v[k].fdname);
 		return -EBADF;
@@ -568,6 +594,21 @@ static int harness_out_of_fds(long ret)
 	return e == EMFILE || e == ENFILE;
 }
 
+/* "ENOTEMPTY or EEXIST" */
+static void expected_errnos(const struct scn_stmt *st, char *buf,
+			    size_t size)
+{
+	size_t at = 0;
+	unsigned k;
+
+	buf[0] = '\0';
+	for (k = 0; k < st->nexperr && at < size; k++)
+		at += (size_t)snprintf(buf + at, size - at, "%s%s",
+				       k ? " or " : "",
+				       scn_errno_name(st->experr[k]) ?
+				       scn_errno_name(st->experr[k]) : "?");
+}
+
 /* compare the result with the expectation; 1 when it matched */
 static int judge(struct scn_thr *t, const struct scn_stmt *st,
 		 struct scn_val *v, long ret)
@@ -577,7 +618,7 @@ static int judge(struct scn_thr *t, const struct scn_stmt *st,
 
 	ret_name(ret, got, sizeof(got));
 	if (harness_out_of_fds(ret) &&
-	    !(st->expect == SCN_EXP_ERRNO && ret == -st->expval)) {
+	    !(ret < 0 && scn_expects_errno(st, (int)-ret))) {
 		scn_broken(t, st, "the harness ran out of file descriptors "
 			   "(%s): raise 'ulimit -n'", got);
 		return 0;
@@ -585,28 +626,32 @@ static int judge(struct scn_thr *t, const struct scn_stmt *st,
 	switch (st->expect) {
 	case SCN_EXP_NONE:
 		if (ret < 0) {
-			scn_fail(t, st, "expected success, got %s", got);
+			scn_fail(t, st, scn_result_rule(st, ret),
+				 "expected success, got %s", got);
 			return 0;
 		}
 		dflt = st->call->dflt_len >= 0
 			       ? (long)v[st->call->dflt_len].len
 			       : ret;
 		if (ret != dflt) {
-			scn_fail(t, st, "expected %ld, got %ld", dflt, ret);
+			scn_fail(t, st, scn_result_rule(st, ret),
+				 "expected %ld, got %ld", dflt, ret);
 			return 0;
 		}
 		return 1;
 	case SCN_EXP_ERRNO:
-		ret_name(-st->expval, want, sizeof(want));
+		expected_errnos(st, want, sizeof(want));
 		if (ret >= 0)
-			scn_fail(t, st, "expected %s, got success", want);
-		else if (ret != -st->expval)
-			scn_fail(t, st, "expected %s, got %s", want, got);
+			scn_fail(t, st, scn_result_rule(st, ret),
+				 "expected %s, got success", want);
+		else if (!scn_expects_errno(st, (int)-ret))
+			scn_fail(t, st, scn_result_rule(st, ret),
+				 "expected %s, got %s", want, got);
 		return 0;
 	case SCN_EXP_NUM:
 		if (ret != st->expval) {
-			scn_fail(t, st, "expected %lld, got %s", st->expval,
-				 got);
+			scn_fail(t, st, scn_result_rule(st, ret),
+				 "expected %lld, got %s", st->expval, got);
 			return 0;
 		}
 		return 1;
@@ -775,6 +820,7 @@ static void runst_put(struct scn_runst *r)
 	free(r->fds);
 	free(r->tagino);
 	free(r->tagset);
+	free(r->tagq);
 	free(r->broken);
 	free(r->mnt);
 	if (r->startcwd >= 0)
@@ -842,13 +888,16 @@ static struct scn_runst *runst_new(const struct scn *s,
 	r->mnt = strdup(env->mnt);
 	r->tagino = calloc(s->ntags + 1, sizeof(*r->tagino));
 	r->tagset = calloc(s->ntags + 1, 1);
+	r->tagq = calloc(s->ntags + 1, sizeof(*r->tagq));
 	r->startcwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (r->startcwd < 0)
 		r->startcwd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (!r->mnt || !r->tagino || !r->tagset || r->startcwd < 0) {
+	if (!r->mnt || !r->tagino || !r->tagset || !r->tagq ||
+	    r->startcwd < 0) {
 		free(r->mnt);
 		free(r->tagino);
 		free(r->tagset);
+		free(r->tagq);
 		if (r->startcwd >= 0)
 			close(r->startcwd);
 		free(r);
@@ -891,6 +940,7 @@ static void note_dropped(struct scn_runst *r)
 		     r->dropped) < 0)
 		return;
 	nf[r->nfails].line = 0;
+	nf[r->nfails].rule = SCN_EX_SCENARIO;
 	nf[r->nfails].reported = 0;
 	nf[r->nfails++].message = msg;
 }
@@ -982,6 +1032,7 @@ int scn_run(const struct scn *s, const struct scn_env *env,
 	note_dropped(r);
 	out->failures = r->fails;
 	out->nfailures = r->nfails;
+	out->ino_unjudged = r->ino_unjudged;
 	r->fails = NULL;
 	r->nfails = 0;
 	if (out->status == FC_SCN_ST_PASS && out->nfailures)

@@ -519,7 +519,7 @@ static unsigned implied_reqs(const struct scn_stmt *st)
 	}
 	/* a write expected to fail with EROFS is what a read-only
 	 * filesystem is tested with */
-	if (st->expect == SCN_EXP_ERRNO && st->expval == EROFS)
+	if (scn_expects_errno(st, EROFS))
 		r &= ~SCN_REQ_WRITE;
 	return r;
 }
@@ -555,11 +555,30 @@ static int parse_expect(struct parser *p, const struct scn_word *w,
 		st->expval = (long long)n;
 		return 0;
 	}
-	e = scn_errno_value(s);
-	if (!e)
-		return perr(p, w->col, "unknown errno name '%s'", s);
+	/* ENOTEMPTY|EEXIST: where POSIX allows several errnos, any of
+	 * them holds */
+	for (;;) {
+		const char *bar = strchr(s, '|');
+		char name[32];
+		size_t len = bar ? (size_t)(bar - s) : strlen(s);
+
+		if (len >= sizeof(name))
+			return perr(p, w->col, "unknown errno name '%s'", s);
+		memcpy(name, s, len);
+		name[len] = '\0';
+		e = scn_errno_value(name);
+		if (!e)
+			return perr(p, w->col, "unknown errno name '%s'", name);
+		if (st->nexperr == SCN_EXPECT_ALT_MAX)
+			return perr(p, w->col, "at most %d errnos in one "
+				    "expect", SCN_EXPECT_ALT_MAX);
+		st->experr[st->nexperr++] = e;
+		if (!bar)
+			break;
+		s = bar + 1;
+	}
 	st->expect = SCN_EXP_ERRNO;
-	st->expval = e;
+	st->expval = st->experr[0];
 	return 0;
 }
 

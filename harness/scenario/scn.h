@@ -25,8 +25,12 @@ enum scn_req {
 	SCN_REQ_RENAME_NOREPLACE = 1u << 7,
 	SCN_REQ_REFLEDGER = 1u << 8,       /* reference fs ledger (alive/freed) */
 	SCN_REQ_DROP_CACHES = 1u << 9,     /* quiesce can drop caches */
+	/* st_ino survives the kernel forgetting the file (probed once a
+	 * run): without it, ino=@TAG checks across a quiesce are not
+	 * judged */
+	SCN_REQ_STABLE_INO = 1u << 10,
 };
-#define SCN_NREQ 10
+#define SCN_NREQ 11
 
 /* "write", "hardlink", ...; NULL past the end */
 const char *scn_req_name(unsigned index);
@@ -92,11 +96,15 @@ struct scn_env {
 	const char *(*gone)(void *ctx);
 	/* a statement failed, told as it happens (so that the harness logs
 	 * it where it happened, not after the scenario).  Optional. */
-	void (*expect)(void *ctx, uint32_t line, const char *message);
+	void (*expect)(void *ctx, uint32_t line, const char *rule,
+		       const char *message);
 };
 
 struct scn_failure {
 	uint32_t line;
+	const char *rule;       /* what the failed expectation checked, an
+				   EX- rule id (SCN-EXPECT: the scenario
+				   itself went wrong) */
 	char *message;          /* "expected ENOENT, got 0" ... */
 	int reported;           /* the harness has it already (env.expect
 				   took it as it happened, or env.check
@@ -105,6 +113,10 @@ struct scn_failure {
 
 struct scn_outcome {
 	int status;             /* enum fc_scn_status */
+	/* ino=@TAG checks not judged: the tag was bound before a quiesce
+	 * and the filesystem's st_ino does not survive one (no
+	 * SCN_REQ_STABLE_INO in env.caps) */
+	unsigned ino_unjudged;
 	char *reason;           /* skip / broken reason */
 	struct scn_failure *failures;
 	size_t nfailures;

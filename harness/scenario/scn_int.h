@@ -116,6 +116,8 @@ struct scn_check {
 };
 
 enum scn_expect { SCN_EXP_NONE = 0, SCN_EXP_ERRNO, SCN_EXP_NUM };
+/* `expect ENOTEMPTY|EEXIST ...`: at most this many errnos */
+#define SCN_EXPECT_ALT_MAX 4
 enum scn_block { SCN_BLK_NONE = 0, SCN_BLK_PARALLEL, SCN_BLK_REPEAT };
 
 struct scn_stmt_list {
@@ -131,6 +133,9 @@ struct scn_stmt {
 	struct scn_stmt_list body;
 	int expect;                     /* enum scn_expect */
 	long long expval;               /* errno (positive) or number */
+	/* SCN_EXP_ERRNO: every errno POSIX allows, expval the first */
+	int experr[SCN_EXPECT_ALT_MAX];
+	unsigned nexperr;
 	struct scn_arg *args;
 	size_t nargs;
 	struct scn_check *checks;
@@ -213,9 +218,29 @@ struct scn_thr {
 	char subject[512];           /* "stat \"a.txt\"" */
 };
 
-/* record a failure of st: "<subject>: <fmt...>" */
-void scn_fail(struct scn_thr *t, const struct scn_stmt *st, const char *fmt,
-	      ...) __attribute__((format(printf, 3, 4)));
+/* What a failed expectation checked, as the rule id it is reported
+ * under (docs/rules.md, "Expectations"): behaviour POSIX or Linux
+ * promises, told apart from the kernel-contract rules. */
+#define SCN_EX_RESULT "EX-RESULT"          /* success or errno */
+#define SCN_EX_NAME_MAX "EX-NAME-MAX"      /* NAME_MAX, ENAMETOOLONG */
+#define SCN_EX_NOT_EMPTY "EX-NOT-EMPTY"    /* removing a full directory */
+#define SCN_EX_OPEN_FILE "EX-OPEN-FILE"    /* an open descriptor works */
+#define SCN_EX_INO_STABLE "EX-INO-STABLE"  /* st_ino kept while in use */
+#define SCN_EX_INO_DISTINCT "EX-INO-DISTINCT" /* two files, two st_ino */
+#define SCN_EX_ATTR "EX-ATTR"              /* type, nlink, size, mode */
+#define SCN_EX_DATA "EX-DATA"              /* bytes read back */
+#define SCN_EX_DIRENTS "EX-DIRENTS"        /* names a listing shows */
+#define SCN_EX_SCENARIO "SCN-EXPECT"       /* the scenario went wrong */
+
+/* record a failure of st under rule (SCN_EX_*): "<subject>: <fmt...>" */
+void scn_fail(struct scn_thr *t, const struct scn_stmt *st, const char *rule,
+	      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* 1 when st expects failure with errno e (e > 0), one of its
+ * alternatives. */
+int scn_expects_errno(const struct scn_stmt *st, int e);
+/* The rule a wrong result of st (ret: its return value or -errno) is
+ * reported under. */
+const char *scn_result_rule(const struct scn_stmt *st, long ret);
 
 /* bind name to fd; -EEXIST when the name is already open */
 int scn_fd_bind(struct scn_thr *t, const char *name, int fd);
@@ -225,6 +250,10 @@ int scn_fd_take(struct scn_thr *t, const char *name);
 /* the inode bound to a tag: 0 and *ino, or -ENOENT when unbound */
 int scn_tag_get(struct scn_thr *t, long long tag, uint64_t *ino);
 /* bind the tag if unbound; 1 when it was bound just now */
+/* 0 when an ino=@TAG check must not be judged: the filesystem's st_ino
+ * does not survive a quiesce and one came between bind and check (the
+ * check is counted in scn_outcome.ino_unjudged). */
+int scn_tag_judged(struct scn_thr *t, long long tag);
 int scn_tag_bind(struct scn_thr *t, long long tag, uint64_t ino);
 const char *scn_tag_name(struct scn_thr *t, long long tag);
 

@@ -423,8 +423,39 @@ def expect_scn(w, fire):
 def expect_named_rule(w, fire):
     if not fire:
         return []
-    ex = w.expect(13, "LF-UNLINKED-OPEN", "fstat f: nlink=1, want 0")
-    return [V("LF-UNLINKED-OPEN", 0, "", 13, ex, 0)]
+    ex = w.expect(13, "EX-OPEN-FILE", "fstat f: nlink=1, want 0")
+    return [V("EX-OPEN-FILE", 0, "", 13, ex, 0)]
+
+
+def expect_as(rule, line, message):
+    """A syscall expectation the interpreter logged under the rule of what
+    it checked (docs/rules.md, "Expectations")."""
+    def build(w, fire):
+        if not fire:
+            return []
+        ex = w.expect(line, rule, message)
+        return [V(rule, 0, "", line, ex, 0)]
+    build.__name__ = "expect_" + rule.lower().replace("-", "_")
+    return build
+
+
+EXPECT_CASES = [
+    ("EX-RESULT", expect_as("EX-RESULT", 5, "create a: expected EEXIST, "
+                            "got success")),
+    ("EX-NAME-MAX", expect_as("EX-NAME-MAX", 6, "create aaa: expected "
+                              "ENAMETOOLONG, got success")),
+    ("EX-NOT-EMPTY", expect_as("EX-NOT-EMPTY", 7, "rmdir d: expected "
+                               "ENOTEMPTY, got success")),
+    ("EX-INO-STABLE", expect_as("EX-INO-STABLE", 8, "stat a: ino expected "
+                                "@a (7), got 9")),
+    ("EX-INO-DISTINCT", expect_as("EX-INO-DISTINCT", 9, "stat b: ino "
+                                  "expected other than @a, got 7")),
+    ("EX-ATTR", expect_as("EX-ATTR", 10, "fstat f: nlink expected 0, got 1")),
+    ("EX-DATA", expect_as("EX-DATA", 11, "read f: expected \"ab\", got "
+                          "\"a\" (1 bytes)")),
+    ("EX-DIRENTS", expect_as("EX-DIRENTS", 12, "readdir d: \"x\" not "
+                             "listed")),
+]
 
 
 def leak_probe(w, fire):
@@ -576,10 +607,10 @@ RULE_CASES = [
     ("LF-ALIVE", alive),
     ("LF-FREED", freed),
     ("SCN-EXPECT", expect_scn),
-    ("LF-UNLINKED-OPEN", expect_named_rule),
+    ("EX-OPEN-FILE", expect_named_rule),
     ("SCN-EXPECT", expect_unknown_rule),
     ("LF-LEAK-PROBE", leak_probe),
-]
+] + EXPECT_CASES
 
 
 def _params():

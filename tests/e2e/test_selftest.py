@@ -72,10 +72,10 @@ def test_selftest_known_breakage_vanished(fusecheck_bin, tmp_path):
     proc, doc = selftest(
         fusecheck_bin, tmp_path / "self", "--only", "free-at-rename-over",
         "--expect-override",
-        "free-at-rename-over=LF-UNLINKED-OPEN@lookup-existing")
+        "free-at-rename-over=EX-OPEN-FILE@lookup-existing")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "detection lost: fault 'free-at-rename-over' was not " \
-        "caught by rule LF-UNLINKED-OPEN" in proc.stderr
+        "caught by rule EX-OPEN-FILE" in proc.stderr
     assert "MISSED  free-at-rename-over" in proc.stdout
     assert "detection score: 0/1" in proc.stdout
     assert doc["score"] == {"caught": 0, "total": 1}

@@ -949,7 +949,7 @@ static void test_checker__expect_event(void **state)
 	const struct fc_violation *v;
 
 	memset(buf, 0, sizeof(buf));
-	strcpy(x.rule, "LF-UNLINKED-OPEN");
+	strcpy(x.rule, "EX-OPEN-FILE");
 	memcpy(buf, &x, sizeof(x));
 	memcpy(buf + sizeof(x), msg, sizeof(msg));
 	scenario(c, 1, "s.scn");
@@ -957,7 +957,7 @@ static void test_checker__expect_event(void **state)
 	strcpy(x.rule, "NO-SUCH-RULE");
 	memcpy(buf, &x, sizeof(x));
 	feed(c, FC_EV_EXPECT, buf, sizeof(x) + sizeof(msg));
-	v = first_rule(c, "LF-UNLINKED-OPEN");
+	v = first_rule(c, "EX-OPEN-FILE");
 	assert_int_equal(v->scn_line, 11);
 	assert_string_equal(v->detail, msg);
 	assert_string_equal(v->scn_file, "s.scn");
@@ -1164,8 +1164,10 @@ static void test_checker__rule_table(void **state)
 		"LC-ENTRY-REF", "LC-FORGET-EXCESS", "LC-UNREFERENCED-NODEID",
 		"LC-NODEID-REUSE", "LC-FORGET-REPLY", "LC-QUIESCE-BALANCE",
 		"LC-OUTSTANDING", "LF-FS-LEDGER", "LF-FREED-REFERENCED",
-		"LF-NOT-FREED", "LF-ALIVE", "LF-FREED", "LF-UNLINKED-OPEN",
-		"LF-LEAK-PROBE",
+		"LF-NOT-FREED", "LF-ALIVE", "LF-FREED", "LF-LEAK-PROBE",
+		"EX-RESULT", "EX-NAME-MAX", "EX-NOT-EMPTY", "EX-OPEN-FILE",
+		"EX-INO-STABLE", "EX-INO-DISTINCT", "EX-ATTR", "EX-DATA",
+		"EX-DIRENTS",
 		"PR-REPLY-LENGTH", "PR-REPLY-ERROR", "PR-UNKNOWN-UNIQUE",
 		"PR-DIRENT", "PR-ENTRY-NODEID", "PR-INIT-SIZE", "SCN-EXPECT",
 		"LK-PARENT-EXCL", "LK-LOOKUP-SHARED", "LK-READDIR-SHARED",

@@ -53,7 +53,7 @@ static void parse_bad(const char *text, unsigned line, unsigned col,
 
 static const char example[] =
 	"# desc: Unlinking a file that is still open keeps its data.\n"
-	"# rules: LF-UNLINKED-OPEN LC-QUIESCE-BALANCE\n"
+	"# rules: EX-OPEN-FILE LC-QUIESCE-BALANCE\n"
 	"# requires: write\n"
 	"\n"
 	"open f a.txt O_CREAT|O_RDWR 0644\n"
@@ -309,10 +309,20 @@ static void test_scn_parse__err_unknown_requirement(void **state)
 	parse_bad(HDR "# requires: write nope\nstat .\n", 3, 19,
 		  "unknown requirement 'nope' (known: write hardlink symlink "
 		  "mknod xattr tmpfile rename-exchange rename-noreplace "
-		  "refledger drop-caches)");
+		  "refledger drop-caches stable-ino)");
 	assert_string_equal(scn_req_list(SCN_REQ_XATTR | SCN_REQ_WRITE,
 					 names, sizeof(names)), "write xattr");
 	assert_string_equal(scn_req_list(0, names, sizeof(names)), "");
+}
+
+static void test_scn_parse__err_errno_alternatives(void **state)
+{
+	parse_bad(HDR "expect ENOENT|ENOPE stat a\n", 3, 8,
+		  "unknown errno name 'ENOPE'");
+	parse_bad(HDR "expect ENOENT|EIO|EEXIST|EPERM|EACCES stat a\n", 3, 8,
+		  "at most 4 errnos in one expect");
+	parse_bad(HDR "expect ENOENT| stat a\n", 3, 8,
+		  "unknown errno name ''");
 }
 
 static void test_scn_parse__err_arg_count(void **state)
@@ -563,7 +573,7 @@ static void test_scn_parse__err_nul_in_file(void **state)
 static void test_scn_parse__tables(void **state)
 {
 	assert_string_equal(scn_req_name(0), "write");
-	assert_string_equal(scn_req_name(SCN_NREQ - 1), "drop-caches");
+	assert_string_equal(scn_req_name(SCN_NREQ - 1), "stable-ino");
 	assert_null(scn_req_name(SCN_NREQ));
 	assert_int_equal(scn_req_bit("rename-exchange"),
 			 SCN_REQ_RENAME_EXCHANGE);
@@ -589,6 +599,7 @@ int main(void)
 		cmocka_unit_test(test_scn_parse__file),
 		cmocka_unit_test(test_scn_parse__err_unknown_call),
 		cmocka_unit_test(test_scn_parse__err_unknown_requirement),
+		cmocka_unit_test(test_scn_parse__err_errno_alternatives),
 		cmocka_unit_test(test_scn_parse__err_arg_count),
 		cmocka_unit_test(test_scn_parse__err_errno),
 		cmocka_unit_test(test_scn_parse__err_unterminated),

@@ -257,6 +257,106 @@ static void test_scn_run__failures(void **state)
 	scn_outcome_free(&o);
 }
 
+/* A failed expectation is filed under what it checked, never under the
+ * scenario's header rules (docs/rules.md, "Expectations"). */
+static void want_rule(const struct scn_outcome *o, uint32_t line,
+		      const char *rule)
+{
+	size_t k;
+
+	for (k = 0; k < o->nfailures; k++)
+		if (o->failures[k].line == line &&
+		    !strcmp(o->failures[k].rule, rule))
+			return;
+	dump(o);
+	fail_msg("no %s failure at line %u", rule, line);
+}
+
+static void test_scn_run__failure_rules(void **state)
+{
+	struct rec *r = *state;
+	struct scn_outcome o;
+	size_t k;
+
+	run(r, ALL, "# desc: d\n# rules: LC-QUIESCE-BALANCE\n"
+	    "open f a O_CREAT|O_RDONLY 0644\n"          /* 3 */
+	    "stat nope\n"                                /* 4 result */
+	    "expect ENAMETOOLONG create b 0644\n"        /* 5 name max */
+	    "mkdir d 0755\n"
+	    "expect ENOTEMPTY rmdir d\n"                 /* 7 not empty */
+	    "write f \"x\"\n"                            /* 8 open file */
+	    "fstat f nlink=2\n"                          /* 9 attr */
+	    "pread f 1 0 \"z\"\n"                        /* 10 data */
+	    "stat a ino=@a\n"
+	    "stat . ino=@a\n"                            /* 12 ino stable */
+	    "stat a ino!=@a\n"                           /* 13 distinct */
+	    "readdir . has=zz\n"                         /* 14 dirents */
+	    "read g 1\n"                                 /* 15 scenario */
+	    "expect EEXIST create a 0644\n",             /* 16 holds */
+	    &o);
+	want_rule(&o, 4, "EX-RESULT");
+	want_rule(&o, 5, "EX-NAME-MAX");
+	want_rule(&o, 7, "EX-NOT-EMPTY");
+	want_rule(&o, 8, "EX-OPEN-FILE");
+	want_rule(&o, 9, "EX-ATTR");
+	want_rule(&o, 10, "EX-DATA");
+	want_rule(&o, 12, "EX-INO-STABLE");
+	want_rule(&o, 13, "EX-INO-DISTINCT");
+	want_rule(&o, 14, "EX-DIRENTS");
+	want_rule(&o, 15, "SCN-EXPECT");
+	for (k = 0; k < o.nfailures; k++)
+		assert_true(strcmp(o.failures[k].rule, "LC-QUIESCE-BALANCE"));
+	scn_outcome_free(&o);
+}
+
+/* Without stable-ino, an identity check across a quiesce is counted,
+ * not judged; one within a quiesce interval still is. */
+static void test_scn_run__unstable_ino_across_quiesce(void **state)
+{
+	struct rec *r = *state;
+	struct scn_outcome o;
+
+	run(r, ALL & ~SCN_REQ_STABLE_INO, HDR
+	    "create a 0644\n"
+	    "stat a ino=@a\n"                  /* 4 bound */
+	    "quiesce\n"
+	    "stat . ino=@a\n"                  /* 6 across: not judged */
+	    "stat . ino=@b\n"                  /* 7 bound */
+	    "stat a ino=@b\n",                 /* 8 same interval: judged */
+	    &o);
+	assert_int_equal(o.ino_unjudged, 1);
+	assert_int_equal(o.nfailures, 1);
+	want_rule(&o, 8, "EX-INO-STABLE");
+	scn_outcome_free(&o);
+	/* with it, both are judged */
+	run(r, ALL, HDR "create a 0644\nstat a ino=@a\nquiesce\n"
+	    "stat . ino=@a\n", &o);
+	assert_int_equal(o.ino_unjudged, 0);
+	want_rule(&o, 6, "EX-INO-STABLE");
+	scn_outcome_free(&o);
+}
+
+/* expect E1|E2: any errno POSIX allows holds; the message names all */
+static void test_scn_run__errno_alternatives(void **state)
+{
+	struct rec *r = *state;
+	struct scn_outcome o;
+
+	run(r, ALL, HDR
+	    "mkdir d 0755\n"                              /* 3 */
+	    "create d/f 0644\n"
+	    "expect ENOTEMPTY|EEXIST rmdir d\n"           /* 5 holds */
+	    "expect EEXIST|ENOTEMPTY rmdir d\n"           /* 6 holds */
+	    "expect ENOENT|EEXIST stat d\n",              /* 7 fails */
+	    &o);
+	assert_int_equal(o.status, FC_SCN_ST_FAIL);
+	assert_int_equal(o.nfailures, 1);
+	want_failure(&o, 7, "stat \"d\": expected ENOENT or EEXIST, got "
+			    "success");
+	want_rule(&o, 7, "EX-RESULT");
+	scn_outcome_free(&o);
+}
+
 /* the ino of a.txt differs in every run: find line 16's message by
  * prefix, and line 17's by fixing up the number */
 static void test_scn_run__ino_messages(void **state)
@@ -468,6 +568,13 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_scn_run__passes, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_scn_run__failure_rules,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scn_run__errno_alternatives,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_scn_run__unstable_ino_across_quiesce, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(test_scn_run__failures, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_scn_run__ino_messages,
