@@ -95,6 +95,8 @@ static int fill(const struct verdicts *v, long idx, const struct scn *s,
 		sr->nrules = scn_nrules(s);
 	}
 	err = gather(v, idx, sr);
+	if (!err)
+		err = run_result_group(sr);
 	if (err)
 		return err;
 	if (vs) {

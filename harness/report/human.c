@@ -141,15 +141,20 @@ static void excerpt(FILE *out, const char *ex)
 	}
 }
 
+/* A finding's first violation in full: the rule, where, what, and (for
+ * the first few findings of a run) the log excerpt around it. */
 static void violation(const struct human *h, const struct fc_violation *v,
-		      size_t i)
+		      size_t i, size_t count, int with_excerpt)
 {
 	FILE *out = h->out;
 	const char *id = v->rule ? v->rule->id : "UNKNOWN";
 	const char *summary = v->rule ? v->rule->summary : "";
 
-	fprintf(out, "  [%zu] %s%s%s  ", i + 1, col(h, C_BOLD), id,
+	fprintf(out, "  [%zu] %s%s%s", i + 1, col(h, C_BOLD), id,
 		col(h, C_RESET));
+	if (count > 1)
+		fprintf(out, " x%zu", count);
+	fputs("  ", out);
 	put_text(out, summary);
 	fputc('\n', out);
 
@@ -182,7 +187,37 @@ static void violation(const struct human *h, const struct fc_violation *v,
 		put_text(out, v->detail);
 		fputc('\n', out);
 	}
-	excerpt(out, v->excerpt);
+	if (with_excerpt)
+		excerpt(out, v->excerpt);
+}
+
+/* Further instances of a finding: a few, one line each. */
+#define ALSO_SHOWN 2
+/* Findings of a run shown with their log excerpt; the rest point to
+ * report.json and `fusecheck log` (a bad filesystem stays readable). */
+#define EXCERPTS_SHOWN 3
+
+static void also(const struct human *h, const struct fc_scn_result *s,
+		 const struct fc_finding *f)
+{
+	const struct fc_violation *v;
+	size_t k;
+
+	for (k = 1; k < f->count && k <= ALSO_SHOWN; k++) {
+		v = &s->violations[f->members[k]];
+		fprintf(h->out, "      also seq %" PRIu64, v->seq);
+		if (v->path && *v->path) {
+			fputs(" \"", h->out);
+			put_name(h->out, v->path);
+			fputc('"', h->out);
+		}
+		fputs(": ", h->out);
+		put_text(h->out, v->detail ? v->detail : "");
+		fputc('\n', h->out);
+	}
+	if (f->count > ALSO_SHOWN + 1)
+		fprintf(h->out, "      ... and %zu more like it (report.json "
+			"lists every one)\n", f->count - ALSO_SHOWN - 1);
 }
 
 /* How each lock verdict looks, indexed by enum lock_verdict. */
@@ -293,7 +328,7 @@ static void metadata(FILE *out, const struct fc_run_result *r)
 int report_human(FILE *out, const struct fc_run_result *r, int color)
 {
 	struct human h = { out, color };
-	size_t counts[4], nv, i, j, len;
+	size_t counts[4], nv, i, j, len, excerpts = 0;
 	int width = 16;
 
 	for (i = 0; i < r->nscn; i++) {
@@ -317,11 +352,25 @@ int report_human(FILE *out, const struct fc_run_result *r, int color)
 		put_name(out, s->name);
 		fprintf(out, "%s (", col(&h, C_RESET));
 		put_name(out, s->file);
-		fprintf(out, "): %zu violation%s\n", s->nviolations,
+		fprintf(out, "): %zu violation%s", s->nviolations,
 			s->nviolations == 1 ? "" : "s");
-		for (j = 0; j < s->nviolations; j++)
-			violation(&h, &s->violations[j], j);
+		if (s->nfindings != s->nviolations)
+			fprintf(out, " in %zu finding%s", s->nfindings,
+				s->nfindings == 1 ? "" : "s");
+		fputc('\n', out);
+		for (j = 0; j < s->nfindings; j++) {
+			const struct fc_finding *f = &s->findings[j];
+
+			violation(&h, &s->violations[f->members[0]], j,
+				  f->count, excerpts++ < EXCERPTS_SHOWN);
+			also(&h, s, f);
+		}
 	}
+	if (excerpts > EXCERPTS_SHOWN)
+		fprintf(out, "\n(log excerpts are shown for the first %d "
+			"findings; report.json has one for every violation, "
+			"and `fusecheck log` prints the whole log)\n",
+			EXCERPTS_SHOWN);
 
 	lock_table(&h, r);
 	fputc('\n', out);

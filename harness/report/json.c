@@ -194,6 +194,29 @@ static json_t *jviolation(struct jb *b, const struct fc_violation *v)
 	return o;
 }
 
+/* Findings: rule, line, how many, and which violations (indexes into
+ * the scenario's "violations"), the first first. */
+static json_t *jfindings(struct jb *b, const struct fc_scn_result *s)
+{
+	json_t *a = json_array();
+	size_t i, k;
+
+	for (i = 0; a && i < s->nfindings; i++) {
+		const struct fc_finding *f = &s->findings[i];
+		json_t *o = json_object(), *m = json_array();
+
+		for (k = 0; m && k < f->count; k++)
+			push(b, m, json_integer((json_int_t)f->members[k]));
+		put(b, o, "rule", json_string(f->rule ? f->rule->id :
+					      "UNKNOWN"));
+		put(b, o, "line", json_integer(f->line));
+		put(b, o, "count", json_integer((json_int_t)f->count));
+		put(b, o, "violations", m);
+		push(b, a, o);
+	}
+	return a;
+}
+
 /* Lock verdicts (LK-*): one object a rule. */
 static json_t *jlock(struct jb *b, const struct fc_lock_row *rows, size_t n)
 {
@@ -239,6 +262,7 @@ static json_t *jscenario(struct jb *b, const struct fc_scn_result *s)
 	put(b, o, "max_inflight", json_integer((json_int_t)s->max_inflight));
 	put(b, o, "lock_rules", jlock(b, s->lock, s->nlock));
 	put(b, o, "violations", vs);
+	put(b, o, "findings", jfindings(b, s));
 	return o;
 }
 

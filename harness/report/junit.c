@@ -150,7 +150,8 @@ static void properties(struct jw *j, const struct fc_run_result *r)
 
 /* The text of a <failure>: each violation as in the human report, with
  * every piece escaped so that '\n' is the only control byte. */
-static void violation_text(FILE *f, const struct fc_violation *v, size_t i)
+static void violation_text(FILE *f, const struct fc_violation *v, size_t i,
+			   size_t count)
 {
 	char *path = text_escape_dup(v->path, TEXT_UTF8);
 	char *file = text_escape_dup(v->scn_file ? v->scn_file : "-", TEXT_UTF8);
@@ -159,8 +160,10 @@ static void violation_text(FILE *f, const struct fc_violation *v, size_t i)
 	const char *ex = v->excerpt, *nl;
 	char *line, *eline;
 
-	fprintf(f, "[%zu] %s: %s\n", i + 1, v->rule ? v->rule->id : "UNKNOWN",
-		summary ? summary : "?");
+	fprintf(f, "[%zu] %s", i + 1, v->rule ? v->rule->id : "UNKNOWN");
+	if (count > 1)
+		fprintf(f, " x%zu", count);
+	fprintf(f, ": %s\n", summary ? summary : "?");
 	fprintf(f, "    nodeid %" PRIu64 ", path \"%s\"\n", v->nodeid,
 		path ? path : "?");
 	fprintf(f, "    at %s:%" PRIu32 ", seq %" PRIu64, file ? file : "?",
@@ -186,7 +189,7 @@ static void violation_text(FILE *f, const struct fc_violation *v, size_t i)
 }
 
 /* type="RULE-ID ...": the distinct rules broken, in order of first
- * appearance. */
+ * appearance (over findings, so a flood costs no quadratic time). */
 static char *failure_type(const struct fc_scn_result *s)
 {
 	char *buf = NULL;
@@ -197,12 +200,12 @@ static char *failure_type(const struct fc_scn_result *s)
 
 	if (!f)
 		return NULL;
-	for (i = 0; i < s->nviolations; i++) {
-		id = s->violations[i].rule ? s->violations[i].rule->id :
-					     "UNKNOWN";
+	for (i = 0; i < s->nfindings; i++) {
+		id = s->findings[i].rule ? s->findings[i].rule->id :
+					   "UNKNOWN";
 		seen = 0;
 		for (k = 0; k < i && !seen; k++)
-			seen = s->violations[k].rule == s->violations[i].rule;
+			seen = s->findings[k].rule == s->findings[i].rule;
 		if (!seen)
 			fprintf(f, "%s%s", i ? " " : "", id);
 	}
@@ -220,13 +223,20 @@ static void failure(struct jw *j, const struct fc_scn_result *s)
 	FILE *f;
 
 	start(j, "failure");
-	attrf(j, "message", "%zu violation%s", s->nviolations,
-	      s->nviolations == 1 ? "" : "s");
+	if (s->nfindings != s->nviolations)
+		attrf(j, "message", "%zu violation%s in %zu finding%s",
+		      s->nviolations, s->nviolations == 1 ? "" : "s",
+		      s->nfindings, s->nfindings == 1 ? "" : "s");
+	else
+		attrf(j, "message", "%zu violation%s", s->nviolations,
+		      s->nviolations == 1 ? "" : "s");
 	attr(j, "type", type ? type : "");
 	f = open_memstream(&text, &size);
 	if (f) {
-		for (i = 0; i < s->nviolations; i++)
-			violation_text(f, &s->violations[i], i);
+		for (i = 0; i < s->nfindings; i++)
+			violation_text(f, &s->violations[
+					       s->findings[i].members[0]],
+				       i, s->findings[i].count);
 		fclose(f);
 	}
 	if (!text || xmlTextWriterWriteString(j->w, X(text)) < 0)

@@ -22,6 +22,17 @@ struct fc_lock_row {
 	uint64_t violations;
 };
 
+/* Violations of one rule at one scenario line: one finding, however many
+ * times it fired (a loop, many nodeids at one quiesce).  Reports show a
+ * finding once with a few of its instances; report.json keeps them all. */
+struct fc_finding {
+	const struct fc_rule *rule;
+	uint32_t line;         /* scenario line, 0 when none */
+	size_t count;          /* violations in it */
+	size_t *members;       /* their indexes into the scenario's
+				  violations, in order; members[0] first */
+};
+
 struct fc_scn_result {
 	char *name;            /* file name without directory and ".scn" */
 	char *file;            /* path as given */
@@ -33,6 +44,9 @@ struct fc_scn_result {
 	double seconds;
 	struct fc_violation *violations;  /* owned copies */
 	size_t nviolations;
+	struct fc_finding *findings;  /* the violations grouped, in the
+					 order each first fired */
+	size_t nfindings;
 	size_t max_inflight;   /* most requests in flight at once */
 	struct fc_lock_row lock[FC_LOCK_RULES_MAX]; /* lock verdicts */
 	size_t nlock;
@@ -74,6 +88,9 @@ int run_result_exit_code(const struct fc_run_result *r);
 /* Frees everything r points to (every string, each violation's owned
  * strings, the arrays) and zeroes *r; r itself is the caller's. */
 void run_result_free(struct fc_run_result *r);
+/* Group s's violations into findings (rule x scenario line): 0 or
+ * -ENOMEM. */
+int run_result_group(struct fc_scn_result *s);
 /* Frees what one scenario's result points to. */
 void run_result_scn_free(struct fc_scn_result *s);
 

@@ -56,13 +56,16 @@ static void yaml_str(FILE *out, const char *s, int name)
 	free(buf);
 }
 
-static void yaml_violation(FILE *out, const struct fc_violation *v)
+/* One finding: its first violation in full, with how many it holds. */
+static void yaml_finding(FILE *out, const struct fc_finding *f,
+			 const struct fc_violation *v)
 {
 	const char *ex = v->excerpt, *nl;
 	char *line;
 
 	fputs("    - rule: ", out);
 	yaml_str(out, v->rule ? v->rule->id : "UNKNOWN", 0);
+	fprintf(out, "\n      count: %zu", f->count);
 	fputs("\n      summary: ", out);
 	yaml_str(out, v->rule ? v->rule->summary : "", 0);
 	fprintf(out, "\n      nodeid: %" PRIu64 "\n      path: ", v->nodeid);
@@ -92,15 +95,20 @@ static void yaml_block(FILE *out, const struct fc_scn_result *s)
 {
 	size_t i;
 
-	fprintf(out, "  ---\n  message: '%zu violation%s'\n", s->nviolations,
+	fprintf(out, "  ---\n  message: '%zu violation%s", s->nviolations,
 		s->nviolations == 1 ? "" : "s");
+	if (s->nfindings != s->nviolations)
+		fprintf(out, " in %zu finding%s", s->nfindings,
+			s->nfindings == 1 ? "" : "s");
+	fputs("'\n", out);
 	fputs("  severity: fail\n  file: ", out);
 	yaml_str(out, s->file, 1);
 	fprintf(out, "\n  duration_ms: %.0f\n", s->seconds * 1000);
-	if (s->nviolations)
-		fputs("  violations:\n", out);
-	for (i = 0; i < s->nviolations; i++)
-		yaml_violation(out, &s->violations[i]);
+	if (s->nfindings)
+		fputs("  findings:\n", out);
+	for (i = 0; i < s->nfindings; i++)
+		yaml_finding(out, &s->findings[i],
+			     &s->violations[s->findings[i].members[0]]);
 	fputs("  ...\n", out);
 }
 

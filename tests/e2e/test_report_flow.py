@@ -77,3 +77,28 @@ def test_plain_log_on_request(fusecheck, tmp_path):
         b"FCLOG\0\0\1"
     assert fusecheck("replay", str(tmp_path / "out" / "events.fclog")).code \
         == 0
+
+
+def test_a_flood_is_one_finding(fusecheck, tmp_path):
+    # the same wrong expectation a hundred times in a loop: report.json
+    # keeps every instance, the summary shows one finding with a few
+    scn = tmp_path / "flood.scn"
+    scn.write_text("# desc: d\n# rules: SCN-EXPECT\n# requires: write\n"
+                   "create a 0644\n"
+                   "repeat 100 {\n"
+                   "  expect ENOENT stat a\n"
+                   "}\n"
+                   "expect ENOENT stat .\n")
+    r = fusecheck("run", str(scn))
+    assert r.code == 1, r
+    (s,) = r.report["scenarios"]
+    assert len(s["violations"]) == 101
+    assert [(f["rule"], f["line"], f["count"]) for f in s["findings"]] == [
+        ("EX-RESULT", 6, 100), ("EX-RESULT", 8, 1)]
+    assert s["findings"][0]["violations"] == list(range(100))
+    out = r.stdout
+    assert "101 violations in 2 findings" in out
+    assert "[1] EX-RESULT x100" in out and "[2] EX-RESULT  " in out
+    assert "... and 97 more like it" in out
+    assert out.count("also seq") == 2
+    assert len(out.splitlines()) < 60, out

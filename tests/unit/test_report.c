@@ -110,6 +110,7 @@ static void build(struct fc_run_result *r)
 	violation(&r->scn[1].violations[0], &rule_excess, 5, BAD_PATH, 1042);
 	violation(&r->scn[1].violations[1], &rule_balance, 6, "d/clean",
 		  2000);
+	assert_int_equal(run_result_group(&r->scn[1]), 0);
 }
 
 static int setup(void **state)
@@ -452,6 +453,53 @@ static void test_report__human(void **state)
 	free(out);
 }
 
+/* Violations of one rule at one line are one finding: grouped in the
+ * order each first fired, shown once with a few instances. */
+static void test_report__findings(void **state)
+{
+	struct fc_run_result r = { 0 };
+	struct fc_scn_result *s;
+	char *buf = NULL;
+	size_t size = 0, i;
+	FILE *out;
+
+	(void)state;
+	r.nscn = 1;
+	r.scn = calloc(1, sizeof(*r.scn));
+	s = &r.scn[0];
+	scenario(s, "flood", FC_SCN_ST_FAIL, NULL, 1);
+	s->nviolations = 12;
+	s->violations = calloc(12, sizeof(*s->violations));
+	for (i = 0; i < 12; i++) {
+		/* 0..9 at line 12 (excess), 10 at line 13, 11 balance */
+		violation(&s->violations[i], i == 11 ? &rule_balance :
+			  &rule_excess, 5 + i, "p", 100 + i);
+		if (i == 10)
+			s->violations[i].scn_line = 13;
+	}
+	assert_int_equal(run_result_group(s), 0);
+	assert_int_equal(s->nfindings, 3);
+	assert_ptr_equal(s->findings[0].rule, &rule_excess);
+	assert_int_equal(s->findings[0].line, 12);
+	assert_int_equal(s->findings[0].count, 10);
+	assert_int_equal(s->findings[0].members[9], 9);
+	assert_int_equal(s->findings[1].line, 13);
+	assert_int_equal(s->findings[1].members[0], 10);
+	assert_ptr_equal(s->findings[2].rule, &rule_balance);
+	out = open_memstream(&buf, &size);
+	assert_int_equal(report_human(out, &r, 0), 0);
+	fclose(out);
+	assert_non_null(strstr(buf, "12 violations in 3 findings"));
+	assert_non_null(strstr(buf, "[1] LC-FORGET-EXCESS x10"));
+	assert_non_null(strstr(buf, "also seq 101"));
+	assert_non_null(strstr(buf, "also seq 102"));
+	assert_null(strstr(buf, "also seq 103"));
+	assert_non_null(strstr(buf, "... and 7 more like it"));
+	assert_non_null(strstr(buf, "[3] LC-QUIESCE-BALANCE"));
+	free(buf);
+	run_result_free(&r);
+}
+
 static void test_report__json_unwritable(void **state)
 {
 	struct fixture *f = *state;
@@ -546,6 +594,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_report__human, setup,
 						teardown),
+		cmocka_unit_test(test_report__findings),
 		cmocka_unit_test_setup_teardown(test_report__json_unwritable,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_report__diff, setup,
