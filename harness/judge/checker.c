@@ -488,6 +488,13 @@ uint64_t checker_dropped(const struct fc_checker *c)
 	return c->dropped;
 }
 
+uint32_t checker_request_line(const struct fc_checker *c, uint64_t unique)
+{
+	const struct inflight_req *r = inflight_find(&c->inflight, unique);
+
+	return r ? r->line : 0;
+}
+
 void checker_describe_request(const struct fc_checker *c, uint64_t unique,
 			      char *buf, size_t size)
 {

@@ -76,6 +76,9 @@ void checker_path(const struct fc_checker *c, uint64_t nodeid, char *buf,
  * "nodeid=N path 'P' (scenario line L)"; "" when it is not in flight. */
 void checker_describe_request(const struct fc_checker *c, uint64_t unique,
 			      char *buf, size_t size);
+/* The scenario line request unique came from, while it awaits its
+ * reply; 0 when none or not in flight. */
+uint32_t checker_request_line(const struct fc_checker *c, uint64_t unique);
 
 /* Judgements the checker could not make, and why ("quiesce at line 12
  * not judged: caches could not be dropped"), for the reports. */

@@ -93,6 +93,13 @@ const struct fc_rule fc_rules[] = {
 	  "include/uapi/linux/fuse.h FUSE_COMPAT_INIT_OUT_SIZE, "
 	  "FUSE_COMPAT_22_INIT_OUT_SIZE; libfuse lib/fuse_lowlevel.c "
 	  "do_init" },
+	{ "PR-FS-DIED", FC_RF_PROTOCOL,
+	  "the filesystem answers every request it was given: it does not "
+	  "end while the kernel waits for a reply",
+	  "linux fs/fuse/dev.c fuse_dev_release (closing the device aborts "
+	  "the connection, every waiting call fails with ENOTCONN); libfuse "
+	  "include/fuse_lowlevel.h (every request but FORGET is answered "
+	  "with one fuse_reply_*)" },
 	{ "LK-PARENT-EXCL", FC_RF_LOCK,
 	  "CREATE, MKNOD, MKDIR, SYMLINK, LINK, UNLINK, RMDIR and RENAME(2) "
 	  "hold their parent directory (both for rename) exclusively: no "

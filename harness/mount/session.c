@@ -87,22 +87,39 @@ static void oldest_request(struct session *s, char *buf, size_t size,
 		 what[0] ? " " : "", what, (double)*age_ns / 1e9);
 }
 
-/* Describe the death of the filesystem with the request it left. */
+/* Describe the death of the filesystem with the request it left, and
+ * keep that request in s->death. */
 static void describe_death(struct session *s, char *buf, size_t size)
 {
-	char how[128], req[384];
-	uint64_t age;
+	struct session_death *d = &s->death;
+	char *how = d->how, req[384];
+	uint64_t age, since;
 
 	/* The process we started may be a wrapper that outlives the
 	 * filesystem: then all we know is that the connection closed. */
 	if (fsproc_wait(&s->fs, 200))
-		fsproc_describe(&s->fs, how, sizeof(how));
+		fsproc_describe(&s->fs, how, sizeof(d->how));
 	else
-		snprintf(how, sizeof(how), "it closed its connection");
+		snprintf(how, sizeof(d->how), "it closed its connection");
+	if (!tap_pending_oldest(&s->tap.pending, &d->unique, &d->opcode,
+				&since)) {
+		d->unique = s->tap.last_request_unique;
+		d->opcode = s->tap.last_request_opcode;
+	}
+	if (s->judge.line_of || s->judge.describe) {
+		evlog_lock(s->log);
+		if (s->judge.line_of)
+			d->line = s->judge.line_of(s->judge.arg, d->unique);
+		if (s->judge.describe)
+			s->judge.describe(s->judge.arg, d->unique, d->what,
+					  sizeof(d->what));
+		evlog_unlock(s->log);
+	}
+	d->died = 1;
 	oldest_request(s, req, sizeof(req), &age);
 	snprintf(buf, size, "filesystem ended while the kernel waited (%s); "
 		 "oldest request unanswered: %.250s; last request sent: %s "
-		 "unique=%llu", how, req,
+		 "unique=%llu", d->how, req,
 		 proto_op_name(s->tap.last_request_opcode),
 		 (unsigned long long)s->tap.last_request_unique);
 }

@@ -44,6 +44,21 @@ struct judge_view {
 	/* what the judge knows of a request awaiting its reply: path and
 	 * scenario line, for a message */
 	void (*describe)(void *arg, uint64_t unique, char *buf, size_t size);
+	/* the scenario line a waiting request came from (0: none) */
+	uint32_t (*line_of)(void *arg, uint64_t unique);
+};
+
+/* The filesystem ended while the kernel waited for it: what the watchdog
+ * saw, for the finding the run layer records (PR-FS-DIED). */
+struct session_death {
+	int died;              /* set once, by the watchdog */
+	uint64_t unique;       /* the request it left unanswered (the
+				  oldest waiting, else the last sent) */
+	uint32_t opcode;
+	uint32_t line;         /* its scenario line, 0 when none */
+	char what[400];        /* the judge's description of it */
+	char how[128];         /* "killed by signal 11 (Segmentation
+				  fault)", "exited with status 1" ... */
 };
 
 struct session {
@@ -68,6 +83,7 @@ struct session {
 	uint64_t deadline_ns;  /* 0: none */
 	uint64_t request_timeout_ns; /* 0: none */
 	char broken[512];      /* why the session broke, "" while healthy */
+	struct session_death death;
 };
 
 /* Mount at mnt (an existing empty directory) and start the filesystem

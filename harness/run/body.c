@@ -158,6 +158,29 @@ static void view_describe(void *arg, uint64_t unique, char *buf,
 	checker_describe_request(arg, unique, buf, size);
 }
 
+static uint32_t view_line_of(void *arg, uint64_t unique)
+{
+	return checker_request_line(arg, unique);
+}
+
+/* The filesystem ended while the kernel waited for it: a finding
+ * (PR-FS-DIED) at the line the unanswered request came from, beside the
+ * broken verdict, so that the report names the request that killed it. */
+static void record_death(struct run_ctx *rc, const struct session *s,
+			 const char *during)
+{
+	const struct session_death *d = &s->death;
+	char msg[900];
+
+	if (!d->died)
+		return;
+	snprintf(msg, sizeof(msg), "the filesystem %s%s while the kernel "
+		 "waited for its reply to %s unique=%llu%s%s", d->how, during,
+		 proto_op_name(d->opcode), (unsigned long long)d->unique,
+		 d->what[0] ? " " : "", d->what);
+	run_emit_expect(rc->log, d->line, "PR-FS-DIED", msg);
+}
+
 static int start(struct run_ctx *rc, const struct scn *s,
 		 struct session *sess, char *err, size_t errlen)
 {
@@ -195,6 +218,7 @@ static int start(struct run_ctx *rc, const struct scn *s,
 				.named_refs = view_named_refs,
 				.referenced = view_referenced,
 				.describe = view_describe,
+				.line_of = view_line_of,
 			};
 	}
 	free(cmd);
@@ -274,6 +298,13 @@ int run_probe(struct run_ctx *rc, unsigned *caps, char *err, size_t errlen)
 	if (probe_stable_ino(rc, &sess, *caps))
 		*caps |= SCN_REQ_STABLE_INO;
 	if (session_stop(&sess)) {
+		/* A filesystem that crashed under the probe's calls has a
+		 * bug the scenarios should see too: the crash is a finding,
+		 * and the run goes on with what was probed before it. */
+		if (sess.death.died) {
+			record_death(rc, &sess, " during the capability probe");
+			return 0;
+		}
 		snprintf(err, errlen, "%s", sess.broken);
 		return -EIO;
 	}
@@ -452,6 +483,7 @@ out_stop:
 		snprintf(reason, sizeof(reason), "%s", sess.broken);
 		status = FC_SCN_ST_BROKEN;
 	}
+	record_death(rc, &sess, "");
 	/* the same signal may have ended the filesystem first: the cause
 	 * is the interrupt */
 	if (status == FC_SCN_ST_BROKEN && interrupt_pending() &&

@@ -455,6 +455,9 @@ EXPECT_CASES = [
                           "\"a\" (1 bytes)")),
     ("EX-DIRENTS", expect_as("EX-DIRENTS", 12, "readdir d: \"x\" not "
                              "listed")),
+    ("PR-FS-DIED", expect_as("PR-FS-DIED", 13, "the filesystem killed by "
+                             "signal 11 while the kernel waited for its "
+                             "reply to GETATTR unique=8")),
 ]
 
 

@@ -55,8 +55,32 @@ def test_filesystem_dies(fusecheck, tmp_path, how, cause):
     assert "filesystem ended" in why and cause in why
     # the request it left unanswered, with where it came from
     assert "LOOKUP" in why and "victim" in why and "scenario line 5" in why
+    # the crash is also a finding, at the line of the request it left
+    (v,) = [v for v in scn["a-dies"]["violations"]
+            if v["rule"] == "PR-FS-DIED"]
+    assert v["line"] == 5 and cause in v["detail"], v
+    assert "LOOKUP" in v["detail"] and "victim" in v["detail"]
     # the next scenario runs on a fresh mount
     assert scn["b-after"]["status"] == "pass", r
+
+
+def test_filesystem_dies_in_the_probe(fusecheck, tmp_path):
+    # the probe's first call makes its directory: the filesystem dies on
+    # that LOOKUP.  The crash is a finding outside any scenario and the
+    # run goes on (here the filesystem dies again in every scenario
+    # that makes the name; the others run)
+    first = scenario(tmp_path, "a-plain", "stat .")
+    r = fusecheck("run", "--request-timeout", "3", "--fs",
+                  rawfs("--die", ".fusecheck-probe:kill"), first,
+                  timeout=120)
+    scn = r.scenarios()
+    assert scn["a-plain"]["status"] == "pass", r
+    outside = [s for s in r.report["scenarios"] if not s["file"]]
+    (v,) = [v for s in outside for v in s["violations"]]
+    assert v["rule"] == "PR-FS-DIED", v
+    assert "during the capability probe" in v["detail"]
+    assert "killed by signal 9" in v["detail"] and "LOOKUP" in v["detail"]
+    assert r.code == 1, r
 
 
 # --- 2. the filesystem hangs --------------------------------------------
