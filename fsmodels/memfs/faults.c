@@ -87,8 +87,8 @@ const struct memfs_fault_desc memfs_faults[MEMFS_F_COUNT] = {
 	 "abort() when a FORGET exceeds the fs's nlookup "
 	 "(fires with create-no-ref or link-no-ref)",
 	 "assert(nlookup >= n) in forget, as libfuse examples do",
-	 "the filesystem crashes: harness verdict, exit 2",
-	 "broken:killed by signal 6", "unlink-open-read", "create-no-ref"},
+	 "the filesystem crashes: PR-FS-DIED names the request it left",
+	 "PR-FS-DIED", "unlink-open-read", "create-no-ref"},
 };
 
 int memfs_fault_enable(const char *name)

@@ -56,7 +56,7 @@ int memfs_set_size(struct memfs_inode *in, size_t size)
 
 int memfs_check_name(const char *name)
 {
-	if (strlen(name) > MEMFS_NAME_MAX)
+	if (strlen(name) > memfs.opts.namemax)
 		return -ENAMETOOLONG;
 	return 0;
 }

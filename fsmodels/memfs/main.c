@@ -29,6 +29,7 @@ enum {
 	OPT_LIST_FAULTS,
 	OPT_HELP,
 	OPT_RENUMBER_INO,
+	OPT_NAMEMAX,
 };
 
 static const struct option long_opts[] = {
@@ -44,6 +45,7 @@ static const struct option long_opts[] = {
     {"single", no_argument, NULL, OPT_SINGLE},
     {"debug", no_argument, NULL, OPT_DEBUG},
     {"renumber-ino", no_argument, NULL, OPT_RENUMBER_INO},
+    {"namemax", required_argument, NULL, OPT_NAMEMAX},
     {"fault", required_argument, NULL, OPT_FAULT},
     {"list-faults", no_argument, NULL, OPT_LIST_FAULTS},
     {"help", no_argument, NULL, OPT_HELP},
@@ -69,6 +71,8 @@ static void usage(FILE *out)
 	    "                        inode, as high-level libfuse without\n"
 	    "                        -o use_ino (a common deviation, which\n"
 	    "                        fusecheck reports as a property)\n"
+	    "  --namemax=N           longest name, declared in statfs and\n"
+	    "                        enforced (1..255, default 255)\n"
 	    "  --list-faults         print the fault table, tab-separated:\n"
 	    "                        name expect class description scenarios"
 	    " with\n"
@@ -113,7 +117,8 @@ static int parse_opts(int argc, char **argv, struct memfs_opts *o)
 	*o = (struct memfs_opts){.control_fd = -1,
 				 .entry_timeout = 1.0,
 				 .attr_timeout = 1.0,
-				 .threads = -1};
+				 .threads = -1,
+				 .namemax = MEMFS_NAME_MAX};
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
 		const char *name = optind > 1 ? argv[optind - 1] : "?";
@@ -163,6 +168,11 @@ static int parse_opts(int argc, char **argv, struct memfs_opts *o)
 			break;
 		case OPT_RENUMBER_INO:
 			o->renumber_ino = true;
+			break;
+		case OPT_NAMEMAX:
+			if (parse_uint(optarg, MEMFS_NAME_MAX, &v) || v == 0)
+				return bad_value("namemax", optarg);
+			o->namemax = (unsigned)v;
 			break;
 		case OPT_FAULT:
 			if (memfs_fault_enable(optarg)) {

@@ -81,6 +81,7 @@ struct memfs_opts {
 	bool single;
 	bool debug;
 	bool renumber_ino; /* st_ino changes once the kernel forgot */
+	unsigned namemax;  /* longest name, 1..MEMFS_NAME_MAX (statfs) */
 	const char *mountpoint;
 };
 

@@ -152,7 +152,7 @@ static void memfs_statfs(fuse_req_t req, fuse_ino_t nodeid)
 	    .f_bfree = MEMFS_FAKE_BLOCKS,
 	    .f_bavail = MEMFS_FAKE_BLOCKS,
 	    .f_files = MEMFS_FAKE_FILES,
-	    .f_namemax = MEMFS_NAME_MAX,
+	    .f_namemax = memfs.opts.namemax,
 	};
 
 	pthread_mutex_lock(&memfs.lock);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/xattr.h>
 #include "mount/quiesce.h"
 #include "scenario/scn.h"
@@ -126,6 +127,16 @@ static int probe_noreplace(const char *dir)
 	return probe_rename(dir, RENAME_NOREPLACE);
 }
 
+/* "namemax-255": the filesystem declares Linux's NAME_MAX (statfs
+ * f_namemax), which scenarios that test the name limit are written for;
+ * encrypting filesystems declare less, FUSE itself allows up to 1024 */
+static int probe_namemax(const char *dir)
+{
+	struct statvfs sv;
+
+	return statvfs(dir, &sv) == 0 && sv.f_namemax == 255;
+}
+
 /* "drop-caches" names the ability to quiesce, whichever way */
 static int probe_drop(const char *dir)
 {
@@ -147,6 +158,7 @@ static const struct {
 	{ SCN_REQ_RENAME_EXCHANGE, probe_exchange, 1 },
 	{ SCN_REQ_RENAME_NOREPLACE, probe_noreplace, 1 },
 	{ SCN_REQ_DROP_CACHES, probe_drop, 0 },
+	{ SCN_REQ_NAMEMAX_255, probe_namemax, 0 },
 };
 
 unsigned probe_caps(const char *dir)

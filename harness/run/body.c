@@ -19,6 +19,7 @@
 #include "mount/session.h"
 #include "util/treerm.h"
 #include "judge/checker.h"
+#include "run/profile.h"
 
 struct scn_ctx {
 	struct run_ctx *rc;
@@ -199,6 +200,14 @@ static int start(struct run_ctx *rc, const struct scn *s,
 	char *cmd;
 	int ret;
 
+	/* a store a scenario may have damaged is made again, so that one
+	 * corruption is one finding, not the ruin of every later mount
+	 * (the first mount uses the one run_profile_open set up) */
+	if (rc->prof && profile_fresh_per_mount(rc->prof) && rc->conn > 1) {
+		ret = profile_refresh(rc->prof, rc->fs_out_fd, err, errlen);
+		if (ret)
+			return ret;
+	}
 	ret = run_fs_cmd(rc, s, &cmd);
 	if (ret) {
 		snprintf(err, errlen, "out of memory");

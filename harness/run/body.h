@@ -12,6 +12,8 @@
 
 struct session;
 
+struct profile;
+
 struct run_ctx {
 	const char *mnt;          /* the (empty) mountpoint directory */
 	const char *fs_cmd;       /* --fs template, or NULL for memfs */
@@ -24,6 +26,7 @@ struct run_ctx {
 	struct quiesce_opts quiesce;
 	struct evlog *log;
 	struct fc_checker *judge; /* fed by the log; asked under its lock */
+	struct profile *prof;     /* --profile, NULL: none */
 	unsigned ino_unjudged;    /* scenarios' ino=@TAG checks not judged */
 	uint32_t conn;            /* connections so far */
 	const char *quiesce_method; /* last method used: "drop_caches"... */

@@ -282,6 +282,7 @@ int run_harness_open(struct run_harness *h, const struct run_opts *o)
 	h->rc.fs_gid = o->fs_gid;
 	h->rc.log = &h->log;
 	h->rc.judge = h->checker;
+	h->rc.prof = o->prof;
 
 	ret = run_probe(&h->rc, &h->rc.caps, err, sizeof(err));
 	if (!ret && o->prof)

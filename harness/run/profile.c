@@ -17,8 +17,11 @@
 #include "run/profile.h"
 #include "scenario/scn.h"
 
-
-#define HARNESS_CAPS (SCN_REQ_REFLEDGER | SCN_REQ_DROP_CACHES)
+/* What the harness measures itself, whatever a profile declares: the
+ * reference ledger and quiesce are the harness's; st_ino stability and
+ * the name limit are properties the probe observes. */
+#define HARNESS_CAPS (SCN_REQ_REFLEDGER | SCN_REQ_DROP_CACHES | \
+		      SCN_REQ_STABLE_INO | SCN_REQ_NAMEMAX_255)
 
 struct key_info {
 	const char *key;
@@ -91,8 +94,23 @@ static int set_provides(struct profile *p, const char *val, char *err,
 	return 0;
 }
 
+/* fresh = mount | run: set up the store before every mount, or once */
+static int set_fresh(struct profile *p, const char *val, char *err,
+		     size_t errlen)
+{
+	if (strcmp(val, "mount") && strcmp(val, "run")) {
+		snprintf(err, errlen, "'fresh' is mount or run, not '%s'",
+			 val);
+		return -EINVAL;
+	}
+	p->fresh = !strcmp(val, "mount") ? PROFILE_FRESH_MOUNT :
+					   PROFILE_FRESH_RUN;
+	return 0;
+}
+
 static const struct key_info keys[] = {
 	{ "command", set_command },
+	{ "fresh", set_fresh },
 	{ "setup", set_setup },
 	{ "attach", set_attach },
 	{ "provides", set_provides },
@@ -270,6 +288,32 @@ static int run_setup(struct profile *p, const char *script, int out_fd,
 	return -ECHILD;
 }
 
+/* Run `setup` in the work directory. */
+static int setup_store(struct profile *p, int out_fd, char *err,
+		       size_t errlen)
+{
+	char *s;
+	int rc;
+
+	if (!p->setup)
+		return 0;
+	s = str_replace_all(p->setup, "{workdir}", p->workdir);
+	if (!s)
+		return -ENOMEM;
+	rc = run_setup(p, s, out_fd, err, errlen);
+	free(s);
+	return rc;
+}
+
+int profile_fresh_per_mount(const struct profile *p)
+{
+	if (p->fresh)
+		return p->fresh == PROFILE_FRESH_MOUNT;
+	/* a store a scenario can write to can be damaged by one */
+	return p->setup && (!p->has_provides ||
+			    (p->provides & SCN_REQ_WRITE));
+}
+
 int profile_setup(struct profile *p, int out_fd, char *err, size_t errlen)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -285,15 +329,9 @@ int profile_setup(struct profile *p, int out_fd, char *err, size_t errlen)
 		p->workdir[0] = 0;
 		return rc;
 	}
-	if (p->setup) {
-		s = str_replace_all(p->setup, "{workdir}", p->workdir);
-		if (!s)
-			return -ENOMEM;
-		rc = run_setup(p, s, out_fd, err, errlen);
-		free(s);
-		if (rc)
-			return rc;
-	}
+	rc = setup_store(p, out_fd, err, errlen);
+	if (rc)
+		return rc;
 	if (p->command) {
 		s = str_replace_all(p->command, "{workdir}", p->workdir);
 		if (!s)
@@ -343,6 +381,9 @@ int profile_give(struct profile *p, uid_t uid, gid_t gid, char *err,
 {
 	if (!p->workdir[0])
 		return 0;
+	p->give = 1;
+	p->uid = uid;
+	p->gid = gid;
 	give_uid = uid;
 	give_gid = gid;
 	/* FTW_PHYS: a link is changed itself, never what it points to */
@@ -354,14 +395,37 @@ int profile_give(struct profile *p, uid_t uid, gid_t gid, char *err,
 	return 0;
 }
 
+/* Remove the work directory's contents (and, with it, itself). */
+static void clear_workdir(struct profile *p)
+{
+	/* FTW_MOUNT: never descend into anything mounted there. */
+	nftw(p->workdir, open_dirs, 32, FTW_PHYS | FTW_MOUNT);
+	nftw(p->workdir, rm_entry, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}
+
+int profile_refresh(struct profile *p, int out_fd, char *err, size_t errlen)
+{
+	int rc;
+
+	if (!p->workdir[0])
+		return 0;
+	clear_workdir(p);
+	if (mkdir(p->workdir, 0700) < 0 && errno != EEXIST) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot make '%s' again: %s",
+			 p->workdir, strerror(errno));
+		return rc;
+	}
+	rc = setup_store(p, out_fd, err, errlen);
+	if (!rc && p->give)
+		rc = profile_give(p, p->uid, p->gid, err, errlen);
+	return rc;
+}
+
 void profile_free(struct profile *p)
 {
-	if (p->workdir[0]) {
-		/* FTW_MOUNT: never descend into anything mounted there. */
-		nftw(p->workdir, open_dirs, 32, FTW_PHYS | FTW_MOUNT);
-		nftw(p->workdir, rm_entry, 32,
-		     FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
-	}
+	if (p->workdir[0])
+		clear_workdir(p);
 	free(p->name);
 	free(p->path);
 	free(p->description);

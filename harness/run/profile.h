@@ -17,8 +17,15 @@ struct profile {
 	int attach;          /* enum attach_method, -1: not given */
 	int has_provides;    /* provides given: it replaces the probe */
 	unsigned provides;   /* enum scn_req bits */
+	int fresh;           /* enum profile_fresh, 0: by default */
 	char workdir[4096];  /* made by profile_setup, "" before */
+	int give;            /* profile_give was called: uid, gid */
+	uid_t uid;
+	gid_t gid;
 };
+
+/* `fresh`: when the store is set up (docs/attach.md). */
+enum profile_fresh { PROFILE_FRESH_RUN = 1, PROFILE_FRESH_MOUNT };
 
 /* Read NAME (looked up in FUSECHECK_PROFILES, the source tree's
  * fsmodels/profiles, then the installed data directory) or a path (with
@@ -28,6 +35,12 @@ int profile_load(const char *name, struct profile *p, char *err,
 /* Make the work directory, run `setup` in it (stdout and stderr to
  * out_fd), and replace {workdir} in `command`.  -errno with err. */
 int profile_setup(struct profile *p, int out_fd, char *err, size_t errlen);
+/* 1 when the store is set up again before every mount: `fresh = mount`,
+ * or by default when setup made a store a scenario may write to. */
+int profile_fresh_per_mount(const struct profile *p);
+/* Empty the work directory and run setup again (a scenario may have
+ * damaged the store): 0 or -errno with err. */
+int profile_refresh(struct profile *p, int out_fd, char *err, size_t errlen);
 /* The capabilities to test with: `provides` in place of the probe's
  * filesystem requirements (the harness's own, refledger and
  * drop-caches, stay as probed); without provides, probed as is. */

@@ -44,6 +44,7 @@ static const struct scn_call calls[] = {
 	 scn_x_mkfifo, NULL},
 	{"symlink", {SCN_A_TARGET, P}, 2, 0, 0, -1, W | SCN_REQ_SYMLINK, CW,
 	 0, scn_x_symlink, NULL},
+	{"walk", {P}, 1, 0, SCN_T_WALK, -1, 0, 0, 0, scn_x_walk, scn_v_walk},
 	{"readlink", {P, B}, 1, 1, 0, -1, SCN_REQ_SYMLINK, 0, 0,
 	 scn_x_readlink, scn_v_data},
 	{"link", {P, P}, 2, 0, 0, -1, W | SCN_REQ_HARDLINK, CW, 0, scn_x_link,
@@ -189,7 +190,7 @@ long scn_rflag_value(const char *name)
 static const char *const req_names[SCN_NREQ] = {
 	"write", "hardlink", "symlink", "mknod", "xattr", "tmpfile",
 	"rename-exchange", "rename-noreplace", "refledger", "drop-caches",
-	"stable-ino",
+	"stable-ino", "namemax-255",
 };
 
 const char *scn_req_name(unsigned index)

@@ -669,6 +669,179 @@ SCN_VERIFY(listxattr)
 		scn_fail(t, st, SCN_EX_DIRENTS, "expected %zu names, got %zu", want_n, n);
 }
 
+/* --- walk: the tree that is there --- */
+
+/* Bounds of one walk: a read-only filesystem may hold anything. */
+#define WALK_MAX_ENTRIES 2000
+#define WALK_MAX_DEPTH 8
+#define WALK_READ_BYTES 4096
+#define WALK_MAX_READS 200
+
+struct walk_state {
+	struct scn_thr *t;
+	struct scn_walk *out;    /* the paths and inodes seen */
+	unsigned reads;
+	int err;                 /* -ENOMEM: give up */
+};
+
+static int walk_add(struct walk_state *w, const char *path, uint64_t ino)
+{
+	struct scn_walk_ent *ne;
+	struct scn_walk *o = w->out;
+
+	if (o->n == o->cap) {
+		size_t cap = o->cap ? 2 * o->cap : 64;
+
+		ne = realloc(o->ents, cap * sizeof(*ne));
+		if (!ne)
+			return w->err = -ENOMEM;
+		o->ents = ne;
+		o->cap = cap;
+	}
+	o->ents[o->n].path = strdup(path);
+	if (!o->ents[o->n].path)
+		return w->err = -ENOMEM;
+	o->ents[o->n++].ino = ino;
+	return 0;
+}
+
+/* Look at one entry as a user of the tree would: stat it (a LOOKUP),
+ * read the start of a file, read a symlink's target, go into a
+ * directory.  Errors of one entry are the tree's business, not the
+ * walk's: what the kernel and the filesystem exchange is judged. */
+static void walk_dir(struct walk_state *w, const char *rel, unsigned depth);
+
+static void walk_entry(struct walk_state *w, int dfd, const char *rel,
+		       const char *name, unsigned depth)
+{
+	char path[4096], buf[WALK_READ_BYTES];
+	struct stat st;
+	int fd;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", rel, name) >=
+	    sizeof(path))
+		return;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return;
+	if (walk_add(w, path, st.st_ino))
+		return;
+	if (S_ISREG(st.st_mode) && w->reads < WALK_MAX_READS) {
+		w->reads++;
+		fd = scn_path_open(scn_root(w->t), path,
+				   O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
+		if (fd >= 0) {
+			if (read(fd, buf, sizeof(buf)) < 0)
+				errno = 0;
+			close(fd);
+		}
+	} else if (S_ISLNK(st.st_mode)) {
+		if (readlinkat(dfd, name, buf, sizeof(buf)) < 0)
+			errno = 0;
+	} else if (S_ISDIR(st.st_mode) && depth < WALK_MAX_DEPTH) {
+		walk_dir(w, path, depth + 1);
+	}
+}
+
+static void walk_dir(struct walk_state *w, const char *rel, unsigned depth)
+{
+	char *names, *name;
+	size_t len, n;
+	int fd = scn_path_open(scn_root(w->t), rel, O_RDONLY | O_DIRECTORY, 0);
+
+	if (fd < 0)
+		return;
+	if (list_dir(fd, &names, &len, NULL, &n) == 0) {
+		for (name = names; name < names + len && !w->err &&
+		     w->out->n < WALK_MAX_ENTRIES && !scn_stopping(w->t);
+		     name += strlen(name) + 1)
+			walk_entry(w, fd, rel, name, depth);
+		free(names);
+	}
+	close(fd);
+}
+
+/* walk PATH [as=@W] [same=@W]: every entry below PATH, depth first; the
+ * result is how many were seen.  The walk is kept for the checks. */
+SCN_EXEC(walk)
+{
+	struct walk_state w = { .t = t, .out = &t->walk };
+	int fd = scn_path_open(scn_root(t), v[0].s, O_RDONLY | O_DIRECTORY,
+			       0);
+
+	/* the start must be a directory that opens: that is an error of
+	 * the call; what is below it is the tree's */
+	if (fd < 0)
+		return fd;
+	close(fd);
+	scn_walk_clear(&t->walk);
+	walk_dir(&w, v[0].s, 0);
+	if (w.err)
+		return w.err;
+	return (long)t->walk.n;
+}
+
+/* as=@W keeps the walk; same=@W compares the inode of every path both
+ * walks saw (EX-INO-STABLE), as ino=@TAG does for one name. */
+SCN_VERIFY(walk)
+{
+	const struct scn_walk *old;
+	size_t k, i, j, mismatched = 0;
+
+	for (k = 0; k < st->nchecks; k++) {
+		const struct scn_check *c = &st->checks[k];
+
+		if (c->key == SCN_C_WALK_AS) {
+			scn_walk_keep(t, c->num, &t->walk);
+			continue;
+		}
+		old = scn_walk_get(t, c->num);
+		if (!old) {
+			scn_fail(t, st, SCN_EX_SCENARIO, "walk @%s was not "
+				 "kept (the walk that keeps it failed)",
+				 scn_tag_name(t, c->num));
+			continue;
+		}
+		/* both walks are in the same order (depth first over the
+		 * same listings), so a merge finds common paths */
+		for (i = 0, j = 0; i < old->n && j < t->walk.n;) {
+			int cmp = strcmp(old->ents[i].path,
+					 t->walk.ents[j].path);
+
+			if (cmp) {
+				/* listings may differ: step past the one
+				 * that is not in the other, by search */
+				size_t f;
+
+				for (f = j; f < t->walk.n &&
+				     strcmp(old->ents[i].path,
+					    t->walk.ents[f].path); f++)
+					;
+				if (f == t->walk.n)
+					i++;
+				else
+					j = f;
+				continue;
+			}
+			if (old->ents[i].ino != t->walk.ents[j].ino &&
+			    scn_walk_judged(t, c->num) &&
+			    mismatched++ < 3)
+				scn_fail(t, st, SCN_EX_INO_STABLE,
+					 "%s: ino was %llu in walk @%s, now "
+					 "%llu", old->ents[i].path,
+					 (unsigned long long)old->ents[i].ino,
+					 scn_tag_name(t, c->num),
+					 (unsigned long long)
+					 t->walk.ents[j].ino);
+			i++;
+			j++;
+		}
+		if (mismatched > 3)
+			scn_fail(t, st, SCN_EX_INO_STABLE, "%zu more paths "
+				 "changed their inode since walk @%s",
+				 mismatched - 3, scn_tag_name(t, c->num));
+	}
+}
+
 SCN_VERIFY(readdir)
 {
 	size_t k, n = count_names(t->buf, t->buflen);

@@ -56,6 +56,7 @@ struct scn_runst {
 	uint64_t *tagino;
 	unsigned char *tagset;
 	unsigned *tagq;               /* quiesces done when it was bound */
+	struct scn_walk *walks;       /* kept walks, by tag */
 	unsigned quiesces;            /* quiesce and settle statements done */
 	unsigned ino_unjudged;        /* see scn_outcome */
 	struct scn_failure *fails;
@@ -295,6 +296,56 @@ int scn_tag_get(struct scn_thr *t, long long tag, uint64_t *ino)
 	}
 	pthread_mutex_unlock(&r->mu);
 	return rc;
+}
+
+void scn_walk_clear(struct scn_walk *w)
+{
+	size_t k;
+
+	for (k = 0; k < w->n; k++)
+		free(w->ents[k].path);
+	free(w->ents);
+	memset(w, 0, sizeof(*w));
+}
+
+void scn_walk_keep(struct scn_thr *t, long long tag, struct scn_walk *w)
+{
+	struct scn_runst *r = t->r;
+
+	pthread_mutex_lock(&r->mu);
+	if (!r->walks[tag].kept) {
+		r->walks[tag] = *w;
+		r->walks[tag].quiesces = r->quiesces;
+		r->walks[tag].kept = 1;
+		memset(w, 0, sizeof(*w));
+	}
+	pthread_mutex_unlock(&r->mu);
+}
+
+const struct scn_walk *scn_walk_get(struct scn_thr *t, long long tag)
+{
+	struct scn_runst *r = t->r;
+	const struct scn_walk *w;
+
+	pthread_mutex_lock(&r->mu);
+	w = r->walks[tag].kept ? &r->walks[tag] : NULL;
+	pthread_mutex_unlock(&r->mu);
+	return w;
+}
+
+int scn_walk_judged(struct scn_thr *t, long long tag)
+{
+	struct scn_runst *r = t->r;
+	int judged;
+
+	if (r->env.caps & SCN_REQ_STABLE_INO)
+		return 1;
+	pthread_mutex_lock(&r->mu);
+	judged = r->walks[tag].quiesces == r->quiesces;
+	if (!judged)
+		r->ino_unjudged++;
+	pthread_mutex_unlock(&r->mu);
+	return judged;
 }
 
 int scn_tag_judged(struct scn_thr *t, long long tag)
@@ -716,6 +767,7 @@ static void thr_unregister(struct scn_thr *t)
 	pthread_mutex_unlock(&t->r->mu);
 	free(t->buf);
 	t->buf = NULL;
+	scn_walk_clear(&t->walk);
 }
 
 static void *par_main(void *arg)
@@ -821,6 +873,9 @@ static void runst_put(struct scn_runst *r)
 	free(r->tagino);
 	free(r->tagset);
 	free(r->tagq);
+	for (k = 0; r->walks && k <= r->s->ntags; k++)
+		scn_walk_clear(&r->walks[k]);
+	free(r->walks);
 	free(r->broken);
 	free(r->mnt);
 	if (r->startcwd >= 0)
@@ -889,15 +944,17 @@ static struct scn_runst *runst_new(const struct scn *s,
 	r->tagino = calloc(s->ntags + 1, sizeof(*r->tagino));
 	r->tagset = calloc(s->ntags + 1, 1);
 	r->tagq = calloc(s->ntags + 1, sizeof(*r->tagq));
+	r->walks = calloc(s->ntags + 1, sizeof(*r->walks));
 	r->startcwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (r->startcwd < 0)
 		r->startcwd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (!r->mnt || !r->tagino || !r->tagset || !r->tagq ||
+	if (!r->mnt || !r->tagino || !r->tagset || !r->tagq || !r->walks ||
 	    r->startcwd < 0) {
 		free(r->mnt);
 		free(r->tagino);
 		free(r->tagset);
 		free(r->tagq);
+		free(r->walks);
 		if (r->startcwd >= 0)
 			close(r->startcwd);
 		free(r);

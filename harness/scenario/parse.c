@@ -326,6 +326,8 @@ static const struct scn_check_def {
 	{"count=", SCN_T_DIR, SCN_C_COUNT},
 	{"has=", SCN_T_DIR, SCN_C_HAS},
 	{"has!=", SCN_T_DIR, SCN_C_HAS_NOT},
+	{"as=", SCN_T_WALK, SCN_C_WALK_AS},
+	{"same=", SCN_T_WALK, SCN_C_WALK_SAME},
 };
 
 /* the word without its first `n` bytes (which are literal) */
@@ -382,6 +384,8 @@ static int parse_check(struct parser *p, const struct scn_call *call,
 			    call->tail == SCN_T_STAT
 				    ? "type= nlink= size= mode= ino=@TAG "
 				      "ino!=@TAG"
+				    : call->tail == SCN_T_WALK
+				    ? "as=@WALK same=@WALK"
 				    : "count= has= has!=");
 	c->key = d->id;
 	v = s + strlen(d->key);
@@ -405,15 +409,17 @@ static int parse_check(struct parser *p, const struct scn_call *call,
 		return 0;
 	case SCN_C_INO:
 	case SCN_C_INO_NOT:
+	case SCN_C_WALK_AS:
+	case SCN_C_WALK_SAME:
 		if (v[0] != '@')
 			return perr(p, w->col, "%s needs @TAG", d->key);
-		rc = d->id == SCN_C_INO
+		rc = d->id == SCN_C_INO || d->id == SCN_C_WALK_AS
 			     ? tag_index(p, v + 1, w->col)
-			     : parse_tag_use(p, v, w->col, "ino!=");
+			     : parse_tag_use(p, v, w->col, d->key);
 		if (rc < 0)
 			return rc;
 		c->num = rc;
-		if (d->id == SCN_C_INO)
+		if (d->id == SCN_C_INO || d->id == SCN_C_WALK_AS)
 			p->bound[rc] = 1;
 		return 0;
 	}

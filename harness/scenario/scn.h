@@ -29,8 +29,10 @@ enum scn_req {
 	 * run): without it, ino=@TAG checks across a quiesce are not
 	 * judged */
 	SCN_REQ_STABLE_INO = 1u << 10,
+	/* statfs f_namemax is 255: the name-limit expectations hold */
+	SCN_REQ_NAMEMAX_255 = 1u << 11,
 };
-#define SCN_NREQ 11
+#define SCN_NREQ 12
 
 /* "write", "hardlink", ...; NULL past the end */
 const char *scn_req_name(unsigned index);

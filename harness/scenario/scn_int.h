@@ -51,6 +51,7 @@ enum scn_tail_kind {
 	SCN_T_STAT,     /* type= nlink= size= mode= ino=@ ino!=@ */
 	SCN_T_DIR,      /* count= has= has!= */
 	SCN_T_NAMES,    /* NAME... */
+	SCN_T_WALK,     /* as=@W same=@W */
 };
 
 enum scn_call_flag {
@@ -99,6 +100,7 @@ long scn_rflag_value(const char *name);
 enum scn_check_key {
 	SCN_C_TYPE = 1, SCN_C_NLINK, SCN_C_SIZE, SCN_C_MODE, SCN_C_INO,
 	SCN_C_INO_NOT, SCN_C_COUNT, SCN_C_HAS, SCN_C_HAS_NOT,
+	SCN_C_WALK_AS, SCN_C_WALK_SAME,
 };
 
 /* --- the parsed program --- */
@@ -205,6 +207,22 @@ struct scn_val {
 struct scn_runst;
 struct scn_barrier;
 
+/* What a walk saw: every path below its start, depth first, with its
+ * inode; `quiesces` is the run's count when it was kept (as=). */
+struct scn_walk_ent {
+	char *path;
+	uint64_t ino;
+};
+
+struct scn_walk {
+	struct scn_walk_ent *ents;
+	size_t n, cap;
+	unsigned quiesces;
+	int kept;                /* as= kept it (an empty walk too) */
+};
+
+void scn_walk_clear(struct scn_walk *w);
+
 struct scn_thr {
 	struct scn_runst *r;
 	unsigned i, n;               /* $i, $n */
@@ -216,6 +234,7 @@ struct scn_thr {
 	char *buf;                   /* scratch of read-like calls */
 	size_t buflen;
 	char subject[512];           /* "stat \"a.txt\"" */
+	struct scn_walk walk;        /* the thread's last walk */
 };
 
 /* What a failed expectation checked, as the rule id it is reported
@@ -250,6 +269,12 @@ int scn_fd_take(struct scn_thr *t, const char *name);
 /* the inode bound to a tag: 0 and *ino, or -ENOENT when unbound */
 int scn_tag_get(struct scn_thr *t, long long tag, uint64_t *ino);
 /* bind the tag if unbound; 1 when it was bound just now */
+/* Keep walk w under tag (the first kept stays: others may compare with
+ * it from other threads meanwhile); the one kept, NULL when none. */
+void scn_walk_keep(struct scn_thr *t, long long tag, struct scn_walk *w);
+const struct scn_walk *scn_walk_get(struct scn_thr *t, long long tag);
+/* As scn_tag_judged, for a comparison with walk @tag. */
+int scn_walk_judged(struct scn_thr *t, long long tag);
 /* 0 when an ino=@TAG check must not be judged: the filesystem's st_ino
  * does not survive a quiesce and one came between bind and check (the
  * check is counted in scn_outcome.ino_unjudged). */
@@ -305,9 +330,9 @@ SCN_EXEC(rename); SCN_EXEC(renameat2); SCN_EXEC(setxattr);
 SCN_EXEC(getxattr); SCN_EXEC(listxattr); SCN_EXEC(removexattr);
 SCN_EXEC(readdir); SCN_EXEC(chdir); SCN_EXEC(mkfiles); SCN_EXEC(mktree);
 SCN_EXEC(rmtree); SCN_EXEC(sleep); SCN_EXEC(barrier); SCN_EXEC(quiesce);
-SCN_EXEC(settle); SCN_EXEC(check);
+SCN_EXEC(settle); SCN_EXEC(check); SCN_EXEC(walk);
 
 SCN_VERIFY(stat); SCN_VERIFY(data); SCN_VERIFY(listxattr);
-SCN_VERIFY(readdir);
+SCN_VERIFY(readdir); SCN_VERIFY(walk);
 
 #endif

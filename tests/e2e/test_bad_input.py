@@ -33,8 +33,9 @@ def test_scenarios_readme_table_is_the_headers(fusecheck, scenarios_dir):
     start = readme.index("| scenario | shows |")
     table = readme[start:readme.index("\n\n", start)] + "\n"
     assert table == r.stdout
-    names = sorted(f[:-4] for f in os.listdir(scenarios_dir)
-                   if f.endswith(".scn"))
+    # in the order of the files' names (glob's), ".scn" included
+    names = [f[:-4] for f in sorted(os.listdir(scenarios_dir))
+             if f.endswith(".scn")]
     assert [line.split("`")[1] for line in r.stdout.splitlines()[2:]] == names
 
 

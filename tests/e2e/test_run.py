@@ -240,3 +240,19 @@ def test_unstable_st_ino_is_a_property_not_a_flood(fusecheck):
     assert r.code == 0, r
     assert "stable-ino" in r.report["run"]["caps"]
     assert not [n for n in r.report["run"]["notes"] if "st_ino" in n]
+
+
+def test_name_limit_follows_what_the_filesystem_declares(fusecheck):
+    # long-names is written for NAME_MAX 255; a filesystem that declares
+    # 189 in statfs (as encfs does) has it skipped, not failed
+    r = fusecheck("run", "--memfs-args", "--namemax=189",
+                  "--only", "long-names,truncate")
+    assert r.code == 0, r
+    scn = r.scenarios()
+    assert scn["long-names"]["status"] == "skip"
+    assert "namemax-255" in scn["long-names"]["reason"]
+    assert scn["truncate"]["status"] == "pass"
+    assert "namemax-255" not in r.report["run"]["caps"]
+    r = fusecheck("run", "--only", "long-names")
+    assert r.code == 0, r
+    assert "namemax-255" in r.report["run"]["caps"]

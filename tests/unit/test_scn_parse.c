@@ -309,7 +309,7 @@ static void test_scn_parse__err_unknown_requirement(void **state)
 	parse_bad(HDR "# requires: write nope\nstat .\n", 3, 19,
 		  "unknown requirement 'nope' (known: write hardlink symlink "
 		  "mknod xattr tmpfile rename-exchange rename-noreplace "
-		  "refledger drop-caches stable-ino)");
+		  "refledger drop-caches stable-ino namemax-255)");
 	assert_string_equal(scn_req_list(SCN_REQ_XATTR | SCN_REQ_WRITE,
 					 names, sizeof(names)), "write xattr");
 	assert_string_equal(scn_req_list(0, names, sizeof(names)), "");
@@ -573,7 +573,7 @@ static void test_scn_parse__err_nul_in_file(void **state)
 static void test_scn_parse__tables(void **state)
 {
 	assert_string_equal(scn_req_name(0), "write");
-	assert_string_equal(scn_req_name(SCN_NREQ - 1), "stable-ino");
+	assert_string_equal(scn_req_name(SCN_NREQ - 1), "namemax-255");
 	assert_null(scn_req_name(SCN_NREQ));
 	assert_int_equal(scn_req_bit("rename-exchange"),
 			 SCN_REQ_RENAME_EXCHANGE);
