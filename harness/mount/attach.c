@@ -11,6 +11,7 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -342,6 +343,19 @@ int attach_child(void *arg)
 	if (a->method == ATTACH_FUSERMOUNT) {
 		if (putenv(a->fd_env) || putenv(a->path_env))
 			return -errno;
+	}
+	/* With /dev/fd/N the filesystem needs no mount of its own, but may
+	 * make others for itself (lxcfs does): it gets a mount namespace
+	 * of its own, private, so that whatever it mounts or unmounts stays
+	 * there and fusecheck's mount is out of its reach.  Only where that
+	 * cannot be had does the filter stand in. */
+	if (a->method != ATTACH_FUSERMOUNT && unshare(CLONE_NEWNS) == 0 &&
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0) {
+		/* its copy of fusecheck's mount goes, or it would keep the
+		 * connection alive past the unmount */
+		if (a->hide[0])
+			umount2(a->hide, MNT_DETACH);
+		return 0;
 	}
 	rc = install_filter();
 	/* fd needs no filter to work; fusermount does, or libfuse3 would

@@ -42,6 +42,10 @@ struct attach {
 	char label[PATH_MAX + 16];   /* "/dev/fd/7", "fusermount" */
 	char fd_env[48];             /* FUSECHECK_SHIM_FD=N */
 	char path_env[8192];         /* PATH=<shim dir>:$PATH */
+	/* fusecheck's own mount of this session: detached in the mount
+	 * namespace the filesystem gets under ATTACH_FD, where a copy of it
+	 * would keep the connection alive past fusecheck's unmount */
+	char hide[PATH_MAX];
 };
 
 /* Fill *a for `method` with the filesystem's end `fd`.  For fusermount

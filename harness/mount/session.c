@@ -291,6 +291,7 @@ static int start_one(struct session *s, const char *mnt,
 	rc = attach_prepare(&s->att, method, sv[1], err, errlen);
 	if (rc)
 		goto out_sockets;
+	snprintf(s->att.hide, sizeof(s->att.hide), "%s", s->mnt);
 	snprintf(ctlnum, sizeof(ctlnum), "%d", cv[1]);
 	rc = fsproc_argv(o->fs_cmd, s->att.mountpoint, ctlnum, &argv, err,
 			 errlen);
