@@ -67,27 +67,75 @@ static struct {
 	char shim[PATH_MAX];
 } run;
 
-static const char *const shim_links[] = { "fusermount", "fusermount3", NULL };
+/* The helpers the shim stands in for: libfuse's two names, and others a
+ * filesystem's own bundled libfuse runs (mergerfs-fusermount), named by
+ * a profile or found beside the program (attach_add_helper). */
+#define HELPERS_MAX 8
+static char helper_names[HELPERS_MAX][65] = { "fusermount", "fusermount3" };
+static int nhelpers = 2;
 
 /* Where libfuse looks first (FUSERMOUNT_DIR, compiled in: /bin for
  * Debian's libfuse2, /usr/bin for libfuse3) and other usual places; each
- * that exists gets the shim bound over it. */
-static const char *const system_fusermounts[] = {
-	"/bin/fusermount", "/bin/fusermount3",
-	"/usr/bin/fusermount", "/usr/bin/fusermount3",
-	"/usr/local/bin/fusermount", "/usr/local/bin/fusermount3",
-	"/sbin/fusermount", "/sbin/fusermount3", NULL,
+ * helper found there gets the shim bound over it. */
+static const char *const system_dirs[] = {
+	"/bin", "/usr/bin", "/usr/local/bin", "/sbin", NULL,
 };
+
+int attach_add_helper(const char *name)
+{
+	int k;
+
+	if (!*name || strchr(name, '/') || strlen(name) >= 65 ||
+	    !strcmp(name, ".") || !strcmp(name, ".."))
+		return -EINVAL;
+	for (k = 0; k < nhelpers; k++)
+		if (!strcmp(helper_names[k], name))
+			return 0;
+	if (nhelpers == HELPERS_MAX || run.ready)
+		return -E2BIG;
+	snprintf(helper_names[nhelpers++], sizeof(helper_names[0]), "%s",
+		 name);
+	return 0;
+}
+
+void attach_detect_helpers(const char *fs_cmd)
+{
+	char prog[256], path[512];
+	const char *b, *e;
+	const char *const *d;
+	size_t len;
+
+	/* the program's name: its first word, without a directory */
+	for (b = fs_cmd; *b == ' ' || *b == '\t'; b++)
+		;
+	for (e = b; *e && *e != ' ' && *e != '\t'; e++)
+		;
+	len = (size_t)(e - b);
+	if (!len || len >= sizeof(prog))
+		return;
+	memcpy(prog, b, len);
+	prog[len] = '\0';
+	b = strrchr(prog, '/');
+	b = b ? b + 1 : prog;
+	for (d = system_dirs; *d; d++) {
+		snprintf(path, sizeof(path), "%s/%s-fusermount", *d, b);
+		if (access(path, X_OK) == 0) {
+			snprintf(path, sizeof(path), "%s-fusermount", b);
+			attach_add_helper(path);
+			return;
+		}
+	}
+}
 
 static void run_cleanup(void)
 {
-	char path[PATH_MAX + 32];
-	const char *const *l;
+	char path[PATH_MAX + 1024];
+	int k;
 
 	if (!run.dir[0])
 		return;
-	for (l = shim_links; *l; l++) {
-		snprintf(path, sizeof(path), "%s/%s", run.bin, *l);
+	for (k = 0; k < nhelpers; k++) {
+		snprintf(path, sizeof(path), "%s/%s", run.bin, helper_names[k]);
 		unlink(path);
 	}
 	rmdir(run.bin);
@@ -131,18 +179,20 @@ static int in_private_ns(void)
 
 static int bind_over_system(char *err, size_t errlen)
 {
-	char real[PATH_MAX], done[8][PATH_MAX];
-	const char *const *c;
+	char real[PATH_MAX], done[16][PATH_MAX], cand[PATH_MAX];
+	const char *const *d;
 	struct stat st;
-	int ndone = 0, i, dup;
+	int ndone = 0, i, dup, h;
 
-	for (c = system_fusermounts; *c; c++) {
-		if (!realpath(*c, real) || stat(real, &st) < 0 ||
+	for (h = 0; h < nhelpers; h++)
+	for (d = system_dirs; *d; d++) {
+		snprintf(cand, sizeof(cand), "%s/%s", *d, helper_names[h]);
+		if (!realpath(cand, real) || stat(real, &st) < 0 ||
 		    !S_ISREG(st.st_mode))
 			continue;
 		for (i = 0, dup = 0; i < ndone; i++)
 			dup |= !strcmp(done[i], real);
-		if (dup || ndone == 8)
+		if (dup || ndone == 16)
 			continue;
 		if (!in_private_ns()) {
 			snprintf(err, errlen, "refusing to bind the fusermount "
@@ -163,9 +213,8 @@ static int bind_over_system(char *err, size_t errlen)
 static int run_setup(char *err, size_t errlen)
 {
 	const char *tmp = getenv("TMPDIR");
-	char path[PATH_MAX + 32];
-	const char *const *l;
-	int rc;
+	char path[PATH_MAX + 1024];
+	int rc, k;
 
 	if (run.ready)
 		return 0;
@@ -193,8 +242,8 @@ static int run_setup(char *err, size_t errlen)
 	snprintf(run.mnt, sizeof(run.mnt), "%s/mnt", run.dir);
 	if (mkdir(run.bin, 0755) < 0 || mkdir(run.mnt, 0755) < 0)
 		goto out_errno;
-	for (l = shim_links; *l; l++) {
-		snprintf(path, sizeof(path), "%s/%s", run.bin, *l);
+	for (k = 0; k < nhelpers; k++) {
+		snprintf(path, sizeof(path), "%s/%s", run.bin, helper_names[k]);
 		if (symlink(run.shim, path) < 0)
 			goto out_errno;
 	}

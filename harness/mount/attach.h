@@ -77,4 +77,12 @@ int attach_start(int method, const char *fs_cmd, attach_try_fn try_fn,
  * method, so another may be tried. */
 int attach_refused(int err);
 
+/* Another name the fusermount shim stands in for (a filesystem's own
+ * bundled helper, "mergerfs-fusermount"): before the first attach_prepare
+ * of the fusermount method.  0, -EINVAL for a name with '/', -E2BIG. */
+int attach_add_helper(const char *name);
+/* Add PROGRAM-fusermount when the system has it beside the usual ones
+ * (PROGRAM: the first word of fs_cmd, without its directory). */
+void attach_detect_helpers(const char *fs_cmd);
+
 #endif

@@ -13,6 +13,7 @@
 #include <fuse_lowlevel.h>
 #include "wire/proto.h"
 #include "util/strlist.h"
+#include "mount/attach.h"
 #include "mount/guardian.h"
 #include "mount/interrupt.h"
 #include "run/harness.h"
@@ -198,7 +199,7 @@ int run_harness_open(struct run_harness *h, const struct run_opts *o)
 {
 	char err[600], *abs_tmp;
 	const char *tmp;
-	int ret;
+	int ret, k;
 
 	memset(h, 0, sizeof(*h));
 	h->o = o;
@@ -283,6 +284,12 @@ int run_harness_open(struct run_harness *h, const struct run_opts *o)
 	h->rc.log = &h->log;
 	h->rc.judge = h->checker;
 	h->rc.prof = o->prof;
+
+	/* helpers the shim must stand in for besides fusermount[3] */
+	for (k = 0; o->prof && k < o->prof->nhelpers; k++)
+		attach_add_helper(o->prof->helpers[k]);
+	if (o->fs_cmd)
+		attach_detect_helpers(o->fs_cmd);
 
 	ret = run_probe(&h->rc, &h->rc.caps, err, sizeof(err));
 	if (!ret && o->prof)

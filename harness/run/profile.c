@@ -108,8 +108,35 @@ static int set_fresh(struct profile *p, const char *val, char *err,
 	return 0;
 }
 
+/* fusermount = NAME...: helpers the filesystem runs under other names
+ * (its own bundled libfuse's), for the shim to stand in for too */
+static int set_fusermount(struct profile *p, const char *val, char *err,
+			  size_t errlen)
+{
+	char *copy = strdup(val), *tok, *save = NULL;
+	int rc = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	for (tok = strtok_r(copy, " \t\n,", &save); tok && !rc;
+	     tok = strtok_r(NULL, " \t\n,", &save)) {
+		if (p->nhelpers == PROFILE_HELPERS_MAX || strchr(tok, '/') ||
+		    strlen(tok) >= sizeof(p->helpers[0])) {
+			snprintf(err, errlen, "'fusermount': '%s' is not a "
+				 "program name, or too many", tok);
+			rc = -EINVAL;
+			break;
+		}
+		snprintf(p->helpers[p->nhelpers++], sizeof(p->helpers[0]),
+			 "%s", tok);
+	}
+	free(copy);
+	return rc;
+}
+
 static const struct key_info keys[] = {
 	{ "command", set_command },
+	{ "fusermount", set_fusermount },
 	{ "fresh", set_fresh },
 	{ "setup", set_setup },
 	{ "attach", set_attach },

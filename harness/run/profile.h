@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#define PROFILE_HELPERS_MAX 4
+
 struct profile {
 	char *name;          /* file name without ".profile" */
 	char *path;          /* where it was read */
@@ -18,6 +20,9 @@ struct profile {
 	int has_provides;    /* provides given: it replaces the probe */
 	unsigned provides;   /* enum scn_req bits */
 	int fresh;           /* enum profile_fresh, 0: by default */
+	/* helpers it runs under other names than fusermount[3] */
+	char helpers[PROFILE_HELPERS_MAX][64];
+	int nhelpers;
 	char workdir[4096];  /* made by profile_setup, "" before */
 	int give;            /* profile_give was called: uid, gid */
 	uid_t uid;

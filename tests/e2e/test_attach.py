@@ -225,3 +225,20 @@ def test_attach__filesystem_makes_its_own_mounts(fusecheck, memfs_bin,
         # and nothing of it is seen here
         with open("/proc/self/mountinfo") as f:
             assert str(where) not in f.read()
+
+
+def test_attach__profile_names_more_helpers(fusecheck, memfs_bin, tmp_path):
+    # a profile's `fusermount = NAME` makes the shim stand in for a helper
+    # of another name too, on the filesystem's PATH
+    probe = os.path.join(HERE, "fs", "helper_probe.py")
+    report = tmp_path / "where"
+    prof = tmp_path / "h.profile"
+    prof.write_text("command = %s %s extra-fusermount %s %s {mountpoint}\n"
+                    "attach = fusermount\nfusermount = extra-fusermount\n"
+                    % (sys.executable, probe, report, memfs_bin))
+    r = fusecheck("run", "--profile", str(prof), "--only", SCN)
+    assert r.code == 0, r
+    assert os.path.basename(report.read_text()) == "fusecheck-fusermount"
+    prof.write_text("command = x {mountpoint}\nfusermount = a/b\n")
+    r = fusecheck("run", "--profile", str(prof), "--only", SCN)
+    assert r.code == 2 and "'fusermount'" in r.stderr, r
