@@ -86,6 +86,12 @@ void verdicts_feed(struct verdicts *v, const struct fc_event *ev)
 	checker_feed(v->checker, ev);
 	if (ev->kind == FC_EV_SCENARIO)
 		on_scenario(v, ev);
+	if (ev->kind == FC_EV_UNMOUNT && ev->len && v->current >= 0 &&
+	    (size_t)v->current < v->nscn) {
+		free(v->scn[v->current].fs_exit);
+		v->scn[v->current].fs_exit =
+			dup_bounded(ev->data, (const char *)ev->data + ev->len);
+	}
 	if (v->current >= 0 && (size_t)v->current < v->nscn) {
 		busy = checker_inflight(v->checker);
 		if (busy > v->scn[v->current].max_inflight)
@@ -100,6 +106,7 @@ void verdicts_fini(struct verdicts *v)
 	for (i = 0; i < v->nscn; i++) {
 		free(v->scn[i].file);
 		free(v->scn[i].reason);
+		free(v->scn[i].fs_exit);
 	}
 	free(v->scn);
 	memset(v, 0, sizeof(*v));

@@ -15,6 +15,8 @@ struct verdict_scn {
 	char *reason;
 	size_t max_inflight;
 	uint64_t begin_ns, end_ns;
+	char *fs_exit;         /* UNMOUNT's payload: how the filesystem
+				  ended at this scenario's unmount */
 };
 
 struct verdicts {

@@ -435,8 +435,16 @@ int session_stop(struct session *s)
 	/* a filesystem stopped (SIGSTOP) would sit out the grace period */
 	if (s->broken[0])
 		fsproc_signal(&s->fs, SIGCONT);
-	if (!fsproc_wait(&s->fs, hurry ? 300 : 5000))
+	s->exited_alone = fsproc_wait(&s->fs, hurry ? 300 : 5000);
+	if (s->exited_alone) {
+		s->exit_status = s->fs.status;
+		fsproc_describe(&s->fs, s->exit_how, sizeof(s->exit_how));
+	} else {
 		fsproc_end(&s->fs, hurry ? 300 : 2000);
+		snprintf(s->exit_how, sizeof(s->exit_how), "ended by fusecheck: "
+			 "it had not exited %s after the unmount",
+			 hurry ? "0.3 s" : "5 s");
+	}
 	if (s->tap.started)
 		tap_stop(&s->tap);
 	/* A daemon the filesystem forked has read end-of-file by now; it
@@ -444,7 +452,10 @@ int session_stop(struct session *s)
 	 * here (mount/fsproc.c). */
 	fsproc_end(&s->fs, hurry ? 300 : 2000);
 	if (s->mounted) {
-		evlog_emit(s->log, FC_EV_UNMOUNT, NULL, 0, 0);
+		/* the payload says how the filesystem ended, for the report
+		 * (older logs carry none) */
+		evlog_emit(s->log, FC_EV_UNMOUNT, s->exit_how,
+			   (uint32_t)strlen(s->exit_how) + 1, 0);
 		s->mounted = 0;
 	}
 	guardian_watch(0);

@@ -84,6 +84,11 @@ struct session {
 	uint64_t request_timeout_ns; /* 0: none */
 	char broken[512];      /* why the session broke, "" while healthy */
 	struct session_death death;
+	/* how the filesystem ended at unmount (session_stop): by itself
+	 * (exited_alone) with what status, or ended by fusecheck */
+	int exited_alone;
+	int exit_status;       /* wait status when exited_alone */
+	char exit_how[160];
 };
 
 /* Mount at mnt (an existing empty directory) and start the filesystem

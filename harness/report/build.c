@@ -105,6 +105,7 @@ static int fill(const struct verdicts *v, long idx, const struct scn *s,
 				      (double)(vs->end_ns - vs->begin_ns) / 1e9 :
 				      0;
 		sr->reason = xstrdup(vs->reason);
+		sr->fs_exit = vs->fs_exit ? strdup(vs->fs_exit) : NULL;
 	}
 	if (vs && !vs->ended) {
 		sr->status = FC_SCN_ST_BROKEN;

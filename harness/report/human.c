@@ -328,7 +328,7 @@ static void metadata(FILE *out, const struct fc_run_result *r)
 int report_human(FILE *out, const struct fc_run_result *r, int color)
 {
 	struct human h = { out, color };
-	size_t counts[4], nv, i, j, len, excerpts = 0;
+	size_t counts[4], nv, i, j, len, excerpts = 0, exits = 0;
 	int width = 16;
 
 	for (i = 0; i < r->nscn; i++) {
@@ -342,6 +342,22 @@ int report_human(FILE *out, const struct fc_run_result *r, int color)
 	for (i = 0; i < r->nscn && !r->lines_streamed; i++)
 		scenario_line(&h, &r->scn[i], width);
 
+	/* a filesystem killed by a signal at unmount, or that had to be
+	 * ended, is news; an exit status is not (libfuse reads the tap's
+	 * end of the connection as "short read on fuse device" and exits
+	 * 1), so it is in report.json only */
+	for (i = 0; i < r->nscn; i++) {
+		const struct fc_scn_result *s = &r->scn[i];
+
+		if (!s->fs_exit || !strncmp(s->fs_exit, "exited with status", 18))
+			continue;
+		if (!exits++)
+			fputc('\n', out);
+		put_name(out, s->name);
+		fputs(": the filesystem at unmount: ", out);
+		put_text(out, s->fs_exit);
+		fputc('\n', out);
+	}
 	for (i = 0; i < r->nscn; i++) {
 		const struct fc_scn_result *s = &r->scn[i];
 

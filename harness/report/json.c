@@ -258,6 +258,7 @@ static json_t *jscenario(struct jb *b, const struct fc_scn_result *s)
 	put(b, o, "rules", rules);
 	put(b, o, "status", json_string(fc_status_name(s->status)));
 	put(b, o, "reason", jtext(s->reason));
+	put(b, o, "fs_exit", jtext(s->fs_exit));
 	put(b, o, "seconds", json_real(s->seconds));
 	put(b, o, "max_inflight", json_integer((json_int_t)s->max_inflight));
 	put(b, o, "lock_rules", jlock(b, s->lock, s->nlock));

@@ -74,6 +74,7 @@ void run_result_scn_free(struct fc_scn_result *s)
 		free(s->rules[i]);
 	free(s->rules);
 	free(s->reason);
+	free(s->fs_exit);
 	for (i = 0; i < s->nviolations; i++)
 		violation_free(&s->violations[i]);
 	free(s->violations);

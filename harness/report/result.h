@@ -41,6 +41,9 @@ struct fc_scn_result {
 	size_t nrules;
 	int status;            /* enum fc_scn_status */
 	char *reason;          /* why skipped or broken; NULL otherwise */
+	char *fs_exit;         /* how the filesystem ended at unmount
+				  ("exited with status 0" ...); NULL:
+				  not known */
 	double seconds;
 	struct fc_violation *violations;  /* owned copies */
 	size_t nviolations;

@@ -159,6 +159,20 @@ static void view_describe(void *arg, uint64_t unique, char *buf,
 	checker_describe_request(arg, unique, buf, size);
 }
 
+/* A filesystem that crashed by itself after the unmount (no request was
+ * waiting, so the watchdog saw no death): a finding too. */
+static void record_unmount_crash(struct run_ctx *rc, const struct session *s)
+{
+	char msg[300];
+
+	if (s->death.died || !s->exited_alone ||
+	    !WIFSIGNALED(s->exit_status))
+		return;
+	snprintf(msg, sizeof(msg), "the filesystem was %s at unmount",
+		 s->exit_how);
+	run_emit_expect(rc->log, 0, "PR-FS-DIED", msg);
+}
+
 static uint32_t view_line_of(void *arg, uint64_t unique)
 {
 	return checker_request_line(arg, unique);
@@ -493,6 +507,7 @@ out_stop:
 		status = FC_SCN_ST_BROKEN;
 	}
 	record_death(rc, &sess, "");
+	record_unmount_crash(rc, &sess);
 	/* the same signal may have ended the filesystem first: the cause
 	 * is the interrupt */
 	if (status == FC_SCN_ST_BROKEN && interrupt_pending() &&

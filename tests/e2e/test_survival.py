@@ -321,3 +321,29 @@ def test_bad_input_is_exit_2(fusecheck, tmp_path, args, says):
     assert says in r.stderr, r
     assert not os.path.exists(os.path.join(str(tmp_path / "out"),
                                            "events.fclog"))
+
+
+def test_filesystem_crash_at_unmount_is_a_finding(fusecheck, memfs_bin):
+    # no request waits at unmount, so the watchdog sees no death: the
+    # exit status says it, in the report and as a finding
+    crasher = os.path.join(HERE, "fs", "abort_after.py")
+    r = fusecheck("run", "--only", "truncate", "--fs",
+                  f"/usr/bin/python3 {crasher} {memfs_bin} {{mountpoint}}")
+    assert r.code == 1, r
+    scn = r.scenarios()["truncate"]
+    assert scn["fs_exit"].startswith("killed by signal 6"), scn
+    (v,) = scn["violations"]
+    assert v["rule"] == "PR-FS-DIED" and "at unmount" in v["detail"]
+    assert "truncate: the filesystem at unmount: killed by signal 6" \
+        in r.stdout
+
+
+def test_filesystem_exit_at_unmount_is_reported(fusecheck, memfs_bin):
+    r = fusecheck("run", "--only", "truncate")
+    assert r.code == 0, r
+    assert r.scenarios()["truncate"]["fs_exit"].startswith("exited with")
+    r = fusecheck("run", "--only", "truncate", "--fs",
+                  rawfs("--ignore-eof"))
+    fs_exit = r.scenarios()["truncate"]["fs_exit"]
+    assert fs_exit.startswith("ended by fusecheck"), r
+    assert "the filesystem at unmount: ended by fusecheck" in r.stdout
