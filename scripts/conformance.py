@@ -18,11 +18,12 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROFILES = ["memfs", "squashfuse", "squashfuse_ll", "fuse-overlayfs",
-            "bindfs"]
+            "bindfs", "mergerfs", "fuse2fs"]
 # Debian package behind each profile's program (for the version column).
 PACKAGES = {"memfs": None, "squashfuse": "squashfuse",
             "squashfuse_ll": "squashfuse", "fuse-overlayfs":
-            "fuse-overlayfs", "bindfs": "bindfs"}
+            "fuse-overlayfs", "bindfs": "bindfs", "mergerfs": "mergerfs",
+            "fuse2fs": "fuse2fs"}
 # Read-only profiles also run the scenario written for their image.
 EXTRA = {"squashfuse": ["fsmodels/profiles/scenarios/readonly-tree.scn"],
          "squashfuse_ll": ["fsmodels/profiles/scenarios/readonly-tree.scn"]}
