@@ -58,21 +58,15 @@ static char *name_dup(const char *s)
 	return text_escape_dup(s, TEXT_ASCII | TEXT_QUOTES);
 }
 
-/* Print a name escaped; "?" if memory runs out (a report still comes). */
+/* Names as the event log shows them; free text as printable UTF-8. */
 static void put_name(FILE *out, const char *s)
 {
-	char *e = name_dup(s);
-
-	fputs(e ? e : "?", out);
-	free(e);
+	text_put(out, s, TEXT_ASCII | TEXT_QUOTES);
 }
 
 static void put_text(FILE *out, const char *s)
 {
-	char *e = text_escape_dup(s, TEXT_UTF8);
-
-	fputs(e ? e : "?", out);
-	free(e);
+	text_put(out, s, TEXT_UTF8);
 }
 
 static void scenario_line(const struct human *h,

@@ -18,18 +18,12 @@
 /* Name as printable ASCII with '#' as "\x23". */
 static void put_name(FILE *out, const char *s)
 {
-	char *e = text_escape_dup(s, TEXT_ASCII | TEXT_QUOTES | TEXT_HASH);
-
-	fputs(e ? e : "?", out);
-	free(e);
+	text_put(out, s, TEXT_ASCII | TEXT_QUOTES | TEXT_HASH);
 }
 
 static void put_text(FILE *out, const char *s)
 {
-	char *e = text_escape_dup(s, TEXT_UTF8);
-
-	fputs(e ? e : "?", out);
-	free(e);
+	text_put(out, s, TEXT_UTF8);
 }
 
 /* A YAML single-quoted scalar; `name` selects name escaping. */

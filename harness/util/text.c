@@ -110,6 +110,14 @@ char *text_escape_dup(const char *s, unsigned policy)
 	return buf;
 }
 
+void text_put(FILE *out, const char *s, unsigned policy)
+{
+	char *e = text_escape_dup(s, policy);
+
+	fputs(e ? e : "?", out);
+	free(e);
+}
+
 int text_is_clean(const char *s, size_t len, unsigned policy)
 {
 	const unsigned char *p = (const unsigned char *)s;

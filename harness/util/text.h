@@ -13,6 +13,7 @@
 #define FC_UTIL_TEXT_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 enum text_policy {
 	TEXT_UTF8 = 0,          /* printable, well-formed UTF-8 is kept */
@@ -29,6 +30,9 @@ size_t text_escape(const char *s, size_t len, unsigned policy, char *buf,
 		   size_t size);
 /* The same into a new string (NULL s gives ""); NULL when out of memory. */
 char *text_escape_dup(const char *s, unsigned policy);
+/* Write s escaped to out; "?" when memory runs out (a report still
+ * comes).  NULL s writes "". */
+void text_put(FILE *out, const char *s, unsigned policy);
 /* 1 when text_escape would leave s unchanged. */
 int text_is_clean(const char *s, size_t len, unsigned policy);
 
