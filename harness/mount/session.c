@@ -17,7 +17,6 @@
 #include "util/clock.h"
 #include "mount/attach.h"
 #include "mount/guardian.h"
-#include "judge/inflight.h"
 #include "mount/interrupt.h"
 #include "mount/mount.h"
 #include "wire/proto.h"

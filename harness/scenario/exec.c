@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "scenario/scn_int.h"
-#include "wire/dents.h"
+#include "util/dents.h"
 #include "util/treerm.h"
 
 #define SCN_XATTR_MAX 65536

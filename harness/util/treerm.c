@@ -18,7 +18,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include "wire/dents.h"
+#include "util/dents.h"
 #include "util/treerm.h"
 
 #define TREERM_BUF 32768

@@ -1,4 +1,4 @@
-/* wire/dents.h - one walk of a getdents64(2) buffer, shared by the scenario
+/* util/dents.h - one walk of a getdents64(2) buffer, shared by the scenario
  * runner's readdir and the tree remover (util/treerm.c): the next whole
  * record, never a byte past what the kernel returned. */
 #ifndef FC_DENTS_H
