@@ -22,6 +22,11 @@
 
 #define SCN_XATTR_MAX 65536
 #define SCN_DENTS_BUF 32768
+/* A listing larger than this is a directory that never ends (a hostile
+ * or broken filesystem can keep getdents64 returning entries): the call
+ * fails with EFBIG instead of growing without bound. */
+#define SCN_LIST_MAX_ENTRIES (1u << 21)
+#define SCN_LIST_MAX_BYTES (64u << 20)
 
 static long res(long rc)
 {
@@ -381,6 +386,11 @@ static int list_dir(int fd, char **names, size_t *len, unsigned char **types,
 			nl = dent_name_len(d);
 			if (dent_is_dot(d))
 				continue;
+			if (n >= SCN_LIST_MAX_ENTRIES ||
+			    at + nl + 1 > SCN_LIST_MAX_BYTES) {
+				rc = -EFBIG;
+				goto out;
+			}
 			no = realloc(out, at + nl + 1);
 			nt = realloc(ty, n + 1);
 			if (no)
