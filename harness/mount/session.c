@@ -126,14 +126,19 @@ static void describe_death(struct session *s, char *buf, size_t size)
 /* The per-request timeout: 1 with the verdict in why. */
 static int request_timed_out(struct session *s, char *why, size_t size)
 {
+	uint64_t unique, since, age;
+	uint32_t opcode;
 	char req[384];
-	uint64_t age;
 
 	if (!s->request_timeout_ns)
 		return 0;
-	oldest_request(s, req, sizeof(req), &age);
-	if (age <= s->request_timeout_ns)
+	/* the tap's table alone, every tick; the judge (under the log
+	 * lock the relay threads take for every message) only once the
+	 * limit has passed, to describe the request */
+	if (!tap_pending_oldest(&s->tap.pending, &unique, &opcode, &since) ||
+	    clock_now_ns() - since <= s->request_timeout_ns)
 		return 0;
+	oldest_request(s, req, sizeof(req), &age);
 	snprintf(why, size, "request timeout: the filesystem did not answer "
 		 "%s (limit %.0f s)", req,
 		 (double)s->request_timeout_ns / 1e9);
