@@ -102,11 +102,135 @@ static void remember_kernel_flags(struct tap *t, const void *buf, size_t n)
 		t->kernel_flags = req.init_flags;
 }
 
-/* One request read from /dev/fuse: logged, then forwarded.  1 to go on,
- * 0 when relaying ends. */
+/* A request held back by tap_delay_requests, until `due` (CLOCK_MONOTONIC
+ * microseconds). */
+struct tap_held {
+	struct tap_held *next;
+	uint64_t due;
+	size_t len;
+	unsigned char data[];
+};
+
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+int tap_delay_requests(struct tap *t, uint32_t opcode, uint32_t us)
+{
+	/* INIT is answered before anything else can be; holding the rest
+	 * of these would only hang the connection's set-up or end */
+	if (opcode >= TAP_DELAY_OPS || opcode == FUSE_INIT ||
+	    opcode == FUSE_DESTROY || !proto_op(opcode))
+		return -EINVAL;
+	atomic_store(&t->delay_us[opcode], us);
+	return 0;
+}
+
+/* Logged, then forwarded.  1 to go on, 0 when relaying ends. */
+static int forward_request(struct tap *t, const unsigned char *buf, size_t n)
+{
+	struct fuse_in_header h;
+
+	memcpy(&h, buf, sizeof(h));
+	evlog_emit(t->log, FC_EV_REQUEST, buf,
+		   (uint32_t)proto_log_len_request(buf, n), (uint32_t)n);
+	if (send(t->sock, buf, n, MSG_NOSIGNAL) < 0) {
+		if (errno != EPIPE && errno != ECONNRESET)
+			tap_fail(t, "cannot forward %s: %s",
+				 proto_op_name(h.opcode), strerror(errno));
+		t->fs_gone = 1;
+		return 0;
+	}
+	if (h.opcode == FUSE_FORGET || h.opcode == FUSE_BATCH_FORGET)
+		atomic_fetch_add(&t->forgets_sent, 1);
+	return 1;
+}
+
+/* Forward the held requests that are due (all of them with `all`), in
+ * the order they were read.  1 to go on, 0 when relaying ends. */
+static int release_held(struct tap *t, int all)
+{
+	uint64_t now = mono_us();
+	struct tap_held *h;
+	int go = 1;
+
+	while ((h = t->held_head) && (all || h->due <= now)) {
+		t->held_head = h->next;
+		if (!t->held_head)
+			t->held_tail = NULL;
+		t->nheld--;
+		if (go)
+			go = forward_request(t, h->data, h->len);
+		free(h);
+	}
+	return go;
+}
+
+/* Milliseconds until the first held request is due, for poll; -1 none. */
+static int held_wait_ms(const struct tap *t)
+{
+	uint64_t now;
+
+	if (!t->held_head)
+		return -1;
+	now = mono_us();
+	if (t->held_head->due <= now)
+		return 0;
+	return (int)((t->held_head->due - now + 999) / 1000);
+}
+
+static int hold_request(struct tap *t, const unsigned char *buf, size_t n,
+			uint32_t us)
+{
+	struct tap_held *h;
+
+	if (t->nheld >= TAP_HELD_MAX && !release_held(t, 0))
+		return 0;
+	while (t->nheld >= TAP_HELD_MAX) {
+		/* still full: the oldest goes now */
+		h = t->held_head;
+		h->due = 0;
+		if (!release_held(t, 0))
+			return 0;
+	}
+	h = malloc(sizeof(*h) + n);
+	if (!h) /* forward it at once rather than lose it */
+		return forward_request(t, buf, n);
+	h->next = NULL;
+	h->due = mono_us() + us;
+	h->len = n;
+	memcpy(h->data, buf, n);
+	if (t->held_tail)
+		t->held_tail->next = h;
+	else
+		t->held_head = h;
+	t->held_tail = h;
+	t->nheld++;
+	return 1;
+}
+
+static void free_held(struct tap *t)
+{
+	struct tap_held *h;
+
+	while ((h = t->held_head)) {
+		t->held_head = h->next;
+		free(h);
+	}
+	t->held_tail = NULL;
+	t->nheld = 0;
+}
+
+/* One request read from /dev/fuse: remembered, then forwarded or held.
+ * 1 to go on, 0 when relaying ends. */
 static int relay_request(struct tap *t, unsigned char *buf, size_t n)
 {
 	struct fuse_in_header h;
+	uint32_t us;
 
 	if (n < sizeof(h)) {
 		tap_fail(t, "kernel sent a %zu-byte request", n);
@@ -122,25 +246,21 @@ static int relay_request(struct tap *t, unsigned char *buf, size_t n)
 		tap_fail(t, "out of memory tracking requests");
 		return 0;
 	}
-	evlog_emit(t->log, FC_EV_REQUEST, buf,
-		   (uint32_t)proto_log_len_request(buf, n), (uint32_t)n);
-	if (send(t->sock, buf, n, MSG_NOSIGNAL) < 0) {
-		if (errno != EPIPE && errno != ECONNRESET)
-			tap_fail(t, "cannot forward %s: %s",
-				 proto_op_name(h.opcode), strerror(errno));
-		t->fs_gone = 1;
-		return 0;
-	}
-	if (h.opcode == FUSE_FORGET || h.opcode == FUSE_BATCH_FORGET)
-		atomic_fetch_add(&t->forgets_sent, 1);
-	return 1;
+	us = h.opcode < TAP_DELAY_OPS ? atomic_load(&t->delay_us[h.opcode])
+				      : 0;
+	/* an opcode not delayed goes at once, overtaking what is held:
+	 * that reordering is the point of a delay */
+	if (us)
+		return hold_request(t, buf, n, us);
+	return forward_request(t, buf, n);
 }
 
 /* The request thread: wait until /dev/fuse has something (or the drain
- * barrier is asked for), then read without blocking until the kernel has
- * nothing queued (EAGAIN), and count that moment in drained_gen.  So a
- * tap_drain() that starts after the kernel queued something returns only
- * once all of it was read and logged. */
+ * barrier is asked for, or a held request is due), then read without
+ * blocking until the kernel has nothing queued (EAGAIN), and count that
+ * moment in drained_gen.  So a tap_drain() that starts after the kernel
+ * queued something returns only once all of it was read, logged and
+ * forwarded (a drain forwards what is held). */
 static void *req_loop(void *arg)
 {
 	struct tap *t = arg;
@@ -151,19 +271,26 @@ static void *req_loop(void *arg)
 	};
 	uint64_t v;
 	ssize_t n;
+	int draining;
 
 	if (!buf) {
 		tap_fail(t, "cannot allocate the request buffer");
 		goto out;
 	}
 	for (;;) {
-		if (poll(pfd, 2, -1) < 0 && errno != EINTR) {
+		if (poll(pfd, 2, held_wait_ms(t)) < 0 && errno != EINTR) {
 			tap_fail(t, "cannot poll /dev/fuse: %s",
 				 strerror(errno));
 			goto out;
 		}
-		if (pfd[1].revents && read(t->wake_fd, &v, sizeof(v)) < 0 &&
-		    errno != EAGAIN)
+		draining = 0;
+		if (pfd[1].revents) {
+			if (read(t->wake_fd, &v, sizeof(v)) < 0 &&
+			    errno != EAGAIN)
+				goto out;
+			draining = 1;
+		}
+		if (!release_held(t, 0))
 			goto out;
 		for (;;) {
 			n = read(t->devfd, buf, TAP_BUF_SIZE);
@@ -184,9 +311,12 @@ static void *req_loop(void *arg)
 			t->dev_gone = 1;
 			goto out;
 		}
+		if (draining && !release_held(t, 1))
+			goto out;
 		atomic_fetch_add(&t->drained_gen, 1);
 	}
 out:
+	free_held(t);
 	free(buf);
 	atomic_store(&t->req_done, 1);
 	return NULL;
@@ -468,6 +598,10 @@ int tap_start(struct tap *t, int devfd, int sock, struct evlog *log,
 	atomic_init(&t->req_done, 0);
 	atomic_init(&t->drained_gen, 0);
 	atomic_init(&t->forgets_sent, 0);
+	for (unsigned op = 0; op < TAP_DELAY_OPS; op++)
+		atomic_init(&t->delay_us[op], 0);
+	t->held_head = t->held_tail = NULL;
+	t->nheld = 0;
 	/* reads never block: the thread waits in poll, so that it can tell
 	 * "the kernel has nothing queued" (tap_drain) */
 	fl = fcntl(devfd, F_GETFL);

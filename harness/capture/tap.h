@@ -22,6 +22,14 @@
 #define TAP_DEFAULT_MAX_PAGES 8
 
 struct tap_notify_q;
+struct tap_held;
+
+/* Opcodes whose requests a scenario may hold back (tap_delay_requests):
+ * every FUSE opcode the kernel sends is below this. */
+#define TAP_DELAY_OPS 64u
+/* At most this many requests are held at once; one more forwards the
+ * oldest at once (a scenario cannot make the tap hoard memory). */
+#define TAP_HELD_MAX 4096u
 
 struct tap {
 	int devfd;            /* /dev/fuse, mounted */
@@ -50,6 +58,12 @@ struct tap {
 	atomic_uint forgets_sent; /* FORGET/BATCH_FORGET messages forwarded */
 	uint64_t last_request_unique;
 	uint32_t last_request_opcode;
+
+	/* Held requests (only the request thread touches the list): each
+	 * is forwarded once its delay has passed, in the order read. */
+	atomic_uint delay_us[TAP_DELAY_OPS];
+	struct tap_held *held_head, *held_tail;
+	unsigned nheld;
 };
 
 /* Start relaying between devfd and sock (both owned by the caller). */
@@ -65,6 +79,12 @@ void tap_stop(struct tap *t);
  * queued when it was called (FORGETs among them) has been read and
  * logged.  0, -ETIMEDOUT, or -ENOTCONN when relaying ended. */
 int tap_drain(struct tap *t, unsigned timeout_ms);
+/* Hold every request of `opcode` read from now on for `us` microseconds
+ * before the filesystem sees it (0: forward at once), while the requests
+ * behind it go on: a race window opened on purpose (a FORGET that
+ * arrives after the LOOKUP the kernel sent later).  A drain forwards
+ * everything held.  -EINVAL for an opcode that cannot be held. */
+int tap_delay_requests(struct tap *t, uint32_t opcode, uint32_t us);
 /* 1 once relaying stopped with an error */
 int tap_error_set(struct tap *t);
 /* Copy of the first relay error, "" when none. */

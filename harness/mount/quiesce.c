@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <linux/fuse.h>
 #include "util/clock.h"
+#include "mount/evict.h"
 #include "mount/interrupt.h"
 #include "mount/quiesce.h"
 
@@ -66,12 +67,8 @@ int quiesce_how_parse(const char *s)
  * drop_caches.  0, or -ENOTCONN once the connection is gone. */
 static int notify_evict(struct session *s)
 {
-	unsigned char msg[sizeof(struct fuse_out_header) +
-			  sizeof(struct fuse_notify_inval_entry_out) + 1024 + 1];
-	struct fuse_notify_inval_entry_out ie;
-	struct fuse_out_header oh;
 	struct fc_dentry *v;
-	size_t n, i, len;
+	size_t n, i;
 	int rc;
 
 	if (!s->judge.named_refs)
@@ -81,22 +78,12 @@ static int notify_evict(struct session *s)
 	evlog_unlock(s->log);
 	if (rc)
 		return rc;
-	for (i = 0; i < n && !rc; i++) {
-		if (v[i].len > 1024)
-			continue;
-		len = sizeof(oh) + sizeof(ie) + v[i].len + 1;
-		oh = (struct fuse_out_header){ .len = (uint32_t)len,
-			.error = FUSE_NOTIFY_INVAL_ENTRY, .unique = 0 };
-		memset(&ie, 0, sizeof(ie));
-		ie.parent = v[i].parent;
-		ie.namelen = (uint32_t)v[i].len;
-		memcpy(msg, &oh, sizeof(oh));
-		memcpy(msg + sizeof(oh), &ie, sizeof(ie));
-		memcpy(msg + sizeof(oh) + sizeof(ie), v[i].name, v[i].len);
-		msg[len - 1] = '\0';
+	for (i = 0; i < n; i++) {
 		/* ENOENT: the kernel had no such dentry (fine) */
-		if (write(s->devfd, msg, len) < 0 && errno == ENODEV)
-			rc = -ENOTCONN;
+		rc = evict_entry(s->devfd, v[i].parent, v[i].name, v[i].len);
+		if (rc == -ENOTCONN)
+			break;
+		rc = 0;
 	}
 	free(v);
 	return rc;
