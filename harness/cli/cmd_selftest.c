@@ -22,7 +22,7 @@
 #include "util/paths.h"
 
 static const char selftest_usage[] =
-"usage: fusecheck selftest [--out DIR] [--only FAULT,...]\n"
+"usage: fusecheck selftest [--out DIR] [--only FAULT,...] [--repeat N]\n"
 "                          [--expect-override FAULT=EXPECT[@SCN,...]]...\n"
 "\n"
 "Run the bundled memfs once per planted fault (memfs --list-faults) over\n"
@@ -36,6 +36,11 @@ static const char selftest_usage[] =
 "                            (fusecheck-selftest)\n"
 "  --only FAULT[,FAULT...]   only these faults; the clean run covers their\n"
 "                            scenarios; 'leak-probe' selects the leak checks\n"
+"  --repeat N                run each fault (and the clean control) N times\n"
+"                            (1..1000, default 1): a fault counts as caught\n"
+"                            only when every run caught it, the control as\n"
+"                            clean only when every run was (a flaky gate is\n"
+"                            no gate); runs go to DIR/NAME/K\n"
 "  --expect-override FAULT=EXPECT[@SCN,...]\n"
 "                            replace a row's expectation (a rule id or\n"
 "                            broken:CAUSE) and optionally its scenarios\n"
@@ -48,6 +53,7 @@ struct fault {
 	char *name, *expect, *imitates, *description, *scenarios, *with;
 	/* outcome */
 	const char *status;    /* "caught", "missed", "xfail", "error" */
+	unsigned runs, caught_runs;
 	json_t *fired;         /* distinct rule ids, in order */
 	char *broken;          /* the run's or a scenario's broken reason */
 	int code;              /* exit code of its run */
@@ -56,6 +62,7 @@ struct fault {
 struct selftest {
 	const char *out;
 	const char *only;
+	unsigned repeat;       /* runs of each fault and of the control */
 	char self[4096], memfs[4096];
 	struct fault *f;
 	size_t nf;
@@ -286,43 +293,99 @@ static int fired_has(json_t *fired, const char *rule)
 	return 0;
 }
 
-/* Run one fault and judge it: 0, or -errno when it could not run. */
-static int test_fault(struct selftest *st, struct fault *f)
+/* Where run k (from 1) of `name` goes: DIR/NAME, or DIR/NAME/K when the
+ * runs repeat.  0 or -EIO. */
+static int run_dir(const struct selftest *st, const char *name, unsigned k,
+		   char *dir, size_t size)
 {
-	char dir[4200], args[1024], *w, *save, *with;
+	snprintf(dir, size, "%s/%s", st->out, name);
+	if (st->repeat <= 1)
+		return 0;
+	if (make_dir(dir))
+		return -EIO;
+	snprintf(dir + strlen(dir), size - strlen(dir), "/%u", k);
+	return 0;
+}
+
+/* One run of fault f: 1 caught, 0 missed, -EIO no report.  f->fired and
+ * f->broken keep the latest missed run's (else the latest run's). */
+static int fault_once(struct selftest *st, struct fault *f, const char *args,
+		      unsigned k)
+{
+	char dir[4200], *broken = NULL;
+	json_t *fired = NULL;
 	size_t nviol;
 	int caught;
 
-	snprintf(dir, sizeof(dir), "%s/%s", st->out, f->name);
+	if (run_dir(st, f->name, k, dir, sizeof(dir)))
+		return -EIO;
+	f->code = run_memfs(st, dir, f->scenarios, args);
+	if (f->code < 0 || read_report(dir, &fired, &broken, &nviol)) {
+		printf("ERROR   %-24s no report (see %s/output.txt)\n",
+		       f->name, dir);
+		return -EIO;
+	}
+	if (!strncmp(f->expect, "broken:", 7))
+		caught = broken && strstr(broken, f->expect + 7);
+	else
+		caught = fired_has(fired, f->expect);
+	if (!caught || !f->fired || f->caught_runs == f->runs) {
+		json_decref(f->fired);
+		free(f->broken);
+		f->fired = fired;
+		f->broken = broken;
+	} else {
+		json_decref(fired);
+		free(broken);
+	}
+	return caught;
+}
+
+/* Run one fault (st->repeat times) and judge it: 0, or -errno when it
+ * could not run. */
+static int test_fault(struct selftest *st, struct fault *f)
+{
+	char args[1024], *w, *save, *with;
+	int caught, rc;
+	unsigned k;
+
 	snprintf(args, sizeof(args), "--fault=%s", f->name);
 	with = strdup(f->with);
 	for (w = strtok_r(with, ",", &save); w; w = strtok_r(NULL, ",", &save))
 		snprintf(args + strlen(args), sizeof(args) - strlen(args),
 			 " --fault=%s", w);
 	free(with);
-	f->code = run_memfs(st, dir, f->scenarios, args);
-	if (f->code < 0 || read_report(dir, &f->fired, &f->broken, &nviol)) {
-		f->status = "error";
-		printf("ERROR   %-24s no report (see %s/output.txt)\n",
-		       f->name, dir);
-		return -EIO;
+	for (k = 1; k <= st->repeat; k++) {
+		rc = fault_once(st, f, args, k);
+		if (rc < 0) {
+			f->status = "error";
+			return -EIO;
+		}
+		f->runs++;
+		f->caught_runs += (unsigned)rc;
 	}
-	if (!strncmp(f->expect, "broken:", 7))
-		caught = f->broken && strstr(f->broken, f->expect + 7);
-	else
-		caught = fired_has(f->fired, f->expect);
+	caught = f->caught_runs == f->runs;
 	f->status = caught ? "caught" : "missed";
-	printf("%-7s %-24s expected %s; fired: ", caught ? "CAUGHT" : "MISSED",
+	printf("%-7s %-24s expected %s", caught ? "CAUGHT" : "MISSED",
 	       f->name, f->expect);
+	if (st->repeat > 1)
+		printf(" (%u/%u runs)", f->caught_runs, f->runs);
+	printf("; fired: ");
 	print_fired(stdout, f->fired);
 	if (f->broken)
 		printf("; broken: %.120s", f->broken);
 	putchar('\n');
-	if (!caught)
+	if (!caught && !f->caught_runs)
 		fprintf(stderr, "fusecheck: detection lost: fault "
 			"'%s' was not caught by %s%s (scenarios: %s)\n",
 			f->name, strncmp(f->expect, "broken:", 7) ? "rule " :
 			"", f->expect, *f->scenarios ? f->scenarios : "all");
+	else if (!caught)
+		fprintf(stderr, "fusecheck: flaky detection: fault '%s' was "
+			"caught in %u of %u runs by %s%s (scenarios: %s)\n",
+			f->name, f->caught_runs, f->runs,
+			strncmp(f->expect, "broken:", 7) ? "rule " : "",
+			f->expect, *f->scenarios ? f->scenarios : "all");
 	fflush(stdout);
 	return 0;
 }
@@ -391,7 +454,8 @@ static int leak_probe(struct selftest *st, const char *name,
 
 static json_t *fault_json(const struct fault *f)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s?, s:i}",
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s?, s:i, "
+			 "s:i, s:i}",
 			 "name", f->name, "expect", f->expect,
 			 "imitates", f->imitates,
 			 "description", f->description,
@@ -399,7 +463,9 @@ static json_t *fault_json(const struct fault *f)
 			 "status", f->status ? f->status : "not run",
 			 "fired", f->fired ? json_incref(f->fired) :
 					     json_array(),
-			 "broken", f->broken, "exit_code", f->code);
+			 "broken", f->broken, "exit_code", f->code,
+			 "runs", (int)f->runs, "caught_runs",
+			 (int)f->caught_runs);
 }
 
 static int parse_args(int argc, char **argv, struct selftest *st,
@@ -409,6 +475,7 @@ static int parse_args(int argc, char **argv, struct selftest *st,
 		{ "out", required_argument, NULL, 'o' },
 		{ "only", required_argument, NULL, 'O' },
 		{ "expect-override", required_argument, NULL, 'e' },
+		{ "repeat", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -419,6 +486,18 @@ static int parse_args(int argc, char **argv, struct selftest *st,
 		switch (c) {
 		case 'o': st->out = optarg; break;
 		case 'O': st->only = optarg; break;
+		case 'r': {
+			char *end;
+			unsigned long n = strtoul(optarg, &end, 10);
+
+			if (*end || end == optarg || n < 1 || n > 1000) {
+				fprintf(stderr, "fusecheck: --repeat takes 1 "
+					"to 1000, not '%s'\n", optarg);
+				return 2;
+			}
+			st->repeat = (unsigned)n;
+			break;
+		}
 		case 'e':
 			(*ov)[(*nov)++] = optarg;
 			break;
@@ -441,7 +520,7 @@ static int parse_args(int argc, char **argv, struct selftest *st,
 
 int cmd_selftest(int argc, char **argv)
 {
-	struct selftest st = { .out = "fusecheck-selftest" };
+	struct selftest st = { .out = "fusecheck-selftest", .repeat = 1 };
 	const char **ov = calloc((size_t)argc + 1, sizeof(*ov));
 	size_t nov = 0, i, caught = 0, total = 0, nviol = 0;
 	json_t *doc = NULL, *faults, *leak_clean = NULL, *leak_bad = NULL;
@@ -510,19 +589,48 @@ int cmd_selftest(int argc, char **argv)
 
 	/* the control: memfs without faults over the same scenarios */
 	scns = clean_scenarios(&st);
-	snprintf(path, sizeof(path), "%s/clean", st.out);
 	if (scns && (!st.only || *scns)) {
-		clean_code = run_memfs(&st, path, scns, "");
-		if (clean_code < 0 ||
-		    read_report(path, &clean_fired, &clean_broken, &nviol)) {
-			printf("ERROR   clean memfs: no report (see %s/"
-			       "output.txt)\n", path);
-			could = 0;
-		} else {
-			printf("%-7s clean memfs: %zu violations%s%s; fired: ",
-			       nviol || clean_broken ? "DIRTY" : "CLEAN", nviol,
+		unsigned k, dirty = 0;
+
+		for (k = 1; k <= st.repeat && could; k++) {
+			json_t *fired = NULL;
+			char *broken = NULL;
+			size_t nv = 0;
+			int cc;
+
+			if (run_dir(&st, "clean", k, path, sizeof(path)) ||
+			    (cc = run_memfs(&st, path, scns, "")) < 0 ||
+			    read_report(path, &fired, &broken, &nv)) {
+				printf("ERROR   clean memfs: no report (see "
+				       "%s/output.txt)\n", path);
+				could = 0;
+				break;
+			}
+			/* the first dirty run is the one shown */
+			if ((nv || broken || cc) && !dirty++) {
+				json_decref(clean_fired);
+				free(clean_broken);
+				clean_fired = fired;
+				clean_broken = broken;
+				clean_code = cc;
+			} else if (!clean_fired) {
+				clean_fired = fired;
+				clean_broken = broken;
+				clean_code = cc;
+			} else {
+				json_decref(fired);
+				free(broken);
+			}
+			nviol += nv;
+		}
+		if (could) {
+			printf("%-7s clean memfs: %zu violations%s%s",
+			       dirty ? "DIRTY" : "CLEAN", nviol,
 			       clean_broken ? "; broken: " : "",
 			       clean_broken ? clean_broken : "");
+			if (st.repeat > 1)
+				printf(" (%u/%u runs dirty)", dirty, st.repeat);
+			printf("; fired: ");
 			print_fired(stdout, clean_fired);
 			putchar('\n');
 			if (clean_broken)
