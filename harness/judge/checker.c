@@ -304,6 +304,27 @@ static void on_init_cap(struct fc_checker *c, const struct fc_event *ev)
 	c->init.max_pages = cap.max_pages;
 }
 
+/* An eviction the kernel answered with anything but "dropped" or "had
+ * none" is the kernel refusing the harness: worth a note, not a
+ * verdict on the filesystem. */
+static void on_provoke(struct fc_checker *c, const struct fc_event *ev)
+{
+	struct fc_ev_provoke pv;
+
+	if (ev->len < sizeof(pv))
+		return;
+	memcpy(&pv, ev->data, sizeof(pv));
+	if (pv.what != FC_PROVOKE_EVICT)
+		return;
+	c->evictions++;
+	if (pv.error == 0)
+		c->evicted++;
+	else if (pv.error != ENOENT && pv.error != ENOTCONN)
+		ck_note(c, "line %u: the kernel refused to evict a name "
+			"(FUSE_NOTIFY_INVAL_ENTRY parent=%llu): %s", pv.line,
+			(unsigned long long)pv.parent, strerror(pv.error));
+}
+
 /* --- feed ------------------------------------------------------------------ */
 
 typedef void (*event_fn)(struct fc_checker *c, const struct fc_event *ev);
@@ -322,6 +343,7 @@ static const event_fn handlers[FC_EV_KIND_MAX] = {
 	[FC_EV_FS_LEDGER] = lf_on_fs_ledger,
 	[FC_EV_INIT_CAP] = on_init_cap,
 	[FC_EV_EXPECT] = on_expect,
+	[FC_EV_PROVOKE] = on_provoke,
 };
 
 static void ring_push(struct fc_checker *c, const struct fc_event *ev)
@@ -465,6 +487,52 @@ int checker_named_refs(const struct fc_checker *c, struct fc_dentry **out,
 		       size_t *n)
 {
 	return ledger_named_refs(&c->ledger, out, n);
+}
+
+static int is_dots(const char *s, size_t n)
+{
+	return (n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.');
+}
+
+int checker_resolve(const struct fc_checker *c, const char *path,
+		    size_t len, uint64_t *parent, uint64_t *nodeid,
+		    const char **last, size_t *lastlen)
+{
+	uint64_t cur = FUSE_ROOT_ID;
+	const struct ledger_node *n;
+	const char *p = path, *end = path + len, *slash;
+	size_t k;
+
+	*parent = *nodeid = 0;
+	while (p < end && *p == '/')
+		p++;
+	while (end > p && end[-1] == '/')
+		end--;
+	if (p == end)
+		return -EINVAL;
+	for (;;) {
+		slash = memchr(p, '/', (size_t)(end - p));
+		k = slash ? (size_t)(slash - p) : (size_t)(end - p);
+		if (!slash)
+			break;
+		if (k == 2 && p[0] == '.' && p[1] == '.') {
+			n = cur ? ledger_find(&c->ledger, cur) : NULL;
+			if (cur != FUSE_ROOT_ID)
+				cur = n ? n->parent : 0;
+		} else if (k && !(k == 1 && p[0] == '.') && cur) {
+			cur = ledger_lookup_name(&c->ledger, cur, p, k);
+		}
+		p = slash + 1;
+	}
+	if (is_dots(p, k))
+		return -EINVAL;
+	*last = p;
+	*lastlen = k;
+	if (!cur)
+		return 0;
+	*parent = cur;
+	*nodeid = ledger_lookup_name(&c->ledger, cur, p, k);
+	return 0;
 }
 
 void checker_path(const struct fc_checker *c, uint64_t nodeid, char *buf,

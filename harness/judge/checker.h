@@ -69,6 +69,16 @@ const struct fc_init_info *checker_init(const struct fc_checker *c);
  * quiesce evicts children before their parents); free(*out). */
 int checker_named_refs(const struct fc_checker *c, struct fc_dentry **out,
 		       size_t *n);
+/* The nodeid the wire gave to path (relative to the mount's root, '/'
+ * between names; "." and ".." components as the kernel would take
+ * them), walked from the root through the names entry replies gave:
+ * *parent is the directory holding the last name (0 when some
+ * directory on the way was never named on the wire) and *nodeid the
+ * last name's (0 unknown).  *last and *lastlen is that name inside path.
+ * 0, or -EINVAL when the path ends in "." or ".." or is empty. */
+int checker_resolve(const struct fc_checker *c, const char *path,
+		    size_t len, uint64_t *parent, uint64_t *nodeid,
+		    const char **last, size_t *lastlen);
 /* Best-known path of nodeid into buf (raw bytes, NUL-terminated). */
 void checker_path(const struct fc_checker *c, uint64_t nodeid, char *buf,
 		  size_t size);

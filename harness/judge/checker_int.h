@@ -68,6 +68,8 @@ struct fc_checker {
 
 	struct fc_init_info init;
 	uint64_t forgets;
+	/* a scenario's `evict` statements, and those that dropped a name */
+	uint64_t evictions, evicted;
 
 	/* attribution */
 	int scenario;

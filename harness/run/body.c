@@ -20,11 +20,13 @@
 #include "util/treerm.h"
 #include "judge/checker.h"
 #include "run/profile.h"
+#include "run/provoke.h"
 
 struct scn_ctx {
 	struct run_ctx *rc;
 	struct session *sess;
 	const struct scn *scn;
+	const char *workrel;   /* working directory below the mount's root */
 };
 
 static const char *method_name(uint32_t method)
@@ -68,7 +70,8 @@ static int cb_check(void *ctx, const struct fc_ev_check *chk, char *msg,
 	uint32_t len;
 	int err;
 
-	if (chk->kind == FC_CHECK_ALIVE || chk->kind == FC_CHECK_FREED) {
+	if (chk->kind == FC_CHECK_ALIVE || chk->kind == FC_CHECK_FREED ||
+	    chk->kind == FC_CHECK_COUNTS) {
 		err = session_snapshot(sc->sess, chk->line, &led, &len);
 		if (err) {
 			snprintf(msg, msglen, "cannot read the reference "
@@ -109,6 +112,20 @@ static void cb_expect(void *ctx, uint32_t line, const char *rule,
 
 	if (session_healthy(sc->sess))
 		run_emit_expect(sc->rc->log, line, rule, message);
+}
+
+static int cb_evict(void *ctx, uint32_t line, const char *path)
+{
+	struct scn_ctx *sc = ctx;
+
+	return provoke_evict(sc->rc, sc->sess, sc->workrel, line, path);
+}
+
+static int cb_delay(void *ctx, uint32_t line, uint32_t opcode, uint32_t us)
+{
+	struct scn_ctx *sc = ctx;
+
+	return provoke_delay(sc->rc, sc->sess, line, opcode, us);
 }
 
 static const char *cb_gone(void *ctx)
@@ -395,16 +412,20 @@ static int scenario_body(struct run_ctx *rc, struct session *sess, const char *d
 		    uint32_t *status)
 {
 	const struct scn *s = arg;
-	struct scn_ctx sc = { .rc = rc, .sess = sess, .scn = s };
+	size_t mlen = strlen(rc->mnt);
+	struct scn_ctx sc = { .rc = rc, .sess = sess, .scn = s, .workrel = "" };
 	struct scn_outcome out = { 0 };
 	struct scn_env env = {
 		.mnt = dir, .caps = rc->caps, .ctx = &sc, .mark = cb_mark,
 		.quiesce = cb_quiesce, .check = cb_check, .gone = cb_gone,
-		.expect = cb_expect,
+		.expect = cb_expect, .evict = cb_evict, .delay = cb_delay,
 	};
 	size_t i;
 	int ret;
 
+	/* the working directory is the mount's root or a directory in it */
+	if (!strncmp(dir, rc->mnt, mlen) && dir[mlen] == '/')
+		sc.workrel = dir + mlen + 1;
 	ret = scn_run(s, &env, &out);
 	if (ret < 0) {
 		snprintf(reason, reason_len, "the runner failed: %s",
@@ -421,6 +442,7 @@ static int scenario_body(struct run_ctx *rc, struct session *sess, const char *d
 	 * syscalls are its consequence (ENOTCONN), not findings: the BROKEN
 	 * verdict says it all. */
 	rc->ino_unjudged += out.ino_unjudged;
+	rc->ledger_unjudged += out.ledger_unjudged;
 	for (i = 0; i < out.nfailures && session_healthy(sess); i++)
 		if (!out.failures[i].reported)
 			run_emit_expect(rc->log, out.failures[i].line,
@@ -483,6 +505,7 @@ int run_on_fresh_mount(struct run_ctx *rc, const struct run_body *b, uint32_t in
 	 * syscall for good, and the only bound of the leak probe's cycles. */
 	session_set_deadline(&sess, (b->timeout_s + 10) * 1000);
 	b->fn(rc, &sess, workdir, b->arg, reason, sizeof(reason), &status);
+	provoke_reset(&sess);
 
 	session_set_deadline(&sess, 30000);
 	if (use_workdir && session_healthy(&sess)) {

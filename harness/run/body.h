@@ -28,6 +28,7 @@ struct run_ctx {
 	struct fc_checker *judge; /* fed by the log; asked under its lock */
 	struct profile *prof;     /* --profile, NULL: none */
 	unsigned ino_unjudged;    /* scenarios' ino=@TAG checks not judged */
+	unsigned ledger_unjudged; /* alive/freed/fscounts not judged */
 	uint32_t conn;            /* connections so far */
 	const char *quiesce_method; /* last method used: "drop_caches"... */
 	int attach;               /* enum attach_method; auto until probed */

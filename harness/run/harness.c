@@ -346,6 +346,19 @@ static void note_unstable_ino(struct fc_run_result *r,
 		 "judged (EX-INO-STABLE)", rc->ino_unjudged);
 }
 
+/* Reference-ledger statements run where there is such a ledger; said
+ * once, so that a pass elsewhere is not read as more than it is. */
+static void note_ledger_unjudged(struct fc_run_result *r,
+				 const struct run_ctx *rc)
+{
+	if (!rc->ledger_unjudged)
+		return;
+	add_note(r, "the filesystem has no reference ledger: %u alive, freed "
+		 "and fscounts statements were not judged (they need the "
+		 "filesystem's own lookup counts; the wire rules were)",
+		 rc->ledger_unjudged);
+}
+
 int run_harness_finish(struct run_harness *h, struct scn *const *scns,
 		       size_t nscns)
 {
@@ -370,6 +383,7 @@ int run_harness_finish(struct run_harness *h, struct scn *const *scns,
 				      h->checker);
 			note_init_set(&res, h->o->init_set);
 			note_unstable_ino(&res, &h->rc);
+			note_ledger_unjudged(&res, &h->rc);
 			clock_gettime(CLOCK_MONOTONIC, &t1);
 			res.seconds = (double)(t1.tv_sec - h->t0.tv_sec) +
 				      (double)(t1.tv_nsec - h->t0.tv_nsec) / 1e9;

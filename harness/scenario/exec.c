@@ -539,6 +539,16 @@ SCN_EXEC(check)
 	return scn_run_check(t, st, v);
 }
 
+SCN_EXEC(evict)
+{
+	return scn_run_provoke(t, st, v);
+}
+
+SCN_EXEC(delay)
+{
+	return scn_run_provoke(t, st, v);
+}
+
 /* --- verifiers --- */
 
 static const char *type_name(unsigned mode)

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "judge/rules.h"
+#include "wire/proto.h"
 #include "scenario/scn_int.h"
 
 #define SCN_PAR_MAX 1024u
@@ -468,6 +469,25 @@ static int parse_arg(struct parser *p, const struct scn_call *call, int kind,
 	case SCN_A_RFLAGS:
 		return parse_flags(p, &a->w, scn_rflag_value, "rename flag",
 				   &a->num);
+	case SCN_A_OPCODE: {
+		const char *name;
+		int64_t op;
+
+		rc = lit_only(p, &a->w, "opcode");
+		if (rc)
+			return rc;
+		name = scn_word_lit(&a->w, NULL);
+		op = proto_op_by_name(name);
+		/* INIT and DESTROY frame the connection: holding them
+		 * would only hang its start or its end */
+		if (op < 0 || !strcmp(name, "INIT") ||
+		    !strcmp(name, "DESTROY"))
+			return perr(p, a->w.col, "unknown or unholdable "
+				    "opcode '%s' (a FUSE opcode name without "
+				    "FUSE_, such as LOOKUP or FORGET)", name);
+		a->num = op;
+		return 0;
+	}
 	case SCN_A_TAG:
 		rc = lit_only(p, &a->w, "tag");
 		if (!rc)

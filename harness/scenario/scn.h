@@ -96,6 +96,14 @@ struct scn_env {
 	 * session broke, fusecheck was interrupted): the runner then gives
 	 * up at once, as on timeout.  Optional. */
 	const char *(*gone)(void *ctx);
+	/* provocation (docs/architecture.md): drop the kernel's cached
+	 * name `path` (relative to the working directory) by notification,
+	 * so that its inode goes and a FORGET follows once unused: 0, or
+	 * -errno when it could not be asked.  Optional: -ENOSYS without. */
+	int (*evict)(void *ctx, uint32_t line, const char *path);
+	/* hold every request of `opcode` for `us` microseconds before the
+	 * filesystem sees it, from now on (0: no longer).  0 or -errno. */
+	int (*delay)(void *ctx, uint32_t line, uint32_t opcode, uint32_t us);
 	/* a statement failed, told as it happens (so that the harness logs
 	 * it where it happened, not after the scenario).  Optional. */
 	void (*expect)(void *ctx, uint32_t line, const char *rule,
@@ -119,6 +127,9 @@ struct scn_outcome {
 	 * and the filesystem's st_ino does not survive one (no
 	 * SCN_REQ_STABLE_INO in env.caps) */
 	unsigned ino_unjudged;
+	/* alive, freed and fscounts statements not judged: the filesystem
+	 * has no reference ledger (SCN_REQ_REFLEDGER) */
+	unsigned ledger_unjudged;
 	char *reason;           /* skip / broken reason */
 	struct scn_failure *failures;
 	size_t nfailures;

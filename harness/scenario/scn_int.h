@@ -44,6 +44,7 @@ enum scn_arg_kind {
 	SCN_A_OFLAGS,   /* O_* names joined by | */
 	SCN_A_RFLAGS,   /* 0, RENAME_* names joined by | */
 	SCN_A_TAG,      /* @TAG, bound earlier by ino=@TAG */
+	SCN_A_OPCODE,   /* a FUSE opcode name without FUSE_: LOOKUP */
 };
 
 enum scn_tail_kind {
@@ -298,6 +299,9 @@ long scn_run_quiesce(struct scn_thr *t, const struct scn_stmt *st, int full);
 long scn_run_check(struct scn_thr *t, const struct scn_stmt *st,
 		   struct scn_val *v);
 long scn_run_barrier(struct scn_thr *t);
+/* evict and delay: through the harness's callbacks; 0 or -errno */
+long scn_run_provoke(struct scn_thr *t, const struct scn_stmt *st,
+		     struct scn_val *v);
 
 /* --- confined paths (scenario/path.c) --- */
 
@@ -330,7 +334,8 @@ SCN_EXEC(rename); SCN_EXEC(renameat2); SCN_EXEC(setxattr);
 SCN_EXEC(getxattr); SCN_EXEC(listxattr); SCN_EXEC(removexattr);
 SCN_EXEC(readdir); SCN_EXEC(chdir); SCN_EXEC(mkfiles); SCN_EXEC(mktree);
 SCN_EXEC(rmtree); SCN_EXEC(sleep); SCN_EXEC(barrier); SCN_EXEC(quiesce);
-SCN_EXEC(settle); SCN_EXEC(check); SCN_EXEC(walk);
+SCN_EXEC(settle); SCN_EXEC(check); SCN_EXEC(walk); SCN_EXEC(evict);
+SCN_EXEC(delay);
 
 SCN_VERIFY(stat); SCN_VERIFY(data); SCN_VERIFY(listxattr);
 SCN_VERIFY(readdir); SCN_VERIFY(walk);

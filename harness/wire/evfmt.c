@@ -427,6 +427,28 @@ static void fmt_expect(struct evout *o, const struct fc_event *ev)
 	put_tail_str(o, "message", ev, sizeof(x));
 }
 
+static void fmt_provoke(struct evout *o, const struct fc_event *ev)
+{
+	struct fc_ev_provoke pv;
+
+	if (payload(o, ev, &pv, sizeof(pv)))
+		return;
+	put(o, " line=%u", pv.line);
+	if (pv.what == FC_PROVOKE_DELAY) {
+		put(o, " delay %s %llu us", proto_op_name(pv.opcode),
+		    (unsigned long long)pv.value);
+		return;
+	}
+	if (pv.what != FC_PROVOKE_EVICT) {
+		put(o, " what=%u?", pv.what);
+		return;
+	}
+	put(o, " evict parent=%llu nodeid=%llu",
+	    (unsigned long long)pv.parent, (unsigned long long)pv.nodeid);
+	put_tail_str(o, "name", ev, sizeof(pv));
+	put(o, " error=%d", pv.error);
+}
+
 static void fmt_mark(struct evout *o, const struct fc_event *ev)
 {
 	struct fc_ev_mark m;
@@ -459,6 +481,7 @@ static const char *const check_names[] = {
 	[FC_CHECK_OUTSTANDING] = "outstanding",
 	[FC_CHECK_ALIVE] = "alive",
 	[FC_CHECK_FREED] = "freed",
+	[FC_CHECK_COUNTS] = "fscounts",
 };
 
 static void fmt_check(struct evout *o, const struct fc_event *ev)
@@ -527,6 +550,7 @@ static const char *const kind_names[FC_EV_KIND_MAX] = {
 	[FC_EV_FS_LEDGER] = "FS_LEDGER",
 	[FC_EV_INIT_CAP] = "INIT_CAP",
 	[FC_EV_EXPECT] = "EXPECT",
+	[FC_EV_PROVOKE] = "PROVOKE",
 };
 
 size_t evfmt_event(const struct fc_event *ev, uint32_t req_opcode,
@@ -586,6 +610,9 @@ size_t evfmt_event(const struct fc_event *ev, uint32_t req_opcode,
 		break;
 	case FC_EV_EXPECT:
 		fmt_expect(&o, ev);
+		break;
+	case FC_EV_PROVOKE:
+		fmt_provoke(&o, ev);
 		break;
 	case FC_EV_UNMOUNT:
 		break;

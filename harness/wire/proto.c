@@ -190,6 +190,16 @@ const struct fc_op_info *proto_op(uint32_t opcode)
 	return &proto_ops[opcode];
 }
 
+int64_t proto_op_by_name(const char *name)
+{
+	size_t k;
+
+	for (k = 0; k < sizeof(proto_ops) / sizeof(proto_ops[0]); k++)
+		if (proto_ops[k].name && !strcmp(proto_ops[k].name, name))
+			return (int64_t)k;
+	return -1;
+}
+
 const char *proto_op_name(uint32_t opcode)
 {
 	const struct fc_op_info *op = proto_op(opcode);

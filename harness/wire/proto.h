@@ -92,6 +92,8 @@ struct fc_dentry {
 
 /* The row for `opcode`, or NULL when the opcode is unknown. */
 const struct fc_op_info *proto_op(uint32_t opcode);
+/* The opcode named "LOOKUP" (no FUSE_ prefix), or -1. */
+int64_t proto_op_by_name(const char *name);
 /* "LOOKUP", or "UNKNOWN" */
 const char *proto_op_name(uint32_t opcode);
 

@@ -23,6 +23,8 @@ enum fc_ev_kind {
 	FC_EV_FS_LEDGER = 11, /* reference fs ledger snapshot: fc_ev_fs_ledger */
 	FC_EV_INIT_CAP = 12, /* tap altered the INIT reply: fc_ev_init_cap */
 	FC_EV_EXPECT = 13,   /* a scenario expectation failed: fc_ev_expect */
+	FC_EV_PROVOKE = 14,  /* the harness provoked the kernel or held
+				requests back: fc_ev_provoke */
 	FC_EV_KIND_MAX
 };
 
@@ -83,6 +85,27 @@ struct fc_ev_expect {
 	char message[];    /* NUL-terminated */
 };
 
+/* What a scenario's provocation statement did (docs/architecture.md,
+ * "Provocation"). */
+enum fc_provoke_kind {
+	FC_PROVOKE_EVICT = 1,  /* FUSE_NOTIFY_INVAL_ENTRY written for a name */
+	FC_PROVOKE_DELAY = 2,  /* requests of an opcode held from now on */
+};
+
+struct fc_ev_provoke {
+	uint32_t what;     /* enum fc_provoke_kind */
+	uint32_t line;     /* scenario line */
+	int32_t error;     /* EVICT: errno the kernel answered the
+			      notification with (0: the entry was dropped;
+			      ENOENT: it held none) */
+	uint32_t opcode;   /* DELAY: the opcode held */
+	uint64_t parent;   /* EVICT: parent nodeid; 0: the wire never named
+			      the path, nothing was written */
+	uint64_t nodeid;   /* EVICT: nodeid behind the name, 0 unknown */
+	uint64_t value;    /* DELAY: microseconds (0: no longer held) */
+	char name[];       /* EVICT: the name, NUL-terminated */
+};
+
 struct fc_ev_mark {
 	uint32_t line;     /* scenario line being executed, 0 = idle */
 	uint32_t tid;      /* runner thread (matches fuse_in_header.pid) */
@@ -116,6 +139,9 @@ enum fc_check_kind {
 	FC_CHECK_OUTSTANDING = 2, /* nodeid of `ino` has `expect` references */
 	FC_CHECK_ALIVE = 3,       /* reference fs still has inode `ino` */
 	FC_CHECK_FREED = 4,       /* reference fs has freed inode `ino` */
+	FC_CHECK_COUNTS = 5,      /* reference fs's lookup counts match the
+				     wire now (judged by the FS_LEDGER
+				     snapshot taken for it) */
 };
 
 struct fc_ev_check {

@@ -34,6 +34,7 @@ EV_CHECK = 10
 EV_FS_LEDGER = 11
 EV_INIT_CAP = 12
 EV_EXPECT = 13
+EV_PROVOKE = 14
 
 # enum fc_scn_phase / fc_scn_status
 SCN_BEGIN = 1

@@ -84,8 +84,8 @@ static void test_scn_parse__doc_example(void **state)
 	assert_int_equal(scn_nrules(s), 2);
 	assert_string_equal(scn_rule(s, 1), "LC-QUIESCE-BALANCE");
 	assert_null(scn_rule(s, 2));
-	assert_int_equal(scn_requires(s), SCN_REQ_WRITE | SCN_REQ_REFLEDGER |
-						  SCN_REQ_DROP_CACHES);
+	/* freed needs no refledger: unjudged where there is none */
+	assert_int_equal(scn_requires(s), SCN_REQ_WRITE | SCN_REQ_DROP_CACHES);
 	assert_string_equal(scn_memfs_args(s), "");
 	assert_int_equal(scn_timeout_s(s), SCN_DEFAULT_TIMEOUT_S);
 	assert_int_equal(s->body.n, 15);
@@ -144,9 +144,14 @@ static void test_scn_parse__every_call(void **state)
 		"mktree t 5\n"
 		"rmtree t\n"
 		"sleep 10\n"
+		"evict d/a\n"
+		"delay FORGET 5\n"
+		"delay BATCH_FORGET 0\n"
 		"parallel 2 {\n"
 		"\tbarrier\n"
+		"\tevict a\n"
 		"}\n"
+		"fscounts\n"
 		"settle\n"
 		"outstanding @a 1\n"
 		"alive @a\n"
@@ -157,8 +162,7 @@ static void test_scn_parse__every_call(void **state)
 	unsigned want = SCN_REQ_WRITE | SCN_REQ_TMPFILE | SCN_REQ_MKNOD |
 			SCN_REQ_SYMLINK | SCN_REQ_HARDLINK |
 			SCN_REQ_RENAME_EXCHANGE | SCN_REQ_RENAME_NOREPLACE |
-			SCN_REQ_XATTR | SCN_REQ_REFLEDGER |
-			SCN_REQ_DROP_CACHES;
+			SCN_REQ_XATTR | SCN_REQ_DROP_CACHES;
 
 	assert_int_equal(scn_requires(s), want);
 	assert_int_equal(s->ntags, 1);
@@ -487,6 +491,14 @@ static void test_scn_parse__err_open_flag(void **state)
 {
 	parse_bad(HDR "open f a O_RDWR|O_CREATE 0644\n", 3, 17,
 		  "unknown open flag 'O_CREATE'");
+	parse_bad(HDR "delay FORGOT 5\n", 3, 7,
+		  "unknown or unholdable opcode 'FORGOT' (a FUSE opcode "
+		  "name without FUSE_, such as LOOKUP or FORGET)");
+	parse_bad(HDR "delay INIT 5\n", 3, 7,
+		  "unknown or unholdable opcode 'INIT' (a FUSE opcode "
+		  "name without FUSE_, such as LOOKUP or FORGET)");
+	parse_bad(HDR "parallel 2 {\ndelay FORGET$i 5\n}\n", 4, 13,
+		  "opcode must be literal (no $i/$n)");
 	parse_bad(HDR "renameat2 a b RENAME_SWAP\n", 3, 15,
 		  "unknown rename flag 'RENAME_SWAP'");
 	parse_bad(HDR "open f a O_RDWR|O_CREAT\n", 3, 10, "needs a MODE");

@@ -17,6 +17,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <linux/fuse.h>
 #include "scenario/scn_int.h"
 
 #define HDR "# desc: a test\n# rules: LC-QUIESCE-BALANCE\n"
@@ -32,6 +33,11 @@ struct rec {
 	struct fc_ev_check checks[16];
 	size_t nchecks;
 	int check_rc;               /* what check() answers */
+	char evicted[8][64];        /* evict() paths, in order */
+	size_t nevict;
+	uint32_t delays[8][2];      /* delay() opcode, us */
+	size_t ndelay;
+	int evict_rc;               /* what evict() answers */
 	char dir[64];
 };
 
@@ -70,6 +76,30 @@ static int stub_check(void *ctx, const struct fc_ev_check *chk, char *msg,
 	return r->check_rc;
 }
 
+static int stub_evict(void *ctx, uint32_t line, const char *path)
+{
+	struct rec *r = ctx;
+
+	(void)line;
+	pthread_mutex_lock(&r->mu);
+	if (r->nevict < 8)
+		snprintf(r->evicted[r->nevict++], 64, "%s", path);
+	pthread_mutex_unlock(&r->mu);
+	return r->evict_rc;
+}
+
+static int stub_delay(void *ctx, uint32_t line, uint32_t opcode, uint32_t us)
+{
+	struct rec *r = ctx;
+
+	(void)line;
+	if (r->ndelay < 8) {
+		r->delays[r->ndelay][0] = opcode;
+		r->delays[r->ndelay++][1] = us;
+	}
+	return 0;
+}
+
 static int setup(void **state)
 {
 	struct rec *r = calloc(1, sizeof(*r));
@@ -98,8 +128,11 @@ static int teardown(void **state)
 static void run(struct rec *r, unsigned caps, const char *text,
 		struct scn_outcome *out)
 {
-	struct scn_env env = {r->dir, caps, r, stub_mark, stub_quiesce,
-			      stub_check, NULL, NULL};
+	struct scn_env env = {
+		.mnt = r->dir, .caps = caps, .ctx = r, .mark = stub_mark,
+		.quiesce = stub_quiesce, .check = stub_check,
+		.evict = stub_evict, .delay = stub_delay,
+	};
 	struct scn_error err;
 	struct scn *s;
 	char buf[1024];
@@ -482,6 +515,44 @@ static void test_scn_run__closes_descriptors(void **state)
 	scn_outcome_free(&o);
 }
 
+/* evict and delay reach the harness with the path as written (relative
+ * to the working directory, $i expanded), the opcode and microseconds;
+ * a failed eviction is the statement's result; a delay past the limit
+ * fails the scenario, not the harness. */
+static void test_scn_run__provoke(void **state)
+{
+	struct rec *r = *state;
+	struct scn_outcome o;
+
+	run(r, ALL, HDR "mkdir d 0755\ndelay FORGET 5\n"
+			"parallel 2 {\nevict d/f$i\n}\ndelay FORGET 0\n",
+	    &o);
+	assert_pass(&o);
+	assert_int_equal(r->nevict, 2);
+	assert_true((!strcmp(r->evicted[0], "d/f0") &&
+		     !strcmp(r->evicted[1], "d/f1")) ||
+		    (!strcmp(r->evicted[0], "d/f1") &&
+		     !strcmp(r->evicted[1], "d/f0")));
+	assert_int_equal(r->ndelay, 2);
+	assert_int_equal(r->delays[0][0], FUSE_FORGET);
+	assert_int_equal(r->delays[0][1], 5000);
+	assert_int_equal(r->delays[1][1], 0);
+	scn_outcome_free(&o);
+
+	r->evict_rc = -ENOTCONN;
+	run(r, ALL, HDR "evict x\nexpect ENOTCONN evict y\n", &o);
+	assert_int_equal(o.status, FC_SCN_ST_FAIL);
+	want_failure(&o, 3, "evict \"x\": expected success, got ENOTCONN");
+	assert_int_equal(o.nfailures, 1);
+	scn_outcome_free(&o);
+
+	r->evict_rc = 0;
+	run(r, ALL, HDR "delay LOOKUP 10001\n", &o);
+	assert_int_equal(o.status, FC_SCN_ST_FAIL);
+	want_failure(&o, 3, "delay LOOKUP: 10001 ms is more than the limit of 10000 ms");
+	scn_outcome_free(&o);
+}
+
 static void test_scn_run__ledger(void **state)
 {
 	struct rec *r = *state;
@@ -585,6 +656,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(
 			test_scn_run__closes_descriptors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scn_run__provoke, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_scn_run__ledger, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_scn_run__unbound_tag,
