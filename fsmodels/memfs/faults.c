@@ -89,6 +89,41 @@ const struct memfs_fault_desc memfs_faults[MEMFS_F_COUNT] = {
 	 "assert(nlookup >= n) in forget, as libfuse examples do",
 	 "the filesystem crashes: PR-FS-DIED names the request it left",
 	 "PR-FS-DIED", "unlink-open-read", "create-no-ref"},
+    [MEMFS_F_LOOKUP_FORGET_RACE] =
+	{"lookup-forget-race",
+	 "LOOKUP keeps the inode it found across unlocking; a FORGET that "
+	 "drops it to 0 meanwhile erases it, and the lookup's count lands "
+	 "on the erased entry (the window is held open: deterministic)",
+	 "LOOKUP racing FORGET to 0 (libfuse passthrough_hp 1e19235c)",
+	 "LF-FS-LEDGER (fs nlookup below the wire ledger)",
+	 "LF-FS-LEDGER", "forget-lookup-race", ""},
+    [MEMFS_F_UNLINK_INTERNAL_LOOKUP] =
+	{"unlink-internal-lookup",
+	 "UNLINK looks the victim up internally, counting a reference "
+	 "no reply ever hands out",
+	 "handler-internal lookup leaks a count (passthrough_hp f8a24e9e)",
+	 "LF-FS-LEDGER (fs nlookup above the wire ledger)",
+	 "LF-FS-LEDGER", "unlink-open-read", ""},
+    [MEMFS_F_READDIR_REF] =
+	{"readdir-ref",
+	 "plain READDIR entries are counted as lookups",
+	 "READDIR treated like READDIRPLUS (Curvine #1114)",
+	 "LF-FS-LEDGER (fs nlookup above the wire ledger)",
+	 "LF-FS-LEDGER", "readdir-large-noplus", ""},
+    [MEMFS_F_READDIRPLUS_OVERFLOW_REF] =
+	{"readdirplus-overflow-ref",
+	 "READDIRPLUS counts the entry that did not fit the reply",
+	 "overflow entry of a full readdirplus buffer counted (go-fuse "
+	 "1cb24af2, passthrough_hp a83041fa)",
+	 "LF-FS-LEDGER (fs nlookup above the wire ledger)",
+	 "LF-FS-LEDGER", "readdir-large-plus", ""},
+    [MEMFS_F_FORGET_FILTERED] =
+	{"forget-filtered",
+	 "FORGET and BATCH_FORGET from uid 0 are dropped by an access "
+	 "filter (the kernel sends every forget with uid 0)",
+	 "forgets rejected by a session filter (fuser 097638c)",
+	 "LF-FS-LEDGER (fs nlookup above the wire ledger)",
+	 "LF-FS-LEDGER", "lookup-existing", ""},
 };
 
 int memfs_fault_enable(const char *name)

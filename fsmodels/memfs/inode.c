@@ -14,6 +14,7 @@
 
 struct memfs memfs = {
     .lock = PTHREAD_MUTEX_INITIALIZER,
+    .forgot = PTHREAD_COND_INITIALIZER,
 };
 
 void memfs_touch(struct timespec *ts)

@@ -87,6 +87,7 @@ struct memfs_opts {
 
 struct memfs {
 	pthread_mutex_t lock; /* the one big lock: guards everything below */
+	pthread_cond_t forgot; /* an inode's nlookup fell to 0 */
 	struct memfs_inode **tab; /* indexed by nodeid */
 	uint64_t tab_cap;
 	uint64_t next_id;

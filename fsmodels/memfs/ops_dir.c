@@ -70,6 +70,9 @@ static size_t add_entry(fuse_req_t req, struct dir_batch *b, size_t size,
 		if (n > room)
 			return 0;
 		b->len += n;
+		/* FAULT readdir-ref: a plain entry counted as a lookup */
+		if (send && memfs_fault(MEMFS_F_READDIR_REF))
+			memfs_ref(in);
 		return n;
 	}
 	if (!send) {
@@ -80,8 +83,13 @@ static size_t add_entry(fuse_req_t req, struct dir_batch *b, size_t size,
 	}
 	n = fuse_add_direntry_plus(req, b->buf + b->len, room, name, &e,
 				   (off_t)next_off);
-	if (n > room)
+	if (n > room) {
+		/* FAULT readdirplus-overflow-ref: counted before it was
+		 * known not to fit, and never taken back */
+		if (count && memfs_fault(MEMFS_F_READDIRPLUS_OVERFLOW_REF))
+			memfs_ref(in);
 		return 0;
+	}
 	b->len += n;
 	if (count) {
 		memfs_ref(in);

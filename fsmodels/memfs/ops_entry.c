@@ -47,11 +47,38 @@ static void reply_entry(fuse_req_t req, int err, struct memfs_entry_out *out,
 		memfs_undo_failed(out->e.ino, 1, 0, op);
 }
 
+/* FAULT lookup-forget-race: the handler keeps the inode it found while
+ * it drops the lock (as passthrough_hp kept a raw pointer before
+ * 1e19235c).  The window is held open until a FORGET that brings the
+ * inode to 0 has run, or 50 ms: then the count goes to an entry the
+ * forget erased, so it is lost.  true when it was lost. */
+static bool lookup_raced(struct memfs_inode **inp)
+{
+	struct memfs_inode *in = *inp;
+	uint64_t nodeid = in->nodeid;
+	uint32_t forgotten = in->forgotten;
+	struct timespec until;
+
+	if (!in->nlookup)
+		return false; /* nothing for a forget to drop */
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += 50 * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	while ((in = memfs_get(nodeid)) && in->forgotten == forgotten &&
+	       !pthread_cond_timedwait(&memfs.forgot, &memfs.lock, &until))
+		;
+	*inp = in;
+	return !in || in->forgotten != forgotten;
+}
+
 static int memfs_do_lookup(fuse_ino_t parent, const char *name,
 			   struct memfs_entry_out *out)
 {
 	char esc[MEMFS_ESC_MAX];
-	struct memfs_inode *dir;
+	struct memfs_inode *dir, *in;
 	struct memfs_dirent *de;
 	int err = memfs_check_name(name);
 
@@ -70,12 +97,25 @@ static int memfs_do_lookup(fuse_ino_t parent, const char *name,
 		err = -ENOENT;
 		goto log;
 	}
-	memfs_ref(de->inode);
+	in = de->inode;
+	if (memfs_fault(MEMFS_F_LOOKUP_FORGET_RACE) && lookup_raced(&in)) {
+		if (!in) {
+			err = -ENOENT;
+			goto log;
+		}
+		memfs_fill_entry(in, &out->e);
+		memfs_log("lookup parent=%llu name=%s -> nodeid=%llu "
+			  "nlookup=%llu (count lost to a forget: fault)",
+			  ULL(parent), memfs_log_name(esc, sizeof(esc), name),
+			  ULL(in->nodeid), ULL(in->nlookup));
+		goto unlock;
+	}
+	memfs_ref(in);
 	out->counted = true;
-	memfs_fill_entry(de->inode, &out->e);
+	memfs_fill_entry(in, &out->e);
 	memfs_log("lookup parent=%llu name=%s -> nodeid=%llu nlookup=%llu",
 		  ULL(parent), memfs_log_name(esc, sizeof(esc), name),
-		  ULL(de->inode->nodeid), ULL(de->inode->nlookup));
+		  ULL(in->nodeid), ULL(in->nlookup));
 	goto unlock;
 log:
 	memfs_log("lookup parent=%llu name=%s -> error=%d", ULL(parent),
@@ -117,8 +157,10 @@ static void forget_one(fuse_ino_t nodeid, uint64_t n, const char *op)
 		dec = in->nlookup;
 	}
 	in->nlookup -= dec;
-	if (!in->nlookup && dec)
+	if (!in->nlookup && dec) {
 		in->forgotten++;
+		pthread_cond_broadcast(&memfs.forgot);
+	}
 	memfs_log("%s nodeid=%llu n=%llu -> nlookup=%llu", op, ULL(nodeid),
 		  ULL(n), ULL(in->nlookup));
 	if (nodeid == MEMFS_ROOT_ID && memfs_fault(MEMFS_F_ROOT_FORGETTABLE)) {
@@ -138,8 +180,24 @@ static void reply_forget(fuse_req_t req)
 		fuse_reply_none(req);
 }
 
+/* FAULT forget-filtered: an access filter that admits only requests from
+ * a user drops every forget: the kernel sends them with uid 0. */
+static bool forget_filtered(fuse_req_t req, const char *op)
+{
+	if (!memfs_fault(MEMFS_F_FORGET_FILTERED) || fuse_req_ctx(req)->uid)
+		return false;
+	memfs_log("%s from uid 0 -> dropped (fault)", op);
+	pthread_mutex_lock(&memfs.lock);
+	memfs.forget_msgs++; /* taken, though not applied */
+	pthread_mutex_unlock(&memfs.lock);
+	fuse_reply_none(req);
+	return true;
+}
+
 static void memfs_forget(fuse_req_t req, fuse_ino_t nodeid, uint64_t nlookup)
 {
+	if (forget_filtered(req, "forget"))
+		return;
 	pthread_mutex_lock(&memfs.lock);
 	forget_one(nodeid, nlookup, "forget");
 	memfs.forget_msgs++;
@@ -150,6 +208,8 @@ static void memfs_forget(fuse_req_t req, fuse_ino_t nodeid, uint64_t nlookup)
 static void memfs_forget_multi(fuse_req_t req, size_t count,
 			       struct fuse_forget_data *forgets)
 {
+	if (forget_filtered(req, "forget_multi"))
+		return;
 	pthread_mutex_lock(&memfs.lock);
 	if (memfs_fault(MEMFS_F_BATCH_FORGET_IGNORED)) {
 		/* FAULT batch-forget-ignored */
@@ -414,6 +474,10 @@ static int memfs_do_remove(fuse_ino_t parent, const char *name, bool is_rmdir)
 		err = -ENOTEMPTY;
 		goto unlock;
 	}
+	/* FAULT unlink-internal-lookup: the victim looked up on the way, a
+	 * count no reply hands out */
+	if (!is_rmdir && memfs_fault(MEMFS_F_UNLINK_INTERNAL_LOOKUP))
+		memfs_ref(in);
 	memfs_dir_remove(dir, de);
 	if (is_rmdir) {
 		in->nlink = 0;
