@@ -124,6 +124,13 @@ const struct memfs_fault_desc memfs_faults[MEMFS_F_COUNT] = {
 	 "forgets rejected by a session filter (fuser 097638c)",
 	 "LF-FS-LEDGER (fs nlookup above the wire ledger)",
 	 "LF-FS-LEDGER", "lookup-existing", ""},
+    [MEMFS_F_RELOOKUP_NEW_NODEID] =
+	{"relookup-new-nodeid",
+	 "a LOOKUP of an inode the kernel holds moves it to a new nodeid",
+	 "revalidation answered with a fresh nodeid (bazil/fuse#250, "
+	 "rclone: the current directory vanishes)",
+	 "LC-NODEID-UNSTABLE",
+	 "LC-NODEID-UNSTABLE", "revalidate-same-nodeid", ""},
 };
 
 int memfs_fault_enable(const char *name)

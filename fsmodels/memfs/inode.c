@@ -80,6 +80,20 @@ static int table_reserve(uint64_t id)
 	return 0;
 }
 
+int memfs_renumber(struct memfs_inode *in)
+{
+	uint64_t id = memfs.next_id;
+	int err = table_reserve(id);
+
+	if (err)
+		return err;
+	memfs.next_id++;
+	memfs.tab[in->nodeid] = NULL;
+	memfs.tab[id] = in;
+	in->nodeid = id;
+	return 0;
+}
+
 struct memfs_inode *memfs_get(fuse_ino_t nodeid)
 {
 	if (nodeid >= memfs.tab_cap)

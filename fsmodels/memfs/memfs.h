@@ -105,6 +105,9 @@ extern struct memfs memfs;
 int memfs_table_init(void);
 void memfs_table_destroy(void);
 struct memfs_inode *memfs_get(fuse_ino_t nodeid);
+/* FAULT relookup-new-nodeid: move the inode to a fresh nodeid; the old
+ * one is no longer known.  0 or -ENOMEM. */
+int memfs_renumber(struct memfs_inode *in);
 /* memfs_get, with *err = -ESTALE when the inode does not exist. */
 struct memfs_inode *memfs_get_live(fuse_ino_t nodeid, int *err);
 int memfs_new_inode(mode_t mode, dev_t rdev, struct memfs_inode **out);

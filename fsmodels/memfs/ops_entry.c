@@ -110,6 +110,13 @@ static int memfs_do_lookup(fuse_ino_t parent, const char *name,
 			  ULL(in->nodeid), ULL(in->nlookup));
 		goto unlock;
 	}
+	/* FAULT relookup-new-nodeid: a name the kernel holds gets a new id */
+	if (memfs_fault(MEMFS_F_RELOOKUP_NEW_NODEID) && in->nlookup &&
+	    in->nodeid != MEMFS_ROOT_ID) {
+		err = memfs_renumber(in);
+		if (err)
+			goto log;
+	}
 	memfs_ref(in);
 	out->counted = true;
 	memfs_fill_entry(in, &out->e);

@@ -70,6 +70,9 @@ struct fc_checker {
 	uint64_t forgets;
 	/* a scenario's `evict` statements, and those that dropped a name */
 	uint64_t evictions, evicted;
+	/* seq of the latest reply that may have changed a name (a
+	 * directory-changing request, a notification of the fs) */
+	uint64_t names_changed_seq;
 
 	/* attribution */
 	int scenario;

@@ -262,6 +262,14 @@ static int dent_insert(struct ledger *l, uint64_t h, uint32_t v)
 	return 0;
 }
 
+void ledger_unindex_name(struct ledger *l, uint64_t nodeid)
+{
+	struct ledger_node *n = ledger_find(l, nodeid);
+
+	if (n)
+		dent_remove_node(l, n);
+}
+
 void ledger_unlink_name(struct ledger *l, uint64_t nodeid)
 {
 	struct ledger_node *n = ledger_find(l, nodeid);

@@ -89,6 +89,9 @@ int ledger_add_name(struct ledger *l, uint64_t nodeid, uint64_t parent,
 /* The node currently named (parent, name), or 0. */
 uint64_t ledger_lookup_name(const struct ledger *l, uint64_t parent,
 			    const char *name, size_t len);
+/* The name no longer leads to nodeid as far as the wire knows (the fs
+ * invalidated it); the node keeps its name for messages and eviction. */
+void ledger_unindex_name(struct ledger *l, uint64_t nodeid);
 /* The name is gone (UNLINK, RMDIR, renamed over): keep it for the path,
  * drop it from the index, mark the node unlinked. */
 void ledger_unlink_name(struct ledger *l, uint64_t nodeid);

@@ -320,6 +320,54 @@ static uint32_t expected_type(struct fc_checker *c,
 	return op->made_type;
 }
 
+/* A request in flight now that may change names in directory `dir`. */
+static int dir_changing(const struct fc_checker *c, uint64_t dir)
+{
+	const struct fc_op_info *op;
+	struct inflight_req *q;
+	size_t pos = 0;
+
+	while ((q = inflight_next(&c->inflight, &pos))) {
+		op = proto_op(q->opcode);
+		if (op && ((op->lock == FC_LK_PARENT_EXCL && q->nodeid == dir) ||
+			   (op->lock == FC_LK_PARENTS_EXCL &&
+			    (q->nodeid == dir || q->nodeid2 == dir))))
+			return 1;
+	}
+	return 0;
+}
+
+/* LC-NODEID-UNSTABLE: the name (parent, name) led to `old` on the wire,
+ * the kernel still holds `old`, and this LOOKUP says `nodeid`.  Judged
+ * only when nothing could have changed the name while the LOOKUP was
+ * on its way: no directory-changing reply or notification since its
+ * request, none in flight in that directory now. */
+static void check_stable(struct fc_checker *c, const struct fc_event *ev,
+			 const struct inflight_req *r, uint64_t nodeid)
+{
+	const char *name = inflight_name(r);
+	const struct ledger_node *o;
+	uint64_t old;
+
+	old = ledger_lookup_name(&c->ledger, r->nodeid, name, r->name_len);
+	if (!old || old == nodeid)
+		return;
+	o = ledger_find(&c->ledger, old);
+	if (!o || !o->refs || (o->flags & LEDGER_F_UNCERTAIN) ||
+	    c->names_changed_seq > r->seq || dir_changing(c, r->nodeid))
+		return;
+	ck_violate(c, "LC-NODEID-UNSTABLE", nodeid, r->line, ev->seq,
+		   o->seq_ref,
+		   "LOOKUP of \"%.*s\" in nodeid %llu returns nodeid %llu, "
+		   "but the name leads to nodeid %llu, which the kernel "
+		   "still holds (%llu references) and nothing renamed or "
+		   "removed it: the kernel forgets the new nodeid and drops "
+		   "its dentry", (int)(r->name_len > 255 ? 255 : r->name_len),
+		   name, (unsigned long long)r->nodeid,
+		   (unsigned long long)nodeid, (unsigned long long)old,
+		   (unsigned long long)o->refs);
+}
+
 static void reply_entry(struct fc_checker *c, const struct fc_event *ev,
 			const struct inflight_req *r, const struct fc_reply *rp)
 {
@@ -342,6 +390,8 @@ static void reply_entry(struct fc_checker *c, const struct fc_event *ev,
 		h.name = inflight_name(r);
 		h.name_len = r->name_len;
 	}
+	if (r->opcode == FUSE_LOOKUP && h.parent)
+		check_stable(c, ev, r, h.nodeid);
 	/* LINK: the type the old inode had before this reply */
 	if (want && (h.mode & S_IFMT) != want) {
 		n = ledger_get(&c->ledger, h.nodeid);
@@ -544,6 +594,9 @@ void lc_on_reply(struct fc_checker *c, const struct fc_event *ev)
 	if (!oh.error)
 		check_garbage(c, ev, r);
 	op = proto_op(r->opcode);
+	if (op && (op->lock == FC_LK_PARENT_EXCL ||
+		   op->lock == FC_LK_PARENTS_EXCL))
+		c->names_changed_seq = ev->seq;
 	if (!proto_decode_reply(r->opcode, ev->data, ev->len,
 				ev->orig_len ? ev->orig_len : ev->len, &rp) &&
 	    !rp.error) {
@@ -577,12 +630,18 @@ void lc_on_notify(struct fc_checker *c, const struct fc_event *ev)
 	struct fc_notify nt;
 	uint64_t id;
 
-	if (proto_decode_notify(ev->data, ev->len, &nt) ||
-	    nt.code != FUSE_NOTIFY_DELETE)
+	if (proto_decode_notify(ev->data, ev->len, &nt))
 		return;
-	/* the filesystem says the name is gone */
+	/* the filesystem says something changed that the wire did not
+	 * show: a LOOKUP in flight may see a new nodeid for a name */
+	c->names_changed_seq = ev->seq;
+	if (nt.code != FUSE_NOTIFY_DELETE && nt.code != FUSE_NOTIFY_INVAL_ENTRY)
+		return;
+	/* the filesystem says the name is gone, or may lead elsewhere now */
 	id = ledger_lookup_name(&c->ledger, nt.parent, nt.name, nt.name_len);
-	if (id && id == nt.child)
+	if (id && nt.code == FUSE_NOTIFY_INVAL_ENTRY)
+		ledger_unindex_name(&c->ledger, id);
+	else if (id && id == nt.child)
 		ledger_unlink_name(&c->ledger, id);
 }
 

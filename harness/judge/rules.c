@@ -27,6 +27,12 @@ const struct fc_rule fc_rules[] = {
 	  "inode (nodeid:generation is unique for the fs's lifetime)",
 	  "linux include/uapi/linux/fuse.h struct fuse_entry_out; "
 	  "fs/fuse/inode.c fuse_iget, fs/fuse/fuse_i.h fuse_stale_inode" },
+	{ "LC-NODEID-UNSTABLE", FC_RF_LOOKUP,
+	  "a LOOKUP of a name whose nodeid the kernel still holds returns "
+	  "that nodeid, unless the name changed on the wire meanwhile",
+	  "linux fs/fuse/dir.c fuse_dentry_revalidate (another nodeid: the "
+	  "kernel forgets it at once and invalidates the dentry, so a cwd "
+	  "or path in use vanishes); bazil/fuse#250 (rclone)" },
 	{ "LC-FORGET-REPLY", FC_RF_LOOKUP,
 	  "FORGET and BATCH_FORGET take no reply",
 	  "linux fs/fuse/dev.c fuse_read_forget (no request is queued for "

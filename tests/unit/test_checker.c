@@ -647,6 +647,74 @@ static void test_checker__reuse_silent_same_inode(void **state)
 	checker_free(c);
 }
 
+/* --- LC-NODEID-UNSTABLE ---------------------------------------------------- */
+
+static void notify_inval_entry(struct fc_checker *c, uint64_t parent,
+			       const char *name)
+{
+	unsigned char buf[512];
+	struct fuse_out_header h = { 0 };
+	struct fuse_notify_inval_entry_out ie = { 0 };
+	size_t len = sizeof(h) + sizeof(ie) + strlen(name) + 1;
+
+	h.len = (uint32_t)len;
+	h.error = FUSE_NOTIFY_INVAL_ENTRY;
+	ie.parent = parent;
+	ie.namelen = (uint32_t)strlen(name);
+	memcpy(buf, &h, sizeof(h));
+	memcpy(buf + sizeof(h), &ie, sizeof(ie));
+	memcpy(buf + sizeof(h) + sizeof(ie), name, strlen(name) + 1);
+	feed(c, FC_EV_NOTIFY, buf, len);
+}
+
+static void test_checker__unstable_nodeid_fires(void **state)
+{
+	struct fc_checker *c = new_checker();
+	const struct fc_violation *v;
+	uint64_t ref;
+
+	ref = lookup(c, 1, "d", 2, DIR);
+	lookup(c, 1, "d", 7, DIR);	/* revalidation: another nodeid */
+	v = first_rule(c, "LC-NODEID-UNSTABLE");
+	assert_non_null(v);
+	assert_int_equal(v->nodeid, 7);
+	assert_int_equal(v->seq_ref, ref);
+	assert_non_null(strstr(v->detail, "leads to nodeid 2"));
+	checker_free(c);
+}
+
+static void test_checker__unstable_nodeid_silent(void **state)
+{
+	struct fc_checker *c = new_checker();
+	uint64_t u = next_unique++;
+
+	/* the same nodeid again */
+	lookup(c, 1, "a", 2, REG);
+	lookup(c, 1, "a", 2, REG);
+	/* the old one forgotten first */
+	lookup(c, 1, "b", 3, REG);
+	forget(c, 3, 1);
+	lookup(c, 1, "b", 4, REG);
+	/* the name was renamed over, or removed and made again */
+	lookup(c, 1, "c", 5, REG);
+	lookup(c, 1, "x", 6, REG);
+	rename2(c, 1, "x", 1, "c", 0);
+	lookup(c, 1, "c", 6, REG);
+	unlink_(c, 1, "c");
+	lookup(c, 1, "c", 8, REG);
+	/* the filesystem said the name changed */
+	lookup(c, 1, "e", 9, REG);
+	notify_inval_entry(c, 1, "e");
+	lookup(c, 1, "e", 10, REG);
+	/* a directory-changing reply came while the LOOKUP was on its way */
+	lookup(c, 1, "f", 11, REG);
+	request(c, FUSE_LOOKUP, u, 1, RUNNER_TID, NULL, 0, "f", NULL);
+	mkdir_(c, 1, "g", 12);
+	entry_reply(c, u, 13, 0, REG);
+	assert_int_equal(count_rule(c, "LC-NODEID-UNSTABLE"), 0);
+	checker_free(c);
+}
+
 /* --- LC-FORGET-REPLY ------------------------------------------------------- */
 
 static void test_checker__forget_reply_fires(void **state)
@@ -1162,7 +1230,8 @@ static void test_checker__rule_table(void **state)
 {
 	static const char *const ids[] = {
 		"LC-ENTRY-REF", "LC-FORGET-EXCESS", "LC-UNREFERENCED-NODEID",
-		"LC-NODEID-REUSE", "LC-FORGET-REPLY", "LC-QUIESCE-BALANCE",
+		"LC-NODEID-REUSE", "LC-NODEID-UNSTABLE", "LC-FORGET-REPLY",
+		"LC-QUIESCE-BALANCE",
 		"LC-OUTSTANDING", "LF-FS-LEDGER", "LF-FREED-REFERENCED",
 		"LF-NOT-FREED", "LF-ALIVE", "LF-FREED", "LF-LEAK-PROBE",
 		"EX-RESULT", "EX-NAME-MAX", "EX-NOT-EMPTY", "EX-OPEN-FILE",
@@ -1230,6 +1299,8 @@ int main(void)
 		cmocka_unit_test(test_checker__reuse_type_fires_and_uncertain),
 		cmocka_unit_test(test_checker__reuse_generation_and_create_fire),
 		cmocka_unit_test(test_checker__reuse_silent_same_inode),
+		cmocka_unit_test(test_checker__unstable_nodeid_fires),
+		cmocka_unit_test(test_checker__unstable_nodeid_silent),
 		cmocka_unit_test(test_checker__forget_reply_fires),
 		cmocka_unit_test(test_checker__forget_reply_silent),
 		cmocka_unit_test(test_checker__quiesce_balance_fires),
