@@ -116,7 +116,7 @@ const struct memfs_fault_desc memfs_faults[MEMFS_F_COUNT] = {
 	 "overflow entry of a full readdirplus buffer counted (go-fuse "
 	 "1cb24af2, passthrough_hp a83041fa)",
 	 "LF-FS-LEDGER (fs nlookup above the wire ledger)",
-	 "LF-FS-LEDGER", "readdir-large-plus", ""},
+	 "LF-FS-LEDGER", "readdirplus-small-buffer", ""},
     [MEMFS_F_FORGET_FILTERED] =
 	{"forget-filtered",
 	 "FORGET and BATCH_FORGET from uid 0 are dropped by an access "
@@ -131,6 +131,14 @@ const struct memfs_fault_desc memfs_faults[MEMFS_F_COUNT] = {
 	 "rclone: the current directory vanishes)",
 	 "LC-NODEID-UNSTABLE",
 	 "LC-NODEID-UNSTABLE", "revalidate-same-nodeid", ""},
+    [MEMFS_F_FREE_AT_RELEASE] =
+	{"free-at-release",
+	 "the last RELEASE of an unlinked file frees it, though the kernel "
+	 "has not forgotten it yet",
+	 "deferred removal keyed on open handles only, racing the FORGET "
+	 "(libfuse#746, .fuse_hidden races)",
+	 "LF-FREED-REFERENCED (freed while the wire holds a reference)",
+	 "LF-FREED-REFERENCED", "unlink-release-forget", ""},
 };
 
 int memfs_fault_enable(const char *name)

@@ -17,6 +17,7 @@ enum {
 	OPT_CONTROL_FD = 256,
 	OPT_LOG,
 	OPT_NO_READDIRPLUS,
+	OPT_READDIRPLUS_ALWAYS,
 	OPT_WRITEBACK,
 	OPT_NO_PARALLEL_DIROPS,
 	OPT_ENTRY_TIMEOUT,
@@ -36,6 +37,7 @@ static const struct option long_opts[] = {
     {"control-fd", required_argument, NULL, OPT_CONTROL_FD},
     {"log", required_argument, NULL, OPT_LOG},
     {"no-readdirplus", no_argument, NULL, OPT_NO_READDIRPLUS},
+    {"readdirplus-always", no_argument, NULL, OPT_READDIRPLUS_ALWAYS},
     {"writeback", no_argument, NULL, OPT_WRITEBACK},
     {"no-parallel-dirops", no_argument, NULL, OPT_NO_PARALLEL_DIROPS},
     {"entry-timeout", required_argument, NULL, OPT_ENTRY_TIMEOUT},
@@ -59,6 +61,7 @@ static void usage(FILE *out)
 	    "  --control-fd=N        SOCK_SEQPACKET control channel\n"
 	    "  --log=FILE            append the lookup-count log to FILE\n"
 	    "  --no-readdirplus      do not offer READDIRPLUS\n"
+	    "  --readdirplus-always  READDIRPLUS for every directory read (no _AUTO)\n"
 	    "  --writeback           enable the writeback cache\n"
 	    "  --no-parallel-dirops  clear FUSE_CAP_PARALLEL_DIROPS\n"
 	    "  --entry-timeout=SEC   entry timeout (default 1.0)\n"
@@ -136,6 +139,9 @@ static int parse_opts(int argc, char **argv, struct memfs_opts *o)
 		case OPT_NO_READDIRPLUS:
 			o->no_readdirplus = true;
 			break;
+		case OPT_READDIRPLUS_ALWAYS:
+			o->readdirplus_always = true;
+			break;
 		case OPT_WRITEBACK:
 			o->writeback = true;
 			break;
@@ -211,6 +217,10 @@ static void memfs_init(void *userdata, struct fuse_conn_info *conn)
 	if (memfs.opts.no_readdirplus)
 		conn->want &=
 		    ~(FUSE_CAP_READDIRPLUS | FUSE_CAP_READDIRPLUS_AUTO);
+	/* without _AUTO the kernel asks READDIRPLUS for every read, not
+	 * only the first of a directory (fs/fuse/readdir.c) */
+	if (memfs.opts.readdirplus_always)
+		conn->want &= ~FUSE_CAP_READDIRPLUS_AUTO;
 	if (memfs.opts.writeback && (conn->capable & FUSE_CAP_WRITEBACK_CACHE))
 		conn->want |= FUSE_CAP_WRITEBACK_CACHE;
 	if (memfs.opts.no_parallel_dirops)

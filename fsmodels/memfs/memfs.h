@@ -72,6 +72,7 @@ struct memfs_opts {
 	int control_fd;
 	const char *log_path;
 	bool no_readdirplus;
+	bool readdirplus_always; /* READDIRPLUS without _AUTO */
 	bool writeback;
 	bool no_parallel_dirops;
 	double entry_timeout;

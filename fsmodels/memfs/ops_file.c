@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "memfs.h"
+#include "faults.h"
 
 static int memfs_do_open(fuse_ino_t nodeid, int flags)
 {
@@ -165,7 +166,13 @@ void memfs_close_handle(fuse_ino_t nodeid, const char *op)
 	} else {
 		if (in->nopen)
 			in->nopen--;
-		memfs_maybe_free(in);
+		/* FAULT free-at-release: gone with its last handle, the
+		 * lookup the kernel still holds notwithstanding */
+		if (!in->nopen && !in->nlink && !S_ISDIR(in->mode) &&
+		    memfs_fault(MEMFS_F_FREE_AT_RELEASE))
+			memfs_force_free(in);
+		else
+			memfs_maybe_free(in);
 	}
 	pthread_mutex_unlock(&memfs.lock);
 }

@@ -327,6 +327,7 @@ static const struct scn_check_def {
 	{"count=", SCN_T_DIR, SCN_C_COUNT},
 	{"has=", SCN_T_DIR, SCN_C_HAS},
 	{"has!=", SCN_T_DIR, SCN_C_HAS_NOT},
+	{"bufsize=", SCN_T_DIR, SCN_C_BUFSIZE},
 	{"as=", SCN_T_WALK, SCN_C_WALK_AS},
 	{"same=", SCN_T_WALK, SCN_C_WALK_SAME},
 };
@@ -387,7 +388,7 @@ static int parse_check(struct parser *p, const struct scn_call *call,
 				      "ino!=@TAG"
 				    : call->tail == SCN_T_WALK
 				    ? "as=@WALK same=@WALK"
-				    : "count= has= has!=");
+				    : "count= has= has!= bufsize=");
 	c->key = d->id;
 	v = s + strlen(d->key);
 	if (d->id == SCN_C_HAS || d->id == SCN_C_HAS_NOT) {
@@ -428,6 +429,11 @@ static int parse_check(struct parser *p, const struct scn_call *call,
 			d->id == SCN_C_MODE ? 07777 : (1ull << 62), &n);
 	if (rc)
 		return perr(p, w->col, "bad number in '%s'", s);
+	/* getdents64 wants room for one entry; more than the runner's
+	 * own buffer would only allocate */
+	if (d->id == SCN_C_BUFSIZE && (n < SCN_DENTS_MIN || n > SCN_DENTS_MAX))
+		return perr(p, w->col, "bufsize out of range (%u..%u)",
+			    SCN_DENTS_MIN, SCN_DENTS_MAX);
 	c->num = (long long)n;
 	return 0;
 }

@@ -101,7 +101,7 @@ long scn_rflag_value(const char *name);
 enum scn_check_key {
 	SCN_C_TYPE = 1, SCN_C_NLINK, SCN_C_SIZE, SCN_C_MODE, SCN_C_INO,
 	SCN_C_INO_NOT, SCN_C_COUNT, SCN_C_HAS, SCN_C_HAS_NOT,
-	SCN_C_WALK_AS, SCN_C_WALK_SAME,
+	SCN_C_WALK_AS, SCN_C_WALK_SAME, SCN_C_BUFSIZE,
 };
 
 /* --- the parsed program --- */
@@ -110,6 +110,10 @@ struct scn_arg {
 	struct scn_word w;
 	long long num;          /* INT, MODE, flags, tag index */
 };
+
+/* readdir bufsize=: the getdents64 buffer a listing is read with */
+#define SCN_DENTS_MIN 32u
+#define SCN_DENTS_MAX 1048576u
 
 struct scn_check {
 	int key;                /* enum scn_check_key */

@@ -138,6 +138,7 @@ static void test_scn_parse__every_call(void **state)
 		"listxattr a user.k user.j\n"
 		"removexattr a user.k\n"
 		"readdir . count=3 has=a has!=b has=\"\\xff\"\n"
+		"readdir . bufsize=64\n"
 		"chdir d\n"
 		"chdir -\n"
 		"mkfiles d 10\n"
@@ -491,6 +492,8 @@ static void test_scn_parse__err_open_flag(void **state)
 {
 	parse_bad(HDR "open f a O_RDWR|O_CREATE 0644\n", 3, 17,
 		  "unknown open flag 'O_CREATE'");
+	parse_bad(HDR "readdir . bufsize=8\n", 3, 11,
+		  "bufsize out of range (32..1048576)");
 	parse_bad(HDR "delay FORGOT 5\n", 3, 7,
 		  "unknown or unholdable opcode 'FORGOT' (a FUSE opcode "
 		  "name without FUSE_, such as LOOKUP or FORGET)");

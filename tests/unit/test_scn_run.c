@@ -208,7 +208,7 @@ static void test_scn_run__passes(void **state)
 	    "}\n"
 	    "stat r4 mode=0600\n"
 	    "mkfiles d 20\n"
-	    "readdir d count=22 has=f19\n"
+	    "readdir d count=22 has=f19 bufsize=32\n"
 	    "mktree t 10\n"
 	    "stat t/d/d/d/d/d/d/d/d/d/d type=dir\n"
 	    "expect ENOENT stat t/d/d/d/d/d/d/d/d/d/d/d\n"
