@@ -316,9 +316,9 @@ static void on_provoke(struct fc_checker *c, const struct fc_event *ev)
 	memcpy(&pv, ev->data, sizeof(pv));
 	if (pv.what != FC_PROVOKE_EVICT)
 		return;
-	c->evictions++;
+	c->st.evictions++;
 	if (pv.error == 0)
-		c->evicted++;
+		c->st.evicted++;
 	else if (pv.error != ENOENT && pv.error != ENOTCONN)
 		ck_note(c, "line %u: the kernel refused to evict a name "
 			"(FUSE_NOTIFY_INVAL_ENTRY parent=%llu): %s", pv.line,
@@ -476,6 +476,12 @@ size_t checker_inflight(const struct fc_checker *c)
 size_t checker_max_inflight(const struct fc_checker *c)
 {
 	return c->inflight.max;
+}
+
+void checker_lc_stats(const struct fc_checker *c, struct fc_lc_stats *out)
+{
+	*out = c->st;
+	out->forgets = c->forgets;
 }
 
 const struct fc_init_info *checker_init(const struct fc_checker *c)

@@ -29,6 +29,22 @@ struct fc_violation {
 				  formatted line each (evfmt), '\n'-joined */
 };
 
+/* How much of the lookup-count contract a run exercised: a rule with
+ * nothing to judge passes vacuously, and a reader should see that. */
+struct fc_lc_stats {
+	uint64_t handed;     /* references entry replies handed out (and
+				the kernel took) */
+	uint64_t returned;   /* references FORGET and BATCH_FORGET gave back */
+	uint64_t forgets;    /* forget items (one per nodeid in a batch) */
+	uint64_t balances;   /* balance judgments: settled full quiesces
+				and `balanced` statements */
+	uint64_t compares;   /* reference-ledger snapshots compared */
+	uint64_t relookups;  /* LOOKUPs of a name the kernel held, judged
+				for LC-NODEID-UNSTABLE */
+	uint64_t evictions;  /* `evict` statements */
+	uint64_t evicted;    /* of which the kernel dropped a cached name */
+};
+
 /* Negotiated INIT, as the checker saw it (for reports). */
 struct fc_init_info {
 	int seen;
@@ -65,6 +81,7 @@ size_t checker_referenced(const struct fc_checker *c);
 /* Largest number of requests in flight at once on any connection. */
 size_t checker_max_inflight(const struct fc_checker *c);
 const struct fc_init_info *checker_init(const struct fc_checker *c);
+void checker_lc_stats(const struct fc_checker *c, struct fc_lc_stats *out);
 /* Every name behind an outstanding reference, deepest first (the notify
  * quiesce evicts children before their parents); free(*out). */
 int checker_named_refs(const struct fc_checker *c, struct fc_dentry **out,

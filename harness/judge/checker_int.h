@@ -68,8 +68,7 @@ struct fc_checker {
 
 	struct fc_init_info init;
 	uint64_t forgets;
-	/* a scenario's `evict` statements, and those that dropped a name */
-	uint64_t evictions, evicted;
+	struct fc_lc_stats st;   /* what was exercised (evictions too) */
 	/* seq of the latest reply that may have changed a name (a
 	 * directory-changing request, a notification of the fs) */
 	uint64_t names_changed_seq;

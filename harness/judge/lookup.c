@@ -72,6 +72,7 @@ void lc_on_rejected(struct fc_checker *c, const struct fc_event *ev)
 					n->nopen--;
 			} else if (n->refs) {
 				n->refs--;
+				c->st.handed--;
 				/* the filesystem counted it; the kernel
 				 * did not (LF-FS-LEDGER allows for it) */
 				n->rejected++;
@@ -108,6 +109,7 @@ static void forget(struct fc_checker *c, const struct fc_event *ev,
 	uint64_t have = n ? n->refs : 0;
 
 	c->forgets++;
+	c->st.returned += nlookup;
 	if (nlookup > have)
 		ck_violate(c, "LC-FORGET-EXCESS", nodeid, line, ev->seq,
 			n ? n->seq_ref : 0,
@@ -282,6 +284,7 @@ static void hand_out(struct fc_checker *c, const struct fc_event *ev,
 		n = ledger_find(&c->ledger, h->nodeid);
 	}
 	n->refs++;
+	c->st.handed++;
 	n->type = type;
 	n->generation = h->generation;
 	n->ino = h->ino;
@@ -350,13 +353,18 @@ static void check_stable(struct fc_checker *c, const struct fc_event *ev,
 	uint64_t old;
 
 	old = ledger_lookup_name(&c->ledger, r->nodeid, name, r->name_len);
-	if (!old || old == nodeid)
+	o = old ? ledger_find(&c->ledger, old) : NULL;
+	if (!o || !o->refs || (o->flags & LEDGER_F_UNCERTAIN))
 		return;
-	o = ledger_find(&c->ledger, old);
-	if (!o || !o->refs || (o->flags & LEDGER_F_UNCERTAIN) ||
-	    c->names_changed_seq > r->seq || dir_changing(c, r->nodeid))
+	if (old == nodeid) {
+		c->st.relookups++;
 		return;
-	ck_violate(c, "LC-NODEID-UNSTABLE", nodeid, r->line, ev->seq,
+	}
+	if (c->names_changed_seq > r->seq || dir_changing(c, r->nodeid))
+		return;
+	c->st.relookups++;
+	/* named by the nodeid the kernel holds: its path is the name's */
+	ck_violate(c, "LC-NODEID-UNSTABLE", old, r->line, ev->seq,
 		   o->seq_ref,
 		   "LOOKUP of \"%.*s\" in nodeid %llu returns nodeid %llu, "
 		   "but the name leads to nodeid %llu, which the kernel "

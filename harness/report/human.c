@@ -309,7 +309,22 @@ static void metadata(FILE *out, const struct fc_run_result *r)
 		fputc('\n', out);
 	}
 	init_info(out, &r->init);
-	fputs("quiesce: ", out);
+	/* a lookup-count rule with nothing to judge passes vacuously: say
+	 * how much there was */
+	fprintf(out, "lookup counts: %llu references handed out, %llu "
+		"returned by %llu forgets; %llu balances judged, %llu "
+		"reference-ledger comparisons, %llu re-lookups of held names",
+		(unsigned long long)r->lc.handed,
+		(unsigned long long)r->lc.returned,
+		(unsigned long long)r->lc.forgets,
+		(unsigned long long)r->lc.balances,
+		(unsigned long long)r->lc.compares,
+		(unsigned long long)r->lc.relookups);
+	if (r->lc.evictions)
+		fprintf(out, "; %llu evictions (%llu dropped a name)",
+			(unsigned long long)r->lc.evictions,
+			(unsigned long long)r->lc.evicted);
+	fputs("\nquiesce: ", out);
 	put_text(out, r->quiesce_method ? r->quiesce_method : "unknown");
 	fputs("\nevent log: ", out);
 	if (r->log_path)

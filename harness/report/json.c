@@ -157,6 +157,21 @@ static json_t *jproto(struct jb *b, uint32_t major, uint32_t minor,
 	return o;
 }
 
+static json_t *jlc(struct jb *b, const struct fc_lc_stats *s)
+{
+	json_t *o = json_object();
+
+	put(b, o, "handed_out", json_integer((json_int_t)s->handed));
+	put(b, o, "returned", json_integer((json_int_t)s->returned));
+	put(b, o, "forgets", json_integer((json_int_t)s->forgets));
+	put(b, o, "balances_judged", json_integer((json_int_t)s->balances));
+	put(b, o, "ledger_compares", json_integer((json_int_t)s->compares));
+	put(b, o, "relookups_judged", json_integer((json_int_t)s->relookups));
+	put(b, o, "evictions", json_integer((json_int_t)s->evictions));
+	put(b, o, "evicted", json_integer((json_int_t)s->evicted));
+	return o;
+}
+
 static json_t *jinit(struct jb *b, const struct fc_init_info *in)
 {
 	json_t *o = json_object();
@@ -289,6 +304,7 @@ static json_t *jrun(struct jb *b, const struct fc_run_result *r)
 	put(b, o, "quiesce_method", jtext(r->quiesce_method));
 	put(b, o, "attach", jtext(r->attach));
 	put(b, o, "init", jinit(b, &r->init));
+	put(b, o, "lookup_counts", jlc(b, &r->lc));
 	put(b, o, "log_path", jtext(r->log_path));
 	put(b, o, "broken", jtext(r->broken));
 	put(b, o, "notes", jnotes(b, r));

@@ -66,6 +66,8 @@ struct fc_run_result {
 	char *attach;          /* how the filesystem got its end of the tap:
 				  "fd", "fusermount"; NULL: not known */
 	struct fc_init_info init;
+	struct fc_lc_stats lc;  /* how much of the lookup-count contract the
+				   run exercised */
 	char *log_path;        /* the event log, NULL if not written */
 	char *broken;          /* run-level reason it could not run, or NULL */
 	char **notes;          /* what the checker did not judge, and why */

@@ -149,6 +149,7 @@ static void fill_metadata(struct fc_run_result *r, const char *fs_cmd,
 	r->quiesce_method = strdup(method ? method : "none");
 	r->log_path = log_path ? strdup(log_path) : NULL;
 	r->init = *checker_init(c);
+	checker_lc_stats(c, &r->lc);
 }
 
 /* Write one report through a temporary file renamed over path, so that

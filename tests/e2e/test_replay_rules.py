@@ -165,6 +165,18 @@ def reuse_type_change(w, fire):
     return []
 
 
+def unstable_nodeid(w, fire):
+    # a revalidating LOOKUP answers a held name with another nodeid
+    lk = w.lookup(1, "d", 2, S_IFDIR | 0o755, pid=TID)
+    w.mark(7, TID)
+    again = w.lookup(1, "d", 5 if fire else 2, S_IFDIR | 0o755, pid=TID)
+    if fire:
+        w.batch_forget([(5, 1), (2, 1)])  # the new one at once
+        return [V("LC-NODEID-UNSTABLE", 2, "d", 7, again.reply, lk.reply)]
+    w.forget(2, 2)
+    return []
+
+
 def reuse_generation_change(w, fire):
     lk = w.lookup(1, "f", 2, pid=TID)
     w.mark(6, TID)
@@ -316,6 +328,19 @@ def fs_ledger_below(w, fire):
                       line=22)
     w.forget(2, 1)
     return [V("LF-FS-LEDGER", 2, "f", 22, led, lk.reply)]
+
+
+def fs_ledger_below_release_in_flight(w, fire):
+    # a RELEASE or GETATTR in flight hands out nothing: still compared
+    lk = w.lookup(1, "f", 2, pid=TID, ino=100)
+    r = w.request(fclog.GETATTR, 2, fclog.GETATTR_IN.pack(0, 0, 0),
+                  pid=TID)
+    w.mark(24, TID)
+    led = w.fs_ledger([ROOT, FsInode(2, 100, 0 if fire else 1, 1)],
+                      line=24)
+    w.reply(r.unique, -5)
+    w.forget(2, 1)
+    return [V("LF-FS-LEDGER", 2, "f", 24, led, lk.reply)]
 
 
 def fs_ledger_ahead_at_line(w, fire):
@@ -587,6 +612,7 @@ RULE_CASES = [
     ("LC-NODEID-REUSE", reuse_type_change),
     ("LC-NODEID-REUSE", reuse_generation_change),
     ("LC-NODEID-REUSE", reuse_creating_opcode),
+    ("LC-NODEID-UNSTABLE", unstable_nodeid),
     ("LC-NODEID-REUSE", reuse_root_by_create),
     ("LC-NODEID-REUSE", reuse_after_last_forget),
     ("LC-FORGET-REPLY", forget_reply),
@@ -601,6 +627,7 @@ RULE_CASES = [
     ("LC-OUTSTANDING", outstanding_unseen_inode),
     ("LF-FS-LEDGER", fs_ledger_below),
     ("LF-FS-LEDGER", fs_ledger_ahead_at_line),
+    ("LF-FS-LEDGER", fs_ledger_below_release_in_flight),
     ("LF-FS-LEDGER", fs_ledger_above_at_quiesce),
     ("LF-FREED-REFERENCED", freed_referenced),
     ("LF-FREED-REFERENCED", freed_referenced_open),
@@ -769,11 +796,12 @@ def ex_symlink_mknod_right_types(w):
 
 
 def ex_fs_ledger_in_flight(w):
+    # a LOOKUP in flight may be answered and logged between the snapshot
+    # and its event: not compared
     w.lookup(1, "f", 2, pid=TID, ino=100)
-    r = w.request(fclog.GETATTR, 2, fclog.GETATTR_IN.pack(0, 0, 0),
-                  pid=TID)
+    r = w.request(fclog.LOOKUP, 1, names=["g"], pid=TID)
     w.fs_ledger([ROOT, FsInode(2, 100, 0, 1)], line=9)  # not compared
-    w.reply(r.unique, -5)
+    w.reply(r.unique, -2)
     w.forget(2, 1)
 
 
