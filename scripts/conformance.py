@@ -18,13 +18,18 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROFILES = ["memfs", "squashfuse", "squashfuse_ll", "fuse-overlayfs",
-            "bindfs", "mergerfs", "fuse2fs", "passthrough_ll", "hello_ll"]
+            "bindfs", "mergerfs", "fuse2fs", "passthrough_ll", "hello_ll",
+            "passthrough", "passthrough_fh", "sshfs", "encfs", "rclone",
+            "rclone-mount2", "lxcfs", "pyfuse3_tree"]
 # Debian package behind each profile's program (for the version column).
 PACKAGES = {"memfs": None, "squashfuse": "squashfuse",
             "squashfuse_ll": "squashfuse", "fuse-overlayfs":
             "fuse-overlayfs", "bindfs": "bindfs", "mergerfs": "mergerfs",
             "fuse2fs": "fuse2fs", "passthrough_ll": "libfuse3-dev",
-            "hello_ll": "libfuse3-dev"}
+            "hello_ll": "libfuse3-dev", "passthrough": "libfuse3-dev",
+            "passthrough_fh": "libfuse3-dev", "sshfs": "sshfs",
+            "encfs": "encfs", "rclone": "rclone", "rclone-mount2": "rclone",
+            "lxcfs": "lxcfs", "pyfuse3_tree": "python3-pyfuse3"}
 # Read-only profiles also run the scenario written for their image.
 EXTRA = {"squashfuse": ["fsmodels/profiles/scenarios/readonly-tree.scn"],
          "squashfuse_ll": ["fsmodels/profiles/scenarios/readonly-tree.scn"]}

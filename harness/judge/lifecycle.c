@@ -122,6 +122,7 @@ void lf_on_check(struct fc_checker *c, const struct fc_event *ev)
 		judge_balance(c, ev, k.line, "`balanced`");
 		return;
 	case FC_CHECK_OUTSTANDING:
+	case FC_CHECK_OUTSTANDING_MIN:
 		n = node_of_ino(c, k.ino);
 		have = n ? n->refs : 0;
 		if (n && (n->flags & LEDGER_F_UNCERTAIN)) {
@@ -130,13 +131,16 @@ void lf_on_check(struct fc_checker *c, const struct fc_event *ev)
 			     (unsigned long long)n->nodeid);
 			return;
 		}
-		if (have != k.expect)
+		if (k.kind == FC_CHECK_OUTSTANDING ? have != k.expect
+						    : have < k.expect)
 			ck_violate(c, "LC-OUTSTANDING", n ? n->nodeid : 0, k.line,
 				ev->seq, n ? n->seq_ref : 0,
 				"inode %llu has %llu outstanding references, "
-				"the scenario expects %llu",
+				"the scenario expects %s%llu",
 				(unsigned long long)k.ino,
 				(unsigned long long)have,
+				k.kind == FC_CHECK_OUTSTANDING ? "" :
+								 "at least ",
 				(unsigned long long)k.expect);
 		return;
 	case FC_CHECK_ALIVE:

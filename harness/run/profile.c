@@ -3,6 +3,7 @@
  * and the capabilities it declares. */
 #define _XOPEN_SOURCE 700
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -316,6 +317,28 @@ static int run_setup(struct profile *p, const char *script, int out_fd,
 }
 
 /* Run `setup` in the work directory. */
+/* {workdir} and {profiledir} (where the profile file is: a profile may
+ * bring a program of its own beside it) in a template; malloc'd. */
+static char *expand(const struct profile *p, const char *tmpl)
+{
+	char dir[PATH_MAX], *slash, *a, *b;
+
+	/* absolute: the filesystem may run from another directory */
+	if (!realpath(p->path, dir))
+		snprintf(dir, sizeof(dir), "%s", p->path);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	else
+		snprintf(dir, sizeof(dir), ".");
+	a = str_replace_all(tmpl, "{workdir}", p->workdir);
+	if (!a)
+		return NULL;
+	b = str_replace_all(a, "{profiledir}", dir);
+	free(a);
+	return b;
+}
+
 static int setup_store(struct profile *p, int out_fd, char *err,
 		       size_t errlen)
 {
@@ -324,7 +347,7 @@ static int setup_store(struct profile *p, int out_fd, char *err,
 
 	if (!p->setup)
 		return 0;
-	s = str_replace_all(p->setup, "{workdir}", p->workdir);
+	s = expand(p, p->setup);
 	if (!s)
 		return -ENOMEM;
 	rc = run_setup(p, s, out_fd, err, errlen);
@@ -360,7 +383,7 @@ int profile_setup(struct profile *p, int out_fd, char *err, size_t errlen)
 	if (rc)
 		return rc;
 	if (p->command) {
-		s = str_replace_all(p->command, "{workdir}", p->workdir);
+		s = expand(p, p->command);
 		if (!s)
 			return -ENOMEM;
 		free(p->command);

@@ -78,7 +78,7 @@ static const struct scn_call calls[] = {
 	 scn_x_settle, NULL},
 	{"balanced", {0}, 0, 0, 0, -1, SCN_REQ_DROP_CACHES, SCN_CF_SERIAL,
 	 FC_CHECK_BALANCED, scn_x_check, NULL},
-	{"outstanding", {SCN_A_TAG, I}, 2, 0, 0, -1, 0, SCN_CF_SERIAL,
+	{"outstanding", {SCN_A_TAG, SCN_A_REFS}, 2, 0, 0, -1, 0, SCN_CF_SERIAL,
 	 FC_CHECK_OUTSTANDING, scn_x_check, NULL},
 	/* the reference ledger's statements need no requirement: where
 	 * there is no such ledger they are not judged (counted), so that a
@@ -110,9 +110,10 @@ const char *scn_arg_kind_name(int kind)
 		[SCN_A_INT] = "N", [SCN_A_MODE] = "MODE",
 		[SCN_A_OFLAGS] = "FLAGS", [SCN_A_RFLAGS] = "FLAGS",
 		[SCN_A_TAG] = "@TAG", [SCN_A_OPCODE] = "OPCODE",
+		[SCN_A_REFS] = "N|N+",
 	};
 
-	if (kind <= 0 || kind > SCN_A_OPCODE)
+	if (kind <= 0 || kind > SCN_A_REFS)
 		return "?";
 	return names[kind];
 }

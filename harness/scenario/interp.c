@@ -480,8 +480,11 @@ long scn_run_check(struct scn_thr *t, const struct scn_stmt *st,
 			 scn_tag_name(t, v[0].num));
 		return 0;
 	}
-	if (st->nargs > 1)
-		chk.expect = (uint64_t)v[1].num;
+	if (st->nargs > 1) {
+		chk.expect = (uint64_t)(v[1].num & ~SCN_REFS_AT_LEAST);
+		if (v[1].num & SCN_REFS_AT_LEAST)
+			chk.kind = FC_CHECK_OUTSTANDING_MIN;
+	}
 	if ((chk.kind == FC_CHECK_ALIVE || chk.kind == FC_CHECK_FREED ||
 	     chk.kind == FC_CHECK_COUNTS) &&
 	    !(r->env.caps & SCN_REQ_REFLEDGER)) {
@@ -602,7 +605,8 @@ static int expand_args(struct scn_thr *t, const struct scn_stmt *st,
 		v[k].num = st->args[k].num;
 		v[k].fd = -1;
 		if (kind == SCN_A_INT || kind == SCN_A_MODE ||
-		    kind == SCN_A_OFLAGS || kind == SCN_A_RFLAGS)
+		    kind == SCN_A_OFLAGS || kind == SCN_A_RFLAGS ||
+		    kind == SCN_A_REFS)
 			continue;
 		if (kind == SCN_A_OPCODE) {
 			subject_add(t, &at, scn_word_lit(&st->args[k].w, NULL));

@@ -475,6 +475,29 @@ static int parse_arg(struct parser *p, const struct scn_call *call, int kind,
 	case SCN_A_RFLAGS:
 		return parse_flags(p, &a->w, scn_rflag_value, "rename flag",
 				   &a->num);
+	case SCN_A_REFS: {
+		const char *s;
+		size_t len;
+		char num[32];
+
+		rc = lit_only(p, &a->w, "count");
+		if (rc)
+			return rc;
+		s = scn_word_lit(&a->w, &len);
+		if (len && len < sizeof(num) && s[len - 1] == '+') {
+			memcpy(num, s, len - 1);
+			num[len - 1] = '\0';
+			rc = parse_uint(num, 10, 1u << 30, &n);
+			a->num = (long long)n | SCN_REFS_AT_LEAST;
+		} else {
+			rc = parse_uint(s, 10, 1u << 30, &n);
+			a->num = (long long)n;
+		}
+		if (rc)
+			return perr(p, a->w.col, "count must be N or N+ (at "
+				    "least N), got '%s'", s);
+		return 0;
+	}
 	case SCN_A_OPCODE: {
 		const char *name;
 		int64_t op;

@@ -45,6 +45,8 @@ enum scn_arg_kind {
 	SCN_A_RFLAGS,   /* 0, RENAME_* names joined by | */
 	SCN_A_TAG,      /* @TAG, bound earlier by ino=@TAG */
 	SCN_A_OPCODE,   /* a FUSE opcode name without FUSE_: LOOKUP */
+	SCN_A_REFS,     /* a count N, or N+ for "at least N" (num has
+			   SCN_REFS_AT_LEAST set) */
 };
 
 enum scn_tail_kind {
@@ -110,6 +112,8 @@ struct scn_arg {
 	struct scn_word w;
 	long long num;          /* INT, MODE, flags, tag index */
 };
+
+#define SCN_REFS_AT_LEAST (1ll << 62)
 
 /* readdir bufsize=: the getdents64 buffer a listing is read with */
 #define SCN_DENTS_MIN 32u

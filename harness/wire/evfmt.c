@@ -482,6 +482,7 @@ static const char *const check_names[] = {
 	[FC_CHECK_ALIVE] = "alive",
 	[FC_CHECK_FREED] = "freed",
 	[FC_CHECK_COUNTS] = "fscounts",
+	[FC_CHECK_OUTSTANDING_MIN] = "outstanding-at-least",
 };
 
 static void fmt_check(struct evout *o, const struct fc_event *ev)

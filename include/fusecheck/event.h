@@ -139,6 +139,8 @@ enum fc_check_kind {
 	FC_CHECK_OUTSTANDING = 2, /* nodeid of `ino` has `expect` references */
 	FC_CHECK_ALIVE = 3,       /* reference fs still has inode `ino` */
 	FC_CHECK_FREED = 4,       /* reference fs has freed inode `ino` */
+	FC_CHECK_OUTSTANDING_MIN = 6, /* nodeid of `ino` has at least
+					 `expect` references */
 	FC_CHECK_COUNTS = 5,      /* reference fs's lookup counts match the
 				     wire now (judged by the FS_LEDGER
 				     snapshot taken for it) */

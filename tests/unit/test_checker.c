@@ -844,6 +844,15 @@ static void test_checker__outstanding(void **state)
 	assert_int_equal(v->nodeid, 2);
 	assert_int_equal(v->scn_line, 8);
 	assert_string_equal(v->path, "a");
+	/* N+: at least N */
+	lookup(c, 1, "a", 2, REG);	/* a revalidation: 2 now */
+	check(c, FC_CHECK_OUTSTANDING_MIN, 9, 1002, 1);
+	check(c, FC_CHECK_OUTSTANDING_MIN, 10, 1002, 2);
+	assert_int_equal(count_rule(c, "LC-OUTSTANDING"), 1);
+	check(c, FC_CHECK_OUTSTANDING_MIN, 11, 1002, 3);
+	assert_int_equal(count_rule(c, "LC-OUTSTANDING"), 2);
+	assert_non_null(strstr(checker_violation(c, 1)->detail,
+			       "expects at least 3"));
 	checker_free(c);
 }
 

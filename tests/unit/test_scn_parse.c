@@ -153,6 +153,7 @@ static void test_scn_parse__every_call(void **state)
 		"\tevict a\n"
 		"}\n"
 		"fscounts\n"
+		"outstanding @a 2+\n"
 		"settle\n"
 		"outstanding @a 1\n"
 		"alive @a\n"
@@ -492,6 +493,8 @@ static void test_scn_parse__err_open_flag(void **state)
 {
 	parse_bad(HDR "open f a O_RDWR|O_CREATE 0644\n", 3, 17,
 		  "unknown open flag 'O_CREATE'");
+	parse_bad(HDR "stat a ino=@a\noutstanding @a 1-\n", 4, 16,
+		  "count must be N or N+ (at least N), got '1-'");
 	parse_bad(HDR "readdir . bufsize=8\n", 3, 11,
 		  "bufsize out of range (32..1048576)");
 	parse_bad(HDR "delay FORGOT 5\n", 3, 7,

@@ -1,0 +1,8 @@
+# rclone mount of a local directory (the :local: backend, no config file,
+# no cache outside the work directory).  rclone mount speaks FUSE through
+# its own Go library and runs fusermount: the shim attaches it.
+description = rclone mount: a local directory remote (Go, bazil/fuse)
+setup = mkdir remote cache
+command = rclone mount --config {workdir}/rclone.conf --cache-dir {workdir}/cache :local:{workdir}/remote {mountpoint}
+attach = auto
+fresh = run
