@@ -85,6 +85,8 @@ static void scenario_line(const struct human *h,
 	case FC_SCN_ST_FAIL:
 		fprintf(h->out, "%zu violation%s", s->nviolations,
 			s->nviolations == 1 ? "" : "s");
+		if (s->known)
+			fputs(" (a known deviation)", h->out);
 		break;
 	default:
 		put_text(h->out, s->reason ? s->reason : "no reason given");
@@ -382,6 +384,10 @@ int report_human(FILE *out, const struct fc_run_result *r, int color)
 		if (s->nfindings != s->nviolations)
 			fprintf(out, " in %zu finding%s", s->nfindings,
 				s->nfindings == 1 ? "" : "s");
+		if (s->known) {
+			fputs("; a known deviation of the profile: ", out);
+			put_text(out, s->known);
+		}
 		fputc('\n', out);
 		for (j = 0; j < s->nfindings; j++) {
 			const struct fc_finding *f = &s->findings[j];
@@ -405,6 +411,13 @@ int report_human(FILE *out, const struct fc_run_result *r, int color)
 		put_text(out, r->notes[i]);
 		fputc('\n', out);
 	}
+	for (i = 0; i < r->nknown_gone; i++) {
+		fprintf(out, "%sknown deviation gone:%s ",
+			col(&h, look(FC_SCN_ST_FAIL)->color), col(&h, C_RESET));
+		put_text(out, r->known_gone[i]);
+		fputs(": the profile declares it, this run did not see it "
+		      "(update the profile)\n", out);
+	}
 	if (r->broken) {
 		fprintf(out, "%srun broken:%s ",
 			col(&h, look(FC_SCN_ST_BROKEN)->color), col(&h, C_RESET));
@@ -419,6 +432,9 @@ int report_human(FILE *out, const struct fc_run_result *r, int color)
 		col(&h, C_BOLD), r->nscn, counts[FC_SCN_ST_PASS],
 		counts[FC_SCN_ST_FAIL], counts[FC_SCN_ST_SKIP],
 		counts[FC_SCN_ST_BROKEN], nv);
+	if (run_result_known(r))
+		fprintf(out, " (%zu of the failures known deviations)",
+			run_result_known(r));
 	if (r->violations_not_kept)
 		fprintf(out, " (and %llu not kept)",
 			(unsigned long long)r->violations_not_kept);

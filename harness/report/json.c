@@ -273,6 +273,7 @@ static json_t *jscenario(struct jb *b, const struct fc_scn_result *s)
 	put(b, o, "rules", rules);
 	put(b, o, "status", json_string(fc_status_name(s->status)));
 	put(b, o, "reason", jtext(s->reason));
+	put(b, o, "known", jtext(s->known));
 	put(b, o, "fs_exit", jtext(s->fs_exit));
 	put(b, o, "seconds", json_real(s->seconds));
 	put(b, o, "max_inflight", json_integer((json_int_t)s->max_inflight));
@@ -292,6 +293,16 @@ static json_t *jnotes(struct jb *b, const struct fc_run_result *r)
 	return a;
 }
 
+static json_t *jgone(struct jb *b, const struct fc_run_result *r)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; a && i < r->nknown_gone; i++)
+		json_array_append_new(a, jtext(r->known_gone[i]));
+	return a;
+}
+
 static json_t *jrun(struct jb *b, const struct fc_run_result *r)
 {
 	json_t *o = json_object();
@@ -308,6 +319,7 @@ static json_t *jrun(struct jb *b, const struct fc_run_result *r)
 	put(b, o, "log_path", jtext(r->log_path));
 	put(b, o, "broken", jtext(r->broken));
 	put(b, o, "notes", jnotes(b, r));
+	put(b, o, "known_gone", jgone(b, r));
 	put(b, o, "seconds", json_real(r->seconds));
 	put(b, o, "exit_code", json_integer(run_result_exit_code(r)));
 	return o;
@@ -322,6 +334,7 @@ static json_t *jtotals(struct jb *b, const struct fc_run_result *r)
 	put(b, o, "scenarios", json_integer((json_int_t)r->nscn));
 	put(b, o, "passed", json_integer((json_int_t)counts[FC_SCN_ST_PASS]));
 	put(b, o, "failed", json_integer((json_int_t)counts[FC_SCN_ST_FAIL]));
+	put(b, o, "known", json_integer((json_int_t)run_result_known(r)));
 	put(b, o, "skipped", json_integer((json_int_t)counts[FC_SCN_ST_SKIP]));
 	put(b, o, "broken", json_integer((json_int_t)counts[FC_SCN_ST_BROKEN]));
 	put(b, o, "violations", json_integer((json_int_t)nv));

@@ -41,6 +41,15 @@ void run_result_counts(const struct fc_run_result *r, size_t counts[4],
 		*nviolations = nv;
 }
 
+size_t run_result_known(const struct fc_run_result *r)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->nscn; i++)
+		n += r->scn[i].status == FC_SCN_ST_FAIL && r->scn[i].known;
+	return n;
+}
+
 int run_result_exit_code(const struct fc_run_result *r)
 {
 	size_t counts[4];
@@ -50,7 +59,8 @@ int run_result_exit_code(const struct fc_run_result *r)
 	 * on the filesystem */
 	if (r->broken || counts[FC_SCN_ST_BROKEN])
 		return 2;
-	if (counts[FC_SCN_ST_FAIL])
+	/* a known deviation is not a new failure; one gone is news */
+	if (counts[FC_SCN_ST_FAIL] > run_result_known(r) || r->nknown_gone)
 		return 1;
 	return 0;
 }
@@ -74,6 +84,7 @@ void run_result_scn_free(struct fc_scn_result *s)
 		free(s->rules[i]);
 	free(s->rules);
 	free(s->reason);
+	free(s->known);
 	free(s->fs_exit);
 	for (i = 0; i < s->nviolations; i++)
 		violation_free(&s->violations[i]);
@@ -100,6 +111,9 @@ void run_result_free(struct fc_run_result *r)
 	for (i = 0; i < r->nnotes; i++)
 		free(r->notes[i]);
 	free(r->notes);
+	for (i = 0; i < r->nknown_gone; i++)
+		free(r->known_gone[i]);
+	free(r->known_gone);
 	for (i = 0; i < r->nscn; i++)
 		run_result_scn_free(&r->scn[i]);
 	free(r->scn);

@@ -41,6 +41,9 @@ struct fc_scn_result {
 	size_t nrules;
 	int status;            /* enum fc_scn_status */
 	char *reason;          /* why skipped or broken; NULL otherwise */
+	char *known;           /* a failure the profile declares, all its
+				  violations' rules included: why (the
+				  declared reasons); NULL otherwise */
 	char *fs_exit;         /* how the filesystem ended at unmount
 				  ("exited with status 0" ...); NULL:
 				  not known */
@@ -77,6 +80,9 @@ struct fc_run_result {
 	size_t nlock;
 	struct fc_scn_result *scn;
 	size_t nscn;
+	char **known_gone;     /* declared deviations no longer seen:
+				  "SCENARIO RULE (why)" */
+	size_t nknown_gone;
 	uint64_t violations_not_kept; /* found past the checker's store
 				  (MAX_VIOLATIONS): counted, not listed */
 	int lines_streamed;    /* the per-scenario lines were printed as
@@ -87,8 +93,11 @@ struct fc_run_result {
 /* Totals by status and violations. */
 void run_result_counts(const struct fc_run_result *r, size_t counts[4],
 		       size_t *nviolations);
-/* 0 all pass/skip, 1 violations or failures, 2 broken (r->broken set or
- * any scenario broken: that outranks failures) */
+/* Failed scenarios that are known deviations of the profile. */
+size_t run_result_known(const struct fc_run_result *r);
+/* 0 all pass/skip (or failing only as the profile declares), 1 other
+ * violations or failures, or a declared deviation gone, 2 broken
+ * (r->broken set or any scenario broken: that outranks failures) */
 int run_result_exit_code(const struct fc_run_result *r);
 /* Frees everything r points to (every string, each violation's owned
  * strings, the arrays) and zeroes *r; r itself is the caller's. */

@@ -124,6 +124,11 @@ int report_tap(FILE *out, const struct fc_run_result *r)
 			fputc('\n', out);
 			break;
 		case FC_SCN_ST_FAIL:
+			/* TAP's TODO: a failure expected for now */
+			if (s->known) {
+				fputs(" # TODO known: ", out);
+				put_text(out, s->known);
+			}
 			fputc('\n', out);
 			yaml_block(out, s);
 			break;
@@ -138,6 +143,11 @@ int report_tap(FILE *out, const struct fc_run_result *r)
 			fputc('\n', out);
 			break;
 		}
+	}
+	for (i = 0; i < r->nknown_gone; i++) {
+		fputs("# known deviation gone: ", out);
+		put_text(out, r->known_gone[i]);
+		fputc('\n', out);
 	}
 	if (r->broken) {
 		fputs("Bail out! ", out);

@@ -17,6 +17,7 @@
 #include "mount/guardian.h"
 #include "mount/interrupt.h"
 #include "run/harness.h"
+#include "run/known.h"
 #include "mount/mount.h"
 #include "util/paths.h"
 #include "mount/caps.h"
@@ -385,6 +386,10 @@ int run_harness_finish(struct run_harness *h, struct scn *const *scns,
 			note_init_set(&res, h->o->init_set);
 			note_unstable_ino(&res, &h->rc);
 			note_ledger_unjudged(&res, &h->rc);
+			if (known_apply(h->rc.prof, &res))
+				fprintf(stderr, "fusecheck: out of memory "
+					"applying the profile's known "
+					"deviations\n");
 			clock_gettime(CLOCK_MONOTONIC, &t1);
 			res.seconds = (double)(t1.tv_sec - h->t0.tv_sec) +
 				      (double)(t1.tv_nsec - h->t0.tv_nsec) / 1e9;

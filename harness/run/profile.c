@@ -17,6 +17,7 @@
 #include "mount/attach.h"
 #include "run/profile.h"
 #include "scenario/scn.h"
+#include "judge/rules.h"
 
 /* What the harness measures itself, whatever a profile declares: the
  * reference ledger and quiesce are the harness's; st_ino stability and
@@ -51,6 +52,44 @@ static int set_setup(struct profile *p, const char *val, char *err,
 		     size_t errlen)
 {
 	return set_text(&p->setup, val);
+}
+
+/* known = SCENARIO RULE WHY...: one deviation a line (repeat the key, or
+ * continue on indented lines) */
+static int set_known(struct profile *p, const char *val, char *err,
+		     size_t errlen)
+{
+	char *copy = strdup(val), *line, *save = NULL, *scn, *rule, *why, *s2;
+	struct profile_known *k;
+	int rc = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	for (line = strtok_r(copy, "\n", &save); line && !rc;
+	     line = strtok_r(NULL, "\n", &save)) {
+		scn = strtok_r(line, " \t", &s2);
+		rule = scn ? strtok_r(NULL, " \t", &s2) : NULL;
+		why = rule ? s2 + strspn(s2, " \t") : NULL;
+		if (!why || !*why || !rule_find(rule)) {
+			snprintf(err, errlen, "'known' is SCENARIO RULE WHY "
+				 "(a rule of docs/rules.md and a reason)%s%s",
+				 rule && !rule_find(rule) ? ": no rule " : "",
+				 rule && !rule_find(rule) ? rule : "");
+			rc = -EINVAL;
+		} else if (p->nknown == PROFILE_KNOWN_MAX ||
+			   strlen(scn) >= sizeof(k->scn)) {
+			snprintf(err, errlen, "'known': too many, or a "
+				 "scenario name too long");
+			rc = -EINVAL;
+		} else {
+			k = &p->known[p->nknown++];
+			snprintf(k->scn, sizeof(k->scn), "%s", scn);
+			snprintf(k->rule, sizeof(k->rule), "%s", rule);
+			snprintf(k->why, sizeof(k->why), "%s", why);
+		}
+	}
+	free(copy);
+	return rc;
 }
 
 static int set_description(struct profile *p, const char *val, char *err,
@@ -143,6 +182,7 @@ static const struct key_info keys[] = {
 	{ "attach", set_attach },
 	{ "provides", set_provides },
 	{ "description", set_description },
+	{ "known", set_known },
 	{ NULL, NULL },
 };
 

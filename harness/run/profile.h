@@ -9,6 +9,15 @@
 #include <sys/types.h>
 
 #define PROFILE_HELPERS_MAX 4
+#define PROFILE_KNOWN_MAX 64
+
+/* A deviation the filesystem is known for: scenario `scn` fails with
+ * `rule`, for the reason `why` (docs/attach.md, `known`). */
+struct profile_known {
+	char scn[128];
+	char rule[32];
+	char why[384];
+};
 
 struct profile {
 	char *name;          /* file name without ".profile" */
@@ -23,6 +32,8 @@ struct profile {
 	/* helpers it runs under other names than fusermount[3] */
 	char helpers[PROFILE_HELPERS_MAX][64];
 	int nhelpers;
+	struct profile_known known[PROFILE_KNOWN_MAX];
+	int nknown;
 	char workdir[4096];  /* made by profile_setup, "" before */
 	int give;            /* profile_give was called: uid, gid */
 	uid_t uid;
