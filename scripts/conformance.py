@@ -20,7 +20,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROFILES = ["memfs", "squashfuse", "squashfuse_ll", "fuse-overlayfs",
             "bindfs", "mergerfs", "fuse2fs", "passthrough_ll", "hello_ll",
             "passthrough", "passthrough_fh", "sshfs", "encfs", "rclone",
-            "rclone-mount2", "lxcfs", "pyfuse3_tree"]
+            "rclone-mount2", "pyfuse3_tree"]
 # Debian package behind each profile's program (for the version column).
 PACKAGES = {"memfs": None, "squashfuse": "squashfuse",
             "squashfuse_ll": "squashfuse", "fuse-overlayfs":
@@ -88,6 +88,79 @@ NOTES = {
         "an unlinked but open file is renamed to `.fuse_hidden<nodeid><ctr>` instead of removed: readdir still lists it and fstat shows nlink 1. High-level libfuse2 without `-o hard_remove` (libfuse lib/fuse.c `hide_node`). Checked: libfuse source, and the extra entries in the readdir count.",
     ("bindfs", "rmdir-open-dir"):
         "fstat of an open, removed directory fails ENOENT: high-level libfuse is path-based, and after rmdir the node has no path to getattr by. Reasoned from libfuse's design; not reproduced outside fusecheck.",
+    ("libfuse-hl", "hidden"):
+        "an unlinked but open file is renamed to `.fuse_hidden…` instead of removed (high-level libfuse without `-o hard_remove`, lib/fuse.c `hide_node`): a listing still shows it, and its link count is the hidden file's once attributes are fetched again. Checked by hand on plain mounts of passthrough, sshfs, "
+        "encfs and fuse2fs: three files created in d, unlinked while open: "
+        "listdir(d) shows three `.fuse_hidden…` names, none after close "
+        "(the nlink 1 after ftruncate follows from it; not checked "
+        "separately).",
+    ("libfuse-hl", "rmdir-open-dir"):
+        "fstat of an open directory after its rmdir fails (ESTALE, or "
+        "ENOENT for libfuse2): high-level libfuse is path-based and the "
+        "node has no path left to getattr by. Checked by hand on plain "
+        "mounts of passthrough, sshfs, mergerfs (ESTALE), encfs and "
+        "fuse2fs (ENOENT): mkdir e, open it, rmdir e, fstat.",
+    ("libfuse-hl", "odirect"):
+        "64 KiB O_DIRECT writes fail with EINVAL: the filesystem opens the "
+        "backing file with the caller's O_DIRECT and writes it from "
+        "libfuse's buffer, which ext4's O_DIRECT alignment refuses. Checked "
+        "by hand on a plain passthrough mount: a 64 KiB O_DIRECT write from "
+        "an aligned buffer fails EINVAL.",
+    ("libfuse-hl", "xattr-remove"):
+        "removexattr of a name the file does not have succeeds; Linux says "
+        "ENODATA. Checked by hand on plain mounts of encfs and fuse2fs.",
+    ("sshfs", "hardlinks"):
+        "every name of a hard-linked file reports nlink 1 and an st_ino of "
+        "its own (SFTP carries no link count; high-level libfuse without "
+        "use_ino numbers each path). Checked by hand: ln a b; ln a h/c on a "
+        "plain sshfs mount: stat gives nlink 1 1 1, st_ino 8 9 11.",
+    ("sshfs", "long-names"):
+        "a 256-byte name fails with EBADMSG, not ENAMETOOLONG. Checked by "
+        "hand: open(O_CREAT) of a 256-byte name on a plain sshfs mount.",
+    ("sshfs", "rename-over-dir"):
+        "renaming a directory over a non-empty one fails with EPERM (SFTP's "
+        "generic failure), where POSIX says ENOTEMPTY or EEXIST. Checked by "
+        "hand on a plain sshfs mount.",
+    ("sshfs", "symlink-readlink"):
+        "readlink of a symlink whose target climbs (`../a`) fails with "
+        "EPERM. Checked by hand: symlink ../a s/up; readlink s/up on a "
+        "plain sshfs mount.",
+    ("encfs", "hardlinks"):
+        "a name's cached attributes keep the link count of when it was "
+        "last looked up (high-level libfuse: a node per path): after ln a "
+        "b; ln a h/c, stat b gives nlink 2. Checked by hand on a plain "
+        "encfs mount (a 3, b 2, h/c 3).",
+    ("mergerfs", "rename-over-dir"):
+        "renaming a directory over a non-empty one fails with EXDEV, where "
+        "POSIX says ENOTEMPTY or EEXIST. Checked by hand on a plain "
+        "mergerfs mount.",
+    ("fuse2fs", "long-names"):
+        "a 256-byte name is not refused with ENAMETOOLONG: creating it "
+        "fails EIO (the damaged directory entry the PR-DIRENT findings "
+        "show). Checked by hand: "
+        "open(O_CREAT) of a 256-byte name on a plain fuse2fs mount gives "
+        "EIO.",
+    ("rclone", "no-deferred-removal"):
+        "no deferred removal: a file unlinked while open reports nlink 1 "
+        "and its data is gone for the open descriptor (a read returns 0 "
+        "bytes). Checked by hand on plain `rclone mount` and `mount2` "
+        "mounts (--vfs-cache-mode writes): write hello, open, unlink: "
+        "fstat nlink 1, pread 5 bytes returns b''.",
+    ("rclone", "modes"):
+        "modes asked for are not kept: mkdir 0700 gives 0755, create 0600 "
+        "gives 0644 (rclone applies --dir-perms/--file-perms). Checked by "
+        "hand on plain mounts of both.",
+    ("rclone", "rename-over-dir"):
+        "renaming a directory over an empty one fails with EEXIST; POSIX "
+        "replaces it. Checked by hand on plain mounts of both.",
+    ("rclone", "truncate"):
+        "truncate(2) of a closed file fails with EIO. Checked by hand on "
+        "plain mounts of both: truncate a 100-byte file to 10.",
+    ("rclone-mount2", "rename-exchange"):
+        "renameat2(RENAME_EXCHANGE) succeeds but does a plain rename: the "
+        "target's data is lost. Checked by hand on a plain `rclone mount2` "
+        "mount: a holds aa, b holds bbb; after the exchange only b is left, "
+        "holding aa.",
     ("bindfs", "rename-noreplace"):
         "renameat2(RENAME_NOREPLACE) to a free name fails EINVAL: libfuse2 "
         "negotiates protocol 7.19 (< 7.23, no RENAME2), so the kernel "
@@ -110,6 +183,30 @@ NOTE_ALIASES = {
 }
 
 
+for _fs in ("passthrough", "passthrough_fh", "sshfs", "encfs", "fuse2fs"):
+    for _s in ("parallel-unlink-open", "unlink-open-ftruncate"):
+        NOTE_ALIASES[(_fs, _s)] = ("libfuse-hl", "hidden")
+for _fs in ("passthrough", "passthrough_fh", "sshfs", "encfs", "fuse2fs",
+            "mergerfs"):
+    NOTE_ALIASES[(_fs, "rmdir-open-dir")] = ("libfuse-hl", "rmdir-open-dir")
+for _fs in ("passthrough", "passthrough_fh"):
+    NOTE_ALIASES[(_fs, "lock-write-odirect")] = ("libfuse-hl", "odirect")
+for _fs in ("encfs", "fuse2fs"):
+    NOTE_ALIASES[(_fs, "xattrs")] = ("libfuse-hl", "xattr-remove")
+for _fs in ("rclone", "rclone-mount2"):
+    for _s in ("many-fds-one-file", "parallel-unlink-open",
+               "rename-over-open-target", "unlink-open-fstat",
+               "unlink-open-ftruncate", "unlink-open-outstanding",
+               "unlink-open-then-mkdir", "unlink-open-write",
+               "unlink-release-forget", "unlink-reuse-name-open",
+               "unlink-open-read"):
+        NOTE_ALIASES[(_fs, _s)] = ("rclone", "no-deferred-removal")
+    for _s in ("create-close-quiesce", "mkdir-rmdir-tree"):
+        NOTE_ALIASES[(_fs, _s)] = ("rclone", "modes")
+    NOTE_ALIASES[(_fs, "rename-over-dir")] = ("rclone", "rename-over-dir")
+    NOTE_ALIASES[(_fs, "truncate")] = ("rclone", "truncate")
+NOTE_ALIASES[("fuse-overlayfs", "unlink-open-then-mkdir")] = \
+    ("fuse-overlayfs", "unlink-open")
 NOTE_ALIASES.update(NOTE_ALIASES_EXTRA)
 
 
