@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include "mount/interrupt.h"
 #include "mount/caps.h"
@@ -333,6 +334,13 @@ int run_probe(struct run_ctx *rc, unsigned *caps, char *err, size_t errlen)
 	if (ret)
 		return ret;
 	*caps = probe_caps(rc->mnt);
+	/* the name limit the filesystem declares, for "…"*NAME_MAX */
+	{
+		struct statvfs sv;
+
+		if (statvfs(rc->mnt, &sv) == 0)
+			rc->namemax = (unsigned)sv.f_namemax;
+	}
 	if (sess.ctl >= 0)
 		*caps |= SCN_REQ_REFLEDGER;
 	if (probe_stable_ino(rc, &sess, *caps))
@@ -416,7 +424,8 @@ static int scenario_body(struct run_ctx *rc, struct session *sess, const char *d
 	struct scn_ctx sc = { .rc = rc, .sess = sess, .scn = s, .workrel = "" };
 	struct scn_outcome out = { 0 };
 	struct scn_env env = {
-		.mnt = dir, .caps = rc->caps, .ctx = &sc, .mark = cb_mark,
+		.mnt = dir, .caps = rc->caps, .namemax = rc->namemax,
+		.ctx = &sc, .mark = cb_mark,
 		.quiesce = cb_quiesce, .check = cb_check, .gone = cb_gone,
 		.expect = cb_expect, .evict = cb_evict, .delay = cb_delay,
 	};

@@ -23,6 +23,7 @@ struct run_ctx {
 	uint32_t reply_delay_us;
 	int fs_out_fd;            /* the filesystem's output (fs.log) */
 	unsigned caps;            /* probed requirements */
+	unsigned namemax;         /* statfs f_namemax, 0: not known */
 	struct quiesce_opts quiesce;
 	struct evlog *log;
 	struct fc_checker *judge; /* fed by the log; asked under its lock */

@@ -680,7 +680,8 @@ SCN_VERIFY(listxattr)
 
 	t->buf[t->buflen] = '\0';
 	for (k = 0; k < st->nnames; k++) {
-		name = scn_word_expand(&st->names[k], t->i, t->n, NULL);
+		name = scn_word_expand(&st->names[k], t->i, t->n,
+				       scn_name_max(t), NULL);
 		if (!name)
 			return;
 		if (!listed(t->buf, t->buflen, name)) {
@@ -885,7 +886,7 @@ SCN_VERIFY(readdir)
 					 c->num, n);
 			continue;
 		}
-		name = scn_word_expand(&c->w, t->i, t->n, NULL);
+		name = scn_word_expand(&c->w, t->i, t->n, scn_name_max(t), NULL);
 		if (!name)
 			return;
 		has = listed(t->buf, t->buflen, name);

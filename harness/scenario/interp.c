@@ -543,6 +543,11 @@ long scn_run_provoke(struct scn_thr *t, const struct scn_stmt *st,
 	return rc;
 }
 
+unsigned scn_name_max(const struct scn_thr *t)
+{
+	return t->r->env.namemax;
+}
+
 long scn_run_barrier(struct scn_thr *t)
 {
 	return t->bar ? bar_wait(t->bar) : 0;
@@ -618,7 +623,8 @@ static int expand_args(struct scn_thr *t, const struct scn_stmt *st,
 			subject_add(t, &at, q);
 			continue;
 		}
-		rel = scn_word_expand(&st->args[k].w, t->i, t->n, &rel_len);
+		rel = scn_word_expand(&st->args[k].w, t->i, t->n,
+				      r->env.namemax, &rel_len);
 		if (!rel)
 			return -ENOMEM;
 		if (kind == SCN_A_FD) {

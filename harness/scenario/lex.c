@@ -67,7 +67,7 @@ static int add_lit(struct scn_word *w, const char *p, size_t len)
 		return -ENOMEM;
 	}
 	w->segs = last;
-	w->segs[w->nsegs++] = (struct scn_seg){SCN_SEG_LIT, np, len};
+	w->segs[w->nsegs++] = (struct scn_seg){SCN_SEG_LIT, np, len, 0};
 	return 0;
 }
 
@@ -78,7 +78,7 @@ static int add_var(struct scn_word *w, int kind)
 	if (!ns)
 		return -ENOMEM;
 	w->segs = ns;
-	w->segs[w->nsegs++] = (struct scn_seg){kind, NULL, 0};
+	w->segs[w->nsegs++] = (struct scn_seg){kind, NULL, 0, 0};
 	w->vars = 1;
 	return 0;
 }
@@ -226,19 +226,56 @@ static int lex_string(const struct scn_lex_ctx *c, const char *base,
 	return 0;
 }
 
-/* "*N" after a string: 0 and *count (1 when absent) */
+/* "*NAME_MAX", "*NAME_MAX+K" or "*NAME_MAX-K" at p (after the '*'):
+ * 1 with *delta and *pp past it; 0 when p is not NAME_MAX */
+static int lex_namemax(const char **pp, const char *end, int *delta)
+{
+	static const char key[] = "NAME_MAX";
+	const char *p = *pp;
+	int sign = 0, k = 0;
+
+	if ((size_t)(end - p) < sizeof(key) - 1 ||
+	    memcmp(p, key, sizeof(key) - 1))
+		return 0;
+	p += sizeof(key) - 1;
+	if (p < end && (*p == '+' || *p == '-')) {
+		sign = *p == '+' ? 1 : -1;
+		p++;
+		while (p < end && *p >= '0' && *p <= '9' &&
+		       k <= SCN_NAMEMAX_DELTA)
+			k = k * 10 + (*p++ - '0');
+		if (!k || k > SCN_NAMEMAX_DELTA)
+			return -1;
+	}
+	*delta = sign * k;
+	*pp = p;
+	return 1;
+}
+
+/* "*N" after a string: 0 and *count (1 when absent); "*NAME_MAX[±K]":
+ * *count 0 and *delta */
 static int lex_star(const struct scn_lex_ctx *c, const char *base,
 		    const char **pp, const char *end, unsigned *count,
-		    struct scn_error *err)
+		    int *delta, struct scn_error *err)
 {
 	const char *p = *pp;
 	unsigned long long n = 0;
 	unsigned col = (unsigned)(p - base) + 1;
+	int nm;
 
 	*count = 1;
 	if (p >= end || *p != '*')
 		return 0;
 	p++;
+	nm = lex_namemax(&p, end, delta);
+	if (nm < 0)
+		return lex_err(err, c->line, col, "'*NAME_MAX' takes +K or -K "
+			       "with K from 1 to %s", "16");
+	if (nm) {
+		*count = 0;
+		*pp = p;
+		return 0;
+	}
 	if (p >= end || *p < '0' || *p > '9')
 		return lex_err(err, c->line, col,
 			       "'*' after a string needs a count%s", "");
@@ -285,6 +322,43 @@ static int budget(const struct scn_lex_ctx *c, size_t *wlen, size_t n,
 	return 0;
 }
 
+/* the string of "…"*NAME_MAX as a segment expanded at run time, when the
+ * filesystem's limit is known; the word then counts as variable (it is
+ * not literal) */
+static int add_namemax(const struct scn_lex_ctx *c, struct scn_word *w,
+		       const struct scn_word *src, int delta, unsigned col,
+		       size_t *wlen, struct scn_error *err)
+{
+	struct scn_seg *ns;
+	char *p;
+	int rc;
+
+	if (src->nsegs != 1 || src->segs[0].kind != SCN_SEG_LIT ||
+	    !src->segs[0].len)
+		return lex_err(err, c->line, col, "'*NAME_MAX' repeats a "
+			       "plain string%s", " (no $i/$n in it)");
+	rc = budget(c, wlen, src->segs[0].len *
+			     (SCN_NAMEMAX_CAP + SCN_NAMEMAX_DELTA), col, err);
+	if (rc)
+		return rc;
+	p = malloc(src->segs[0].len + 1);
+	ns = realloc(w->segs, (w->nsegs + 1) * sizeof(*ns));
+	if (!p || !ns) {
+		free(p);
+		if (ns)
+			w->segs = ns;
+		return -ENOMEM;
+	}
+	memcpy(p, src->segs[0].p, src->segs[0].len + 1);
+	w->segs = ns;
+	w->segs[w->nsegs++] = (struct scn_seg){SCN_SEG_NAMEMAX, p,
+					       src->segs[0].len, delta};
+	if (!w->vars)
+		w->var_col = col;
+	w->vars = 1;
+	return 0;
+}
+
 static int lex_word(const struct scn_lex_ctx *c, const char *base,
 		    const char **pp, const char *end, struct scn_word *w,
 		    struct scn_error *err)
@@ -293,7 +367,7 @@ static int lex_word(const struct scn_lex_ctx *c, const char *base,
 	struct scn_word seg;
 	unsigned count;
 	size_t wlen = 0;
-	int rc = 0;
+	int rc = 0, delta = 0;
 
 	memset(w, 0, sizeof(*w));
 	w->col = (unsigned)(p - base) + 1;
@@ -304,7 +378,17 @@ static int lex_word(const struct scn_lex_ctx *c, const char *base,
 			memset(&seg, 0, sizeof(seg));
 			rc = lex_string(c, base, &p, end, &seg, err);
 			if (!rc)
-				rc = lex_star(c, base, &p, end, &count, err);
+				rc = lex_star(c, base, &p, end, &count, &delta,
+					      err);
+			if (!rc && !count) {
+				rc = add_namemax(c, w, &seg, delta, col, &wlen,
+						 err);
+				scn_word_free(&seg);
+				w->quoted = 1;
+				if (rc)
+					goto fail;
+				continue;
+			}
 			/* the budgets are checked before anything is
 			 * copied: a word, then the whole file */
 			if (!rc)
@@ -417,16 +501,31 @@ int scn_word_is(const struct scn_word *w, const char *s)
 	       len == strlen(s) && !memcmp(p, s, len);
 }
 
-char *scn_word_expand(const struct scn_word *w, unsigned i, unsigned n,
-		      size_t *len)
+/* how many times a NAME_MAX segment repeats its string */
+static size_t namemax_count(const struct scn_seg *s, unsigned namemax)
 {
-	size_t k, total = 0, at = 0;
+	long c;
+
+	if (!namemax || namemax > SCN_NAMEMAX_CAP)
+		namemax = namemax ? SCN_NAMEMAX_CAP : 255;
+	c = (long)namemax + s->delta;
+	return c > 0 ? (size_t)c : 1;
+}
+
+char *scn_word_expand(const struct scn_word *w, unsigned i, unsigned n,
+		      unsigned namemax, size_t *len)
+{
+	size_t k, j, total = 0, at = 0, reps;
 	char num[16];
 	char *out;
 	int m;
 
 	for (k = 0; k < w->nsegs; k++)
-		total += w->segs[k].kind == SCN_SEG_LIT ? w->segs[k].len : 10;
+		total += w->segs[k].kind == SCN_SEG_LIT ? w->segs[k].len :
+			 w->segs[k].kind == SCN_SEG_NAMEMAX ?
+				w->segs[k].len * namemax_count(&w->segs[k],
+							       namemax) :
+				10;
 	out = malloc(total + 1);
 	if (!out)
 		return NULL;
@@ -436,6 +535,12 @@ char *scn_word_expand(const struct scn_word *w, unsigned i, unsigned n,
 		if (s->kind == SCN_SEG_LIT) {
 			memcpy(out + at, s->p, s->len);
 			at += s->len;
+			continue;
+		}
+		if (s->kind == SCN_SEG_NAMEMAX) {
+			reps = namemax_count(s, namemax);
+			for (j = 0; j < reps; j++, at += s->len)
+				memcpy(out + at, s->p, s->len);
 			continue;
 		}
 		m = snprintf(num, sizeof(num), "%u",

@@ -65,8 +65,8 @@ static int lit_only(struct parser *p, const struct scn_word *w,
 		    const char *what)
 {
 	if (w->vars)
-		return perr(p, w->var_col, "%s must be literal (no $i/$n)",
-			    what);
+		return perr(p, w->var_col, "%s must be literal (no $i/$n or "
+			    "NAME_MAX)", what);
 	return 0;
 }
 
@@ -153,6 +153,11 @@ static int has_nul(const struct scn_word *w, unsigned *off)
 	unsigned at = 0;
 
 	for (k = 0; k < w->nsegs; k++) {
+		if (w->segs[k].kind == SCN_SEG_NAMEMAX &&
+		    memchr(w->segs[k].p, '\0', w->segs[k].len)) {
+			*off = at;
+			return 1;
+		}
 		if (w->segs[k].kind != SCN_SEG_LIT) {
 			at++;
 			continue;
@@ -350,8 +355,11 @@ static int word_tail(const struct scn_word *w, size_t n, struct scn_word *o)
 		size_t skip = k == 0 ? n : 0;
 
 		o->segs[k].kind = s->kind;
-		if (s->kind != SCN_SEG_LIT)
+		o->segs[k].delta = s->delta;
+		if (s->kind != SCN_SEG_LIT && s->kind != SCN_SEG_NAMEMAX)
 			continue;
+		if (s->kind == SCN_SEG_NAMEMAX)
+			skip = 0;	/* n counts literal bytes only */
 		o->segs[k].len = s->len - skip;
 		o->segs[k].p = malloc(o->segs[k].len + 1);
 		if (!o->segs[k].p) {

@@ -81,6 +81,8 @@ struct scn_env {
 				   scenario path is resolved beneath it by
 				   the kernel (scenario/path.c) */
 	unsigned caps;          /* enum scn_req bits the filesystem meets */
+	unsigned namemax;       /* statfs f_namemax of the mount, for
+				   "…"*NAME_MAX (0: unknown, taken as 255) */
 	void *ctx;
 	/* the calling thread now executes `line` (0: idle) */
 	void (*mark)(void *ctx, uint32_t line);

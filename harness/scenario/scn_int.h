@@ -12,12 +12,20 @@
 
 /* --- words: what the lexer makes of one blank-separated argument --- */
 
-enum scn_seg_kind { SCN_SEG_LIT, SCN_SEG_VAR_I, SCN_SEG_VAR_N };
+enum scn_seg_kind { SCN_SEG_LIT, SCN_SEG_VAR_I, SCN_SEG_VAR_N,
+		    SCN_SEG_NAMEMAX };
+
+/* "…"*NAME_MAX: the filesystem's declared name limit (statfs f_namemax,
+ * at most FUSE's 1024) plus a delta of -16 … 16 */
+#define SCN_NAMEMAX_DELTA 16
+#define SCN_NAMEMAX_CAP 1024u
 
 struct scn_seg {
 	int kind;               /* enum scn_seg_kind */
-	char *p;                /* SCN_SEG_LIT: bytes (NUL-terminated too) */
+	char *p;                /* SCN_SEG_LIT: bytes (NUL-terminated too);
+				   SCN_SEG_NAMEMAX: the bytes repeated */
 	size_t len;
+	int delta;              /* SCN_SEG_NAMEMAX: repeats NAME_MAX+delta */
 };
 
 struct scn_word {
@@ -196,9 +204,10 @@ void scn_words_free(struct scn_word *w, size_t n);
 const char *scn_word_lit(const struct scn_word *w, size_t *len);
 /* 1 when the word is exactly the unquoted text s */
 int scn_word_is(const struct scn_word *w, const char *s);
-/* expand $i / $n into a malloc'd NUL-terminated buffer; NULL on ENOMEM */
+/* expand $i / $n (and *NAME_MAX with namemax) into a malloc'd
+ * NUL-terminated buffer; NULL on ENOMEM */
 char *scn_word_expand(const struct scn_word *w, unsigned i, unsigned n,
-		      size_t *len);
+		      unsigned namemax, size_t *len);
 /* the word as it can be printed in a message: "…" with escapes */
 void scn_quote(const char *p, size_t len, char *buf, size_t size);
 
@@ -307,6 +316,8 @@ long scn_run_quiesce(struct scn_thr *t, const struct scn_stmt *st, int full);
 long scn_run_check(struct scn_thr *t, const struct scn_stmt *st,
 		   struct scn_val *v);
 long scn_run_barrier(struct scn_thr *t);
+/* the filesystem's declared name limit, for "…"*NAME_MAX (0: unknown) */
+unsigned scn_name_max(const struct scn_thr *t);
 /* evict and delay: through the harness's callbacks; 0 or -errno */
 long scn_run_provoke(struct scn_thr *t, const struct scn_stmt *st,
 		     struct scn_val *v);

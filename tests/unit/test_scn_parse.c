@@ -258,14 +258,56 @@ static void test_scn_parse__variables(void **state)
 	assert_int_equal(w->nsegs, 4);
 	assert_int_equal(w->segs[1].kind, SCN_SEG_VAR_I);
 	assert_int_equal(w->segs[3].kind, SCN_SEG_VAR_N);
-	e = scn_word_expand(w, 12, 345, &len);
+	e = scn_word_expand(w, 12, 345, 255, &len);
 	assert_string_equal(e, "d12-345");
 	assert_int_equal(len, 7);
 	free(e);
-	e = scn_word_expand(&rep->body.v[1].args[1].w, 3, 0, &len);
+	e = scn_word_expand(&rep->body.v[1].args[1].w, 3, 0, 255, &len);
 	assert_string_equal(e, "t3");
 	free(e);
 	scn_free(s);
+}
+
+/* "…"*NAME_MAX: expanded at run time with the filesystem's limit (255
+ * when unknown, 1024 at most), +K/-K on it; the word is not literal */
+static void test_scn_parse__name_max(void **state)
+{
+	struct scn *s = parse_ok(HDR "create d/\"ab\"*NAME_MAX 0644\n"
+				     "stat \"x\"*NAME_MAX+1\n"
+				     "stat \"y\"*NAME_MAX-16z\n"
+				     "readdir . has=\"q\"*NAME_MAX\n");
+	const struct scn_word *w = &s->body.v[0].args[0].w;
+	size_t len;
+	char *e;
+
+	assert_true(w->vars);
+	e = scn_word_expand(w, 0, 0, 100, &len);
+	assert_int_equal(len, 2 + 200);
+	assert_memory_equal(e, "d/abab", 6);
+	free(e);
+	e = scn_word_expand(&s->body.v[1].args[0].w, 0, 0, 189, &len);
+	assert_int_equal(len, 190);
+	free(e);
+	e = scn_word_expand(&s->body.v[1].args[0].w, 0, 0, 0, &len);
+	assert_int_equal(len, 256);	/* unknown: 255 */
+	free(e);
+	e = scn_word_expand(&s->body.v[1].args[0].w, 0, 0, 5000, &len);
+	assert_int_equal(len, 1025);	/* FUSE's 1024 at most */
+	free(e);
+	e = scn_word_expand(&s->body.v[2].args[0].w, 0, 0, 255, &len);
+	assert_int_equal(len, 239 + 1);
+	assert_int_equal(e[239], 'z');
+	free(e);
+	e = scn_word_expand(&s->body.v[3].checks[0].w, 0, 0, 10, &len);
+	assert_string_equal(e, "qqqqqqqqqq");
+	free(e);
+	scn_free(s);
+	parse_bad(HDR "stat \"x\"*NAME_MAX+17\n", 3, 9,
+		  "'*NAME_MAX' takes +K or -K with K from 1 to 16");
+	parse_bad(HDR "parallel 2 {\nstat \"x$i\"*NAME_MAX\n}\n", 4, 6,
+		  "'*NAME_MAX' repeats a plain string (no $i/$n in it)");
+	parse_bad(HDR "readdir . count=\"1\"*NAME_MAX\n", 3, 11,
+		  "check 'count=' must be literal");
 }
 
 static void test_scn_parse__paths_inside(void **state)
@@ -504,7 +546,7 @@ static void test_scn_parse__err_open_flag(void **state)
 		  "unknown or unholdable opcode 'INIT' (a FUSE opcode "
 		  "name without FUSE_, such as LOOKUP or FORGET)");
 	parse_bad(HDR "parallel 2 {\ndelay FORGET$i 5\n}\n", 4, 13,
-		  "opcode must be literal (no $i/$n)");
+		  "opcode must be literal (no $i/$n or NAME_MAX)");
 	parse_bad(HDR "renameat2 a b RENAME_SWAP\n", 3, 15,
 		  "unknown rename flag 'RENAME_SWAP'");
 	parse_bad(HDR "open f a O_RDWR|O_CREAT\n", 3, 10, "needs a MODE");
@@ -613,6 +655,7 @@ int main(void)
 		cmocka_unit_test(test_scn_parse__header),
 		cmocka_unit_test(test_scn_parse__segments),
 		cmocka_unit_test(test_scn_parse__variables),
+		cmocka_unit_test(test_scn_parse__name_max),
 		cmocka_unit_test(test_scn_parse__paths_inside),
 		cmocka_unit_test(test_scn_parse__file),
 		cmocka_unit_test(test_scn_parse__err_unknown_call),
