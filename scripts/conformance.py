@@ -161,6 +161,15 @@ NOTES = {
         "target's data is lost. Checked by hand on a plain `rclone mount2` "
         "mount: a holds aa, b holds bbb; after the exchange only b is left, "
         "holding aa.",
+    ("mergerfs", "lock-write-odirect"):
+        "a 64 KiB O_DIRECT write from an aligned buffer fails with EINVAL "
+        "through mergerfs (cache.files=off), while the same write "
+        "straight into its branch on ext4 writes 65536 bytes. Checked by "
+        "hand on a plain mergerfs mount.",
+    ("rclone-mount2", "create-excl"):
+        "fstat of a file opened with O_CREAT|O_TRUNC that already existed "
+        "reports st_ino 0 (stat by name gives the real number). Checked by "
+        "hand on a plain `rclone mount2` mount.",
     ("bindfs", "rename-noreplace"):
         "renameat2(RENAME_NOREPLACE) to a free name fails EINVAL: libfuse2 "
         "negotiates protocol 7.19 (< 7.23, no RENAME2), so the kernel "

@@ -10,7 +10,6 @@ import sys
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-HELLO_PYFUSE3 = os.path.join(HERE, "fs", "hello_pyfuse3.py")
 SCN = "truncate"
 
 
@@ -107,11 +106,12 @@ def test_attach__pyfuse3_hello(fusecheck, tmp_path):
         import pyfuse3  # noqa: F401
     except ImportError:
         pytest.skip("python3-pyfuse3 is not installed")
-    # hello is read-only: an `exec` program checks what it reads
-    r = fusecheck("exec", "--fs", f"{sys.executable} {HELLO_PYFUSE3} "
-                  "{mountpoint}", "--", "/bin/sh", "-c",
-                  'cd "$FUSECHECK_DIR" && test "$(cat hello)" = "hello world" '
-                  '&& ls | grep -qx hello')
+    # the bundled pyfuse3 tree is read-only: an `exec` program checks
+    # what it reads
+    r = fusecheck("exec", "--profile", "pyfuse3_tree", "--", "/bin/sh", "-c",
+                  'cd "$FUSECHECK_DIR" && '
+                  'test "$(cat hello)" = "Hello from pyfuse3" '
+                  '&& ls | grep -qx hello && test "$(readlink link)" = hello')
     assert r.code == 0, r
     assert r.report["run"]["attach"] == "fd"
     assert r.report["scenarios"][0]["status"] == "pass"
@@ -150,8 +150,7 @@ def test_attach__readonly_filesystem_gets_tested(fusecheck, tmp_path):
         import pyfuse3  # noqa: F401
     except ImportError:
         pytest.skip("python3-pyfuse3 is not installed")
-    r = fusecheck("run", "--fs", f"{sys.executable} {HELLO_PYFUSE3} "
-                  "{mountpoint}")
+    r = fusecheck("run", "--profile", "pyfuse3_tree")
     assert r.code == 0, r
     ran = [s for s in r.report["scenarios"] if s["status"] == "pass"]
     assert len(ran) >= 10, [s["name"] for s in ran]
