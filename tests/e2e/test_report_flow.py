@@ -62,7 +62,10 @@ def test_event_log_is_compressed_and_readable_to_a_cut(fusecheck, tmp_path):
     assert whole.code == 0 and whole.stdout.count("\n") > 10000
     # a log cut short by a crash reads up to the cut, then says so
     cut = tmp_path / "cut.fclog"
-    cut.write_bytes(data[:len(data) * 6 // 10])
+    at = len(data) * 6 // 10
+    if data[at:at + 4] == b"\x28\xb5\x2f\xfd":
+        at += 1     # inside a frame: a cut between two reads whole
+    cut.write_bytes(data[:at])
     part = fusecheck("log", str(cut))
     assert part.code == 2 and "damaged" in part.stderr, part
     lines = part.stdout.count("\n")
