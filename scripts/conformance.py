@@ -3,7 +3,7 @@
 docs/conformance.md from the report.json files.
 
 usage (root): /usr/bin/python3 scripts/conformance.py [--build DIR]
-              [--out DIR] [--doc FILE] [PROFILE...]
+              [--out DIR] [--doc FILE] [--reports] [PROFILE...]
 
 The explanations of violations are kept in NOTES below: each was checked
 by hand (a minimal syscall sequence, or the filesystem's source) and says
@@ -74,10 +74,10 @@ NOTES = {
         "gives nlink 1 2 3 and st_ino 2 3 5; after 1.2 s nlink 3 3 3, "
         "st_ino still 2 3 5.",
     ("fuse-overlayfs", "long-names"):
-        "a 255-byte name fails with ENAMETOOLONG through the mount, though "
-        "the upper directory (tmpfs) takes it. Checked by hand: "
-        "open(O_CREAT) of a 255-byte name on a plain fuse-overlayfs mount "
-        "gives ENAMETOOLONG, the same open on upper/ succeeds.",
+        "fuse-overlayfs declares f_namemax 251 and takes exactly that, but "
+        "stat of a missing 252-byte name gives ENOENT, not ENAMETOOLONG "
+        "(create of one is refused correctly). Checked by hand on a plain "
+        "fuse-overlayfs mount.",
     ("fuse-overlayfs", "unlink-open"):
         "an unlinked file that is still open reports st_nlink 1 through "
         "fstat (expected 0). fuse-overlayfs moves the open file into "
@@ -170,6 +170,29 @@ NOTES = {
         "fstat of a file opened with O_CREAT|O_TRUNC that already existed "
         "reports st_ino 0 (stat by name gives the real number). Checked by "
         "hand on a plain `rclone mount2` mount.",
+    ("encfs", "long-names"):
+        "encfs declares f_namemax 189 but refuses names of 188 and 189 "
+        "bytes with ENAMETOOLONG (149 bytes work): the limit it declares "
+        "is more than it takes. Checked by hand on a plain encfs mount "
+        "(--standard).",
+    ("mergerfs", "long-names"):
+        "stat of a missing 256-byte name gives ENOENT, not ENAMETOOLONG "
+        "(create of one is refused correctly). Checked by hand on a plain "
+        "mergerfs mount.",
+    ("rclone", "long-names"):
+        "a 256-byte name is not refused with ENAMETOOLONG: create fails "
+        "with EIO, stat of a missing one gives ENOENT. Checked by hand on a "
+        "plain `rclone mount` mount (mount2 shows the same failures here, "
+        "not checked by hand separately).",
+    ("rclone", "rmdir-open-dir"):
+        "a directory made under the name of a removed directory that is "
+        "still open gets the same st_ino as the open one: two live inodes, "
+        "one number. Checked by hand on a plain `rclone mount` mount.",
+    ("rclone", "ino-after-rename"):
+        "st_ino changes across a rename here. NOT reproduced by hand: on a "
+        "plain `rclone mount` mount a populated directory renamed across "
+        "parents kept its st_ino, and so did its file. Cause unknown; kept "
+        "as an open question, not a confirmed deviation.",
     ("bindfs", "rename-noreplace"):
         "renameat2(RENAME_NOREPLACE) to a free name fails EINVAL: libfuse2 "
         "negotiates protocol 7.19 (< 7.23, no RENAME2), so the kernel "
@@ -214,6 +237,10 @@ for _fs in ("rclone", "rclone-mount2"):
         NOTE_ALIASES[(_fs, _s)] = ("rclone", "modes")
     NOTE_ALIASES[(_fs, "rename-over-dir")] = ("rclone", "rename-over-dir")
     NOTE_ALIASES[(_fs, "truncate")] = ("rclone", "truncate")
+    NOTE_ALIASES[(_fs, "long-names")] = ("rclone", "long-names")
+    for _s in ("rename-dir-across-parents", "rename-open-source",
+               "non-utf8-names"):
+        NOTE_ALIASES[(_fs, _s)] = ("rclone", "ino-after-rename")
 NOTE_ALIASES[("fuse-overlayfs", "unlink-open-then-mkdir")] = \
     ("fuse-overlayfs", "unlink-open")
 NOTE_ALIASES.update(NOTE_ALIASES_EXTRA)
@@ -293,6 +320,9 @@ def main():
     ap.add_argument("--out", default="/tmp/fusecheck-conformance")
     ap.add_argument("--doc", default=os.path.join(REPO, "docs",
                                                   "conformance.md"))
+    ap.add_argument("--reports", action="store_true",
+                    help="write the document from the report.json files "
+                    "already in --out (after editing NOTES), running nothing")
     ap.add_argument("profiles", nargs="*", default=PROFILES)
     a = ap.parse_args()
     fusecheck = os.path.join(a.build, "harness", "fusecheck")
@@ -301,8 +331,13 @@ def main():
     kernel = libfuse = "?"
     for p in a.profiles:
         print(f"conformance: {p} ...", file=sys.stderr, flush=True)
-        proc, report, secs = run_profile(fusecheck, p,
-                                         os.path.join(a.out, p))
+        if a.reports:
+            path = os.path.join(a.out, p, "report.json")
+            proc = subprocess.CompletedProcess([], 2, "", "no report.json")
+            report = json.load(open(path)) if os.path.exists(path) else None
+        else:
+            proc, report, _secs = run_profile(fusecheck, p,
+                                              os.path.join(a.out, p))
         line, failed = row(p, proc, report)
         rows.append(line)
         lc_rows.append(lc_row(p, report))
