@@ -94,6 +94,7 @@ int cmd_replay(int argc, char **argv)
 		goto out;
 	res.log_path = strdup(argv[optind]);
 	res.init = *checker_init(c);
+	checker_lc_stats(c, &res.lc);
 	res.quiesce_method = strdup("as logged");
 	code = cmd_report(&res, NULL, junit, tap, color);
 	if (json && report_json(json, &res)) {

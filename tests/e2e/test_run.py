@@ -82,6 +82,10 @@ def test_replay_reaches_same_verdicts(default_run, fusecheck, tmp_path):
     again = load(tmp_path / "replay.json")["scenarios"]
     assert [(s["name"], s["status"], len(s["violations"])) for s in live] == \
            [(s["name"], s["status"], len(s["violations"])) for s in again]
+    # what was exercised comes from the log too
+    lc = load(out / "report.json")["run"]["lookup_counts"]
+    assert lc["handed_out"] > 1000 and lc["balances_judged"] > 50
+    assert load(tmp_path / "replay.json")["run"]["lookup_counts"] == lc
 
 
 def test_fs_memfs_binary_passes(fusecheck, memfs_bin):
