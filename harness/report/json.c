@@ -283,23 +283,14 @@ static json_t *jscenario(struct jb *b, const struct fc_scn_result *s)
 	return o;
 }
 
-static json_t *jnotes(struct jb *b, const struct fc_run_result *r)
+/* an array of texts (notes, deviations gone) */
+static json_t *jtexts(struct jb *b, char *const *v, size_t n)
 {
 	json_t *a = json_array();
 	size_t i;
 
-	for (i = 0; a && i < r->nnotes; i++)
-		json_array_append_new(a, jtext(r->notes[i]));
-	return a;
-}
-
-static json_t *jgone(struct jb *b, const struct fc_run_result *r)
-{
-	json_t *a = json_array();
-	size_t i;
-
-	for (i = 0; a && i < r->nknown_gone; i++)
-		json_array_append_new(a, jtext(r->known_gone[i]));
+	for (i = 0; a && i < n; i++)
+		json_array_append_new(a, jtext(v[i]));
 	return a;
 }
 
@@ -318,8 +309,8 @@ static json_t *jrun(struct jb *b, const struct fc_run_result *r)
 	put(b, o, "lookup_counts", jlc(b, &r->lc));
 	put(b, o, "log_path", jtext(r->log_path));
 	put(b, o, "broken", jtext(r->broken));
-	put(b, o, "notes", jnotes(b, r));
-	put(b, o, "known_gone", jgone(b, r));
+	put(b, o, "notes", jtexts(b, r->notes, r->nnotes));
+	put(b, o, "known_gone", jtexts(b, r->known_gone, r->nknown_gone));
 	put(b, o, "seconds", json_real(r->seconds));
 	put(b, o, "exit_code", json_integer(run_result_exit_code(r)));
 	return o;
