@@ -334,34 +334,32 @@ const struct scn_walk *scn_walk_get(struct scn_thr *t, long long tag)
 	return w;
 }
 
-int scn_walk_judged(struct scn_thr *t, long long tag)
+/* An identity bound when *bound_at quiesces were done is judged where
+ * st_ino is stable or no quiesce came since (set: NULL, or nonzero when
+ * it was bound at all); one not judged is counted. */
+static int ino_judged(struct scn_runst *r, const unsigned *bound_at,
+		      const unsigned char *set)
 {
-	struct scn_runst *r = t->r;
 	int judged;
 
 	if (r->env.caps & SCN_REQ_STABLE_INO)
 		return 1;
 	pthread_mutex_lock(&r->mu);
-	judged = r->walks[tag].quiesces == r->quiesces;
+	judged = (set && !*set) || *bound_at == r->quiesces;
 	if (!judged)
 		r->ino_unjudged++;
 	pthread_mutex_unlock(&r->mu);
 	return judged;
 }
 
+int scn_walk_judged(struct scn_thr *t, long long tag)
+{
+	return ino_judged(t->r, &t->r->walks[tag].quiesces, NULL);
+}
+
 int scn_tag_judged(struct scn_thr *t, long long tag)
 {
-	struct scn_runst *r = t->r;
-	int judged;
-
-	if (r->env.caps & SCN_REQ_STABLE_INO)
-		return 1;
-	pthread_mutex_lock(&r->mu);
-	judged = !r->tagset[tag] || r->tagq[tag] == r->quiesces;
-	if (!judged)
-		r->ino_unjudged++;
-	pthread_mutex_unlock(&r->mu);
-	return judged;
+	return ino_judged(t->r, &t->r->tagq[tag], &t->r->tagset[tag]);
 }
 
 int scn_tag_bind(struct scn_thr *t, long long tag, uint64_t ino)
