@@ -68,6 +68,8 @@ static const char run_usage[] =
 "  --quiesce-timeout-ms N    longest wait for a quiesce (10000)\n"
 "  --request-timeout S       break the scenario when a request waits\n"
 "                            S seconds for its reply (30; 0: never)\n"
+"  --time-scale N            multiply every timeout by N (1-100), for a\n"
+"                            slow machine such as an emulated guest\n"
 "  --color / --no-color      force colors on or off\n"
 "  -h, --help                this text\n"
 "\n"

@@ -17,6 +17,7 @@ enum {
 	OPT_MAX_PAGES, OPT_REPLY_DELAY, OPT_SETTLE, OPT_QTIMEOUT, OPT_COLOR,
 	OPT_NO_COLOR, OPT_ATTACH, OPT_PROFILE, OPT_REQ_TIMEOUT,
 	OPT_TIMELINE, OPT_INIT_SET, OPT_FS_USER, OPT_PLAIN_LOG, OPT_QUIESCE,
+	OPT_TIME_SCALE,
 };
 
 static const struct option shared_longopts[] = {
@@ -38,6 +39,7 @@ static const struct option shared_longopts[] = {
 	{ "settle-ms", required_argument, NULL, OPT_SETTLE },
 	{ "quiesce-timeout-ms", required_argument, NULL, OPT_QTIMEOUT },
 	{ "request-timeout", required_argument, NULL, OPT_REQ_TIMEOUT },
+	{ "time-scale", required_argument, NULL, OPT_TIME_SCALE },
 	{ "color", no_argument, NULL, OPT_COLOR },
 	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
 	{ "help", no_argument, NULL, 'h' },
@@ -145,6 +147,7 @@ int run_parse_args(int argc, char **argv, struct run_opts *o,
 	o->attach = -1;
 	o->settle_ms = 0;
 	o->quiesce_timeout_ms = 10000;
+	o->time_scale = 1;
 	o->request_timeout_s = 30;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -231,6 +234,12 @@ int run_parse_args(int argc, char **argv, struct run_opts *o,
 				return 2;
 			o->request_timeout_s = (unsigned)v;
 			break;
+		case OPT_TIME_SCALE:
+			v = opt_number("time-scale", optarg, 1, 100);
+			if (v < 0)
+				return 2;
+			o->time_scale = (unsigned)v;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			return 0;
@@ -240,6 +249,10 @@ int run_parse_args(int argc, char **argv, struct run_opts *o,
 			return 2;
 		}
 	}
+	/* every bound on time grows by the factor: a slow machine (an
+	 * emulated guest, `fusecheck vm`) is not a hung filesystem */
+	o->quiesce_timeout_ms *= o->time_scale;
+	o->request_timeout_s *= o->time_scale;
 	o->scenario_args = argv + optind;
 	o->nscenario_args = (size_t)(argc - optind);
 	return -1;

@@ -328,6 +328,9 @@ static void metadata(FILE *out, const struct fc_run_result *r)
 			(unsigned long long)r->lc.evicted);
 	fputs("\nquiesce: ", out);
 	put_text(out, r->quiesce_method ? r->quiesce_method : "unknown");
+	if (r->time_scale > 1)
+		fprintf(out, "\ntimeouts: scaled by %u (--time-scale)",
+			r->time_scale);
 	fputs("\nevent log: ", out);
 	if (r->log_path)
 		put_name(out, r->log_path);

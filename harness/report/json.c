@@ -312,6 +312,7 @@ static json_t *jrun(struct jb *b, const struct fc_run_result *r)
 	put(b, o, "notes", jtexts(b, r->notes, r->nnotes));
 	put(b, o, "known_gone", jtexts(b, r->known_gone, r->nknown_gone));
 	put(b, o, "seconds", json_real(r->seconds));
+	put(b, o, "time_scale", json_integer(r->time_scale ? r->time_scale : 1));
 	put(b, o, "exit_code", json_integer(run_result_exit_code(r)));
 	return o;
 }

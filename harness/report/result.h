@@ -76,6 +76,7 @@ struct fc_run_result {
 	char **notes;          /* what the checker did not judge, and why */
 	size_t nnotes;
 	double seconds;
+	unsigned time_scale;   /* --time-scale (1: none) */
 	struct fc_lock_row lock[FC_LOCK_RULES_MAX]; /* over the whole run */
 	size_t nlock;
 	struct fc_scn_result *scn;

@@ -225,6 +225,7 @@ static int start(struct run_ctx *rc, const struct scn *s,
 		.conn = ++rc->conn,
 		.attach = rc->attach,
 		.request_timeout_ms = rc->request_timeout_ms,
+		.init_timeout_ms = 10000 * (int)(rc->time_scale ? rc->time_scale : 1),
 		.fs_as_user = rc->fs_as_user,
 		.fs_uid = rc->fs_uid,
 		.fs_gid = rc->fs_gid,
@@ -466,7 +467,8 @@ int run_scenario(struct run_ctx *rc, const struct scn *s, uint32_t index)
 	struct run_body b = {
 		.file = scn_file(s), .name = scn_name(s),
 		.requires = scn_requires(s), .scn = s,
-		.timeout_s = scn_timeout_s(s),
+		.timeout_s = scn_timeout_s(s) *
+			     (rc->time_scale ? rc->time_scale : 1),
 		.fn = scenario_body, .arg = (void *)s,
 	};
 

@@ -34,6 +34,7 @@ struct run_ctx {
 	const char *quiesce_method; /* last method used: "drop_caches"... */
 	int attach;               /* enum attach_method; auto until probed */
 	unsigned request_timeout_ms; /* oldest unanswered request: broken */
+	unsigned time_scale;      /* --time-scale: INIT and scenario bounds */
 	int fs_as_user;           /* --fs-user: drop to fs_uid/fs_gid */
 	uid_t fs_uid;
 	gid_t fs_gid;

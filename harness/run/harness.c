@@ -280,6 +280,7 @@ int run_harness_open(struct run_harness *h, const struct run_opts *o)
 	quiesce_set_how(o->quiesce_how);
 	h->rc.quiesce.timeout_ms = o->quiesce_timeout_ms;
 	h->rc.request_timeout_ms = o->request_timeout_s * 1000u;
+	h->rc.time_scale = o->time_scale ? o->time_scale : 1;
 	h->rc.fs_as_user = o->fs_as_user;
 	h->rc.fs_uid = o->fs_uid;
 	h->rc.fs_gid = o->fs_gid;
@@ -394,6 +395,7 @@ int run_harness_finish(struct run_harness *h, struct scn *const *scns,
 			res.seconds = (double)(t1.tv_sec - h->t0.tv_sec) +
 				      (double)(t1.tv_nsec - h->t0.tv_nsec) / 1e9;
 			res.attach = strdup(attach_name(h->rc.attach));
+			res.time_scale = h->rc.time_scale;
 			code = cmd_report(&res, h->o->out_dir, h->o->junit,
 					  h->o->tap, h->o->color);
 		}

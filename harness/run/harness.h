@@ -34,6 +34,7 @@ struct run_opts {
 	char **scenario_args;    /* the operands after the options */
 	size_t nscenario_args;
 	unsigned request_timeout_s; /* --request-timeout, 0: none */
+	unsigned time_scale;     /* --time-scale: timeouts multiplied */
 	int fs_as_user;          /* --fs-user given */
 	uid_t fs_uid;
 	gid_t fs_gid;
