@@ -23,7 +23,7 @@ static const char *str(json_t *obj, const char *key)
 	return s ? s : "";
 }
 
-static json_t *load(const char *path)
+json_t *report_json_load(const char *path)
 {
 	json_error_t jerr;
 	json_t *root;
@@ -240,7 +240,7 @@ static int verdicts(FILE *out, json_t *sa, json_t *sb)
 }
 
 /* Copy text to out one line at a time, escaped. */
-static int put_escaped(FILE *out, const char *text)
+int report_put_escaped(FILE *out, const char *text)
 {
 	const char *nl;
 	char *line, *e;
@@ -266,10 +266,10 @@ static int diff(FILE *out, const char *a_json, const char *b_json)
 	json_t *a, *b;
 	int changed, ret, n;
 
-	a = load(a_json);
+	a = report_json_load(a_json);
 	if (!a)
 		return -errno;
-	b = load(b_json);
+	b = report_json_load(b_json);
 	if (!b) {
 		ret = -errno;
 		goto out_a;
@@ -307,7 +307,7 @@ int report_diff(FILE *out, const char *a_json, const char *b_json)
 		free(text);
 		return -ENOMEM;
 	}
-	err = put_escaped(out, text);
+	err = report_put_escaped(out, text);
 	free(text);
 	if (!err && (fflush(out) || ferror(out)))
 		err = -EIO;

@@ -39,5 +39,21 @@ int report_tap(FILE *out, const struct fc_run_result *r);
  * be read or is not a report. */
 int report_diff(FILE *out, const char *a_json, const char *b_json);
 
+/* `fusecheck diff A B C...` and `fusecheck vm`: one column per report
+ * (labelled by `labels`, or by each report's kernel release when NULL):
+ * scenario statuses, lock-rule verdicts and the INIT negotiation, rows
+ * that differ marked.  0 when every row agrees, 1 when some differ,
+ * -errno when a report cannot be read. */
+int report_matrix(FILE *out, const char *const *labels,
+		  const char *const *paths, size_t n);
+
+/* A report.json, checked to be one (schema and version) or NULL with a
+ * message naming the file; the caller json_decref()s it. */
+struct json_t;
+struct json_t *report_json_load(const char *path);
+
+/* Copy text to out one line at a time, control characters escaped. */
+int report_put_escaped(FILE *out, const char *text);
+
 
 #endif
