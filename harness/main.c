@@ -18,6 +18,7 @@ static const struct {
 	{ "diff", cmd_diff, "compare two report.json files" },
 	{ "selftest", cmd_selftest, "prove every planted memfs fault is "
 	  "caught" },
+	{ "vm", cmd_vm, "run the suite on other kernels, each under qemu" },
 	{ "probe-leaks", cmd_probe_leaks, "watch a filesystem's memory and fds "
 	  "over repeated cycles" },
 };

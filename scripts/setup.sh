@@ -8,11 +8,15 @@ packages=(
 	# build
 	gcc meson ninja-build pkg-config
 	libfuse3-dev libjansson-dev libxml2-dev libcmocka-dev libzstd-dev
+	libarchive-dev
 	# run: FUSE userspace and the mount helpers some filesystems need
 	fuse3
 	# tests: pytest, and real filesystems from Debian to attach to
 	python3-pytest fuse-overlayfs squashfuse squashfs-tools bindfs
 	python3-pyfuse3
+	# `fusecheck vm`: qemu and a static busybox for the guest (the kernel
+	# packages it boots are fetched by apt-get download when named)
+	qemu-system-x86 busybox-static
 	# fuzzing (scripts/fuzz.sh): clang and its libFuzzer/sanitizer runtimes
 	clang libclang-rt-14-dev
 )

@@ -12,6 +12,7 @@ int cmd_diff(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 int cmd_selftest(int argc, char **argv);
 int cmd_probe_leaks(int argc, char **argv);
+int cmd_vm(int argc, char **argv);
 
 /* Print the summary (or TAP), write report.json into out_dir (if not
  * NULL) and JUnit (if junit); returns the exit code of the run. */
