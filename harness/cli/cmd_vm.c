@@ -50,7 +50,9 @@ static const char vm_usage[] =
 "  -h, --help           this text\n"
 "\n"
 "Every other option and operand goes to `fusecheck run` in the guest\n"
-"(see `fusecheck run --help`).  Without KVM the guest is emulated and\n"
+"(see `fusecheck run --help`).  The guest writes only under --out: each\n"
+"kernel's report.json, event log, run.log (fusecheck's output) and\n"
+"console.log are in DIR/RELEASE/.  Without KVM the guest is emulated and\n"
 "many times slower: unless --time-scale is given, timeouts are scaled by\n"
 "10 there, and the report says so.\n"
 "\n"
@@ -172,6 +174,14 @@ static int parse(int argc, char **argv, struct vm_args *a)
 			rc = number("cpus", v, 1, 64, &a->cpus);
 		} else if (!strcmp(o, "--vm-timeout")) {
 			rc = number("vm-timeout", v, 10, 86400, &a->timeout_s);
+		} else if (!strncmp(o, "--junit", 7) ||
+			   !strncmp(o, "--timeline", 10)) {
+			/* the guest's root is a throwaway overlay: a file
+			 * written outside --out would be lost without a word */
+			fprintf(stderr, "fusecheck vm: %s: a guest writes only "
+				"under --out (each kernel's reports are in "
+				"DIR/RELEASE/)\n", o);
+			return -EINVAL;
 		} else {
 			if (!strcmp(o, "--time-scale") ||
 			    !strncmp(o, "--time-scale=", 13))

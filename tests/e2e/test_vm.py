@@ -146,3 +146,10 @@ def test_diff_matrix_refuses_a_non_report(fusecheck, tmp_path):
     r = fusecheck("diff", p, p, str(bad))
     assert r.code == 2, r
     assert "bad.json" in r.stderr, r
+
+
+def test_vm_refuses_outputs_the_guest_would_lose(fusecheck, tmp_path):
+    r = fusecheck("vm", "--kernel", "/nonexistent", "--junit",
+                  str(tmp_path / "j.xml"))
+    assert r.code == 2, r
+    assert "a guest writes only under --out" in r.stderr, r
