@@ -3,7 +3,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fuse.h>
 #include "judge/verdicts.h"
+#include "wire/proto.h"
 
 int verdicts_init(struct verdicts *v, struct fc_checker *c)
 {
@@ -79,6 +81,22 @@ static void on_scenario(struct verdicts *v, const struct fc_event *ev)
 	v->current = -1;
 }
 
+static void count_request(struct fc_request_mix *mix,
+			  const struct fc_event *ev)
+{
+	struct fc_req req;
+
+	if (proto_decode_request(ev->data, ev->len, &req))
+		return;
+	if (req.opcode < FC_MIX_OPS)
+		mix->count[req.opcode]++;
+	else
+		mix->other++;
+	if ((req.opcode == FUSE_READDIR || req.opcode == FUSE_READDIRPLUS) &&
+	    req.size > mix->readdir_size_max)
+		mix->readdir_size_max = req.size;
+}
+
 void verdicts_feed(struct verdicts *v, const struct fc_event *ev)
 {
 	size_t busy;
@@ -93,6 +111,8 @@ void verdicts_feed(struct verdicts *v, const struct fc_event *ev)
 			dup_bounded(ev->data, (const char *)ev->data + ev->len);
 	}
 	if (v->current >= 0 && (size_t)v->current < v->nscn) {
+		if (ev->kind == FC_EV_REQUEST)
+			count_request(&v->scn[v->current].mix, ev);
 		busy = checker_inflight(v->checker);
 		if (busy > v->scn[v->current].max_inflight)
 			v->scn[v->current].max_inflight = busy;

@@ -8,12 +8,23 @@
 #include <stdint.h>
 #include "judge/checker.h"
 
+/* Which requests a scenario caused: a kernel upgrade that changes the
+ * conversation (more LOOKUPs, READDIRPLUS instead of READDIR, larger
+ * buffers) shows here even when every verdict holds. */
+#define FC_MIX_OPS 64          /* opcodes below this are counted each */
+struct fc_request_mix {
+	uint32_t count[FC_MIX_OPS];
+	uint32_t other;            /* opcodes at or above FC_MIX_OPS */
+	uint32_t readdir_size_max; /* largest READDIR(PLUS) buffer asked */
+};
+
 struct verdict_scn {
 	char *file;
 	int ended;
 	uint32_t status;       /* enum fc_scn_status from the END event */
 	char *reason;
 	size_t max_inflight;
+	struct fc_request_mix mix;
 	uint64_t begin_ns, end_ns;
 	char *fs_exit;         /* UNMOUNT's payload: how the filesystem
 				  ended at this scenario's unmount */

@@ -101,6 +101,7 @@ static int fill(const struct verdicts *v, long idx, const struct scn *s,
 		return err;
 	if (vs) {
 		sr->max_inflight = vs->max_inflight;
+		sr->mix = vs->mix;
 		sr->seconds = vs->end_ns > vs->begin_ns ?
 				      (double)(vs->end_ns - vs->begin_ns) / 1e9 :
 				      0;

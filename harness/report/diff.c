@@ -71,6 +71,41 @@ static void meta_str(FILE *out, json_t *a, json_t *b, const char *label,
 		fprintf(out, "  %s: %s -> %s\n", label, x, y);
 }
 
+/* s with every occurrence of the run's --out directory (the directory
+ * of its event log) as "{out}": two runs into two directories are not
+ * two filesystem commands.  malloc'd. */
+static char *without_out(const char *s, json_t *run)
+{
+	const char *log = str(run, "log_path"), *slash = strrchr(log, '/');
+	size_t dlen = slash ? (size_t)(slash - log) : 0;
+	char *res, *o;
+
+	res = malloc(strlen(s) * 5 + 1); /* "{out}" per byte at worst */
+	if (!res)
+		return NULL;
+	for (o = res; *s;) {
+		if (dlen > 1 && !strncmp(s, log, dlen)) {
+			o = stpcpy(o, "{out}");
+			s += dlen;
+		} else {
+			*o++ = *s++;
+		}
+	}
+	*o = '\0';
+	return res;
+}
+
+static void meta_cmd(FILE *out, json_t *a, json_t *b)
+{
+	char *x = without_out(str(a, "fs_cmd"), a);
+	char *y = without_out(str(b, "fs_cmd"), b);
+
+	if (x && y && strcmp(x, y))
+		fprintf(out, "  filesystem: %s -> %s\n", x, y);
+	free(x);
+	free(y);
+}
+
 static void meta_int(FILE *out, json_t *a, json_t *b, const char *label,
 		     const char *key)
 {
@@ -144,7 +179,7 @@ static void metadata(FILE *out, json_t *ra, json_t *rb)
 
 	meta_str(out, ra, rb, "kernel", "kernel_release");
 	meta_str(out, ra, rb, "libfuse", "libfuse_version");
-	meta_str(out, ra, rb, "filesystem", "fs_cmd");
+	meta_cmd(out, ra, rb);
 	meta_str(out, ra, rb, "quiesce", "quiesce_method");
 	meta_proto(out, json_object_get(ia, "kernel"),
 		   json_object_get(ib, "kernel"), "kernel offered");
@@ -203,6 +238,103 @@ static int rule_changes(FILE *out, const char *name, json_t *a, json_t *b,
 		changed++;
 	}
 	return changed;
+}
+
+/* Lock rules whose verdict changed (run-wide): a kernel that stops
+ * serialising, or starts overlapping, is a verdict of its own. */
+static int lock_changes(FILE *out, json_t *la, json_t *lb)
+{
+	size_t i, k;
+	json_t *a, *b;
+	int changed = 0;
+
+	json_array_foreach(la, i, a) {
+		const char *rule = str(a, "rule");
+
+		b = NULL;
+		for (k = 0; k < json_array_size(lb) && !b; k++)
+			if (!strcmp(str(json_array_get(lb, k), "rule"), rule))
+				b = json_array_get(lb, k);
+		if (!b ||
+		    !strcmp(str(a, "verdict"), str(b, "verdict")))
+			continue;
+		fprintf(out, "  %s: %s -> %s (most overlapping: %lld -> "
+			"%lld)\n", rule, str(a, "verdict"), str(b, "verdict"),
+			(long long)json_integer_value(
+				json_object_get(a, "max_overlap")),
+			(long long)json_integer_value(
+				json_object_get(b, "max_overlap")));
+		changed++;
+	}
+	return changed;
+}
+
+/* How many FORGETs the kernel batches, and whether a request is
+ * interrupted, is timing: the same run twice differs by hundreds. */
+static const char *const timing_ops[] = {
+	"FORGET", "BATCH_FORGET", "INTERRUPT",
+};
+
+static int is_timing_op(const char *op)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(timing_ops) / sizeof(timing_ops[0]); i++)
+		if (!strcmp(timing_ops[i], op))
+			return 1;
+	return 0;
+}
+
+/* The request mix of one scenario in both runs: opcodes that came or
+ * went, counts that moved by a quarter or more (and by more than two:
+ * FORGET timing alone moves a few), and the READDIR buffer size. */
+static int mix_changes(FILE *out, const char *name, json_t *a, json_t *b)
+{
+	json_t *ra = json_object_get(a, "requests");
+	json_t *rb = json_object_get(b, "requests");
+	json_int_t x, y, sa, sb;
+	const char *op;
+	json_t *v;
+	int n = 0, pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		json_object_foreach(pass ? rb : ra, op, v) {
+			if ((pass && json_object_get(ra, op)) ||
+			    is_timing_op(op))
+				continue; /* a's side printed it; timing */
+			x = json_integer_value(json_object_get(ra, op));
+			y = json_integer_value(json_object_get(rb, op));
+			if (x == y || (x && y && llabs(y - x) <= 2) ||
+			    (x && y && llabs(y - x) * 4 < (x > y ? x : y)))
+				continue;
+			fprintf(out, "  %s: %s %lld -> %lld\n", name, op,
+				(long long)x, (long long)y);
+			n++;
+		}
+	}
+	sa = json_integer_value(json_object_get(a, "readdir_size_max"));
+	sb = json_integer_value(json_object_get(b, "readdir_size_max"));
+	if (sa != sb) {
+		fprintf(out, "  %s: largest READDIR buffer %lld -> %lld\n",
+			name, (long long)sa, (long long)sb);
+		n++;
+	}
+	return n;
+}
+
+static void requests(FILE *out, json_t *sa, json_t *sb)
+{
+	size_t i;
+	json_t *a, *b;
+	int n = 0;
+
+	json_array_foreach(sa, i, a) {
+		b = find_scenario(sb, str(a, "name"));
+		if (b)
+			n += mix_changes(out, str(a, "name"), a, b);
+	}
+	if (!n)
+		fputs("  same\n", out);
 }
 
 static int verdicts(FILE *out, json_t *sa, json_t *sb)
@@ -277,8 +409,13 @@ static int diff(FILE *out, const char *a_json, const char *b_json)
 	fputs("verdicts:\n", out);
 	changed = verdicts(out, json_object_get(a, "scenarios"),
 			   json_object_get(b, "scenarios"));
+	changed += lock_changes(out, json_object_get(a, "lock_rules"),
+				json_object_get(b, "lock_rules"));
 	if (!changed)
 		fputs("  same\n", out);
+	fputs("requests (context):\n", out);
+	requests(out, json_object_get(a, "scenarios"),
+		 json_object_get(b, "scenarios"));
 	fputs("metadata:\n", out);
 	n = ftell(out);
 	metadata(out, json_object_get(a, "run"), json_object_get(b, "run"));

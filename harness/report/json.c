@@ -17,6 +17,7 @@
 #include "report/report.h"
 #include "judge/lock.h"
 #include "wire/proto.h"
+#include "wire/proto.h"
 
 /* Building stops caring about errors until the end: `err` remembers that
  * something could not be allocated and the file is not written. */
@@ -255,6 +256,21 @@ static json_t *jlock(struct jb *b, const struct fc_lock_row *rows, size_t n)
 	return a;
 }
 
+/* {"LOOKUP": 12, ...}: the opcodes seen, by name ("other": above the
+ * table). */
+static json_t *jmix(struct jb *b, const struct fc_request_mix *m)
+{
+	json_t *o = json_object();
+	unsigned op;
+
+	for (op = 0; op < FC_MIX_OPS; op++)
+		if (m->count[op])
+			put(b, o, proto_op_name(op), json_integer(m->count[op]));
+	if (m->other)
+		put(b, o, "other", json_integer(m->other));
+	return o;
+}
+
 static json_t *jscenario(struct jb *b, const struct fc_scn_result *s)
 {
 	json_t *o = json_object();
@@ -277,6 +293,9 @@ static json_t *jscenario(struct jb *b, const struct fc_scn_result *s)
 	put(b, o, "fs_exit", jtext(s->fs_exit));
 	put(b, o, "seconds", json_real(s->seconds));
 	put(b, o, "max_inflight", json_integer((json_int_t)s->max_inflight));
+	put(b, o, "requests", jmix(b, &s->mix));
+	put(b, o, "readdir_size_max",
+	    json_integer(s->mix.readdir_size_max));
 	put(b, o, "lock_rules", jlock(b, s->lock, s->nlock));
 	put(b, o, "violations", vs);
 	put(b, o, "findings", jfindings(b, s));

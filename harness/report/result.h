@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <fusecheck/event.h>
 #include "judge/checker.h"
+#include "judge/verdicts.h"
 
 /* "pass" "fail" "skip" "broken" */
 const char *fc_status_name(int status);
@@ -54,6 +55,7 @@ struct fc_scn_result {
 					 order each first fired */
 	size_t nfindings;
 	size_t max_inflight;   /* most requests in flight at once */
+	struct fc_request_mix mix; /* requests the scenario caused */
 	struct fc_lock_row lock[FC_LOCK_RULES_MAX]; /* lock verdicts */
 	size_t nlock;
 };
