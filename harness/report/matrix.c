@@ -61,18 +61,22 @@ static json_t *row_names(const struct col *c, size_t n, const char *where,
 
 typedef void (*cell_fn)(const struct col *c, const char *row, char *cell);
 
-/* One row: the name, then a cell per column; '*' when cells differ.
- * Returns 1 when they differ. */
-static int row(FILE *out, int namew, const struct col *c, size_t n,
-	       const char *name, cell_fn fn)
+/* One row: the name, then a cell per column; '*' when the cells'
+ * keys differ (`key`, or the cells themselves when NULL: a lock rule's
+ * overlap is shown but is timing, only its verdict counts).  Returns 1
+ * when they differ. */
+static int row_keyed(FILE *out, int namew, const struct col *c, size_t n,
+		     const char *name, cell_fn fn, cell_fn key)
 {
 	char first[CELL], cell[CELL];
 	size_t k;
 	int differ = 0;
 
-	fn(&c[0], name, first);
+	if (!key)
+		key = fn;
+	key(&c[0], name, first);
 	for (k = 1; k < n && !differ; k++) {
-		fn(&c[k], name, cell);
+		key(&c[k], name, cell);
 		differ = strcmp(cell, first) != 0;
 	}
 	fprintf(out, "%c %-*.*s", differ ? '*' : ' ', namew, namew, name);
@@ -82,6 +86,12 @@ static int row(FILE *out, int namew, const struct col *c, size_t n,
 	}
 	fputc('\n', out);
 	return differ;
+}
+
+static int row(FILE *out, int namew, const struct col *c, size_t n,
+	       const char *name, cell_fn fn)
+{
+	return row_keyed(out, namew, c, n, name, fn, NULL);
 }
 
 static void scenario_cell(const struct col *c, const char *name, char *cell)
@@ -96,6 +106,14 @@ static void scenario_cell(const struct col *c, const char *name, char *cell)
 		snprintf(cell, CELL, "%s (%zu)", str(s, "status"), nv);
 	else
 		snprintf(cell, CELL, "%s", str(s, "status"));
+}
+
+static void lock_verdict(const struct col *c, const char *name, char *cell)
+{
+	json_t *l = find_named(json_object_get(c->root, "lock_rules"), "rule",
+			       name);
+
+	snprintf(cell, CELL, "%s", l ? str(l, "verdict") : "-");
 }
 
 static void lock_cell(const struct col *c, const char *name, char *cell)
@@ -250,8 +268,9 @@ static int matrix(FILE *out, struct col *c, size_t n)
 		return -ENOMEM;
 	header(out, namew, "lock rule", c, n);
 	json_array_foreach(names, i, v)
-		rows_differ += row(out, namew, c, n, json_string_value(v),
-				   lock_cell);
+		rows_differ += row_keyed(out, namew, c, n,
+					 json_string_value(v), lock_cell,
+					 lock_verdict);
 	json_decref(names);
 	fputc('\n', out);
 	header(out, namew, "INIT", c, n);
