@@ -711,55 +711,86 @@ const char *proto_notify_name(int32_t code)
 	return proto_notify_names[code];
 }
 
-/* The header spells flags as int (1 << 31 is negative): keep them in 32
- * bits.  "+ 5" strips "FUSE_". */
-#define FLAG(f) { (uint32_t)(f), #f + 5 }
-
 struct proto_flag {
 	uint32_t mask;
 	const char *name;
 };
 
-/* Every INIT flag the installed header defines. */
+/* INIT flags by bit, from fusecheck's own table up to protocol 7.45
+ * (include/uapi/linux/fuse.h of the kernel), never from the build
+ * machine's header: a report names every flag a newer kernel offers,
+ * whatever machine built fusecheck.  flags, bits 0-31: */
+#define BIT(n, name) { (uint32_t)1 << (n), name }
 static const struct proto_flag proto_init_flags[] = {
-	FLAG(FUSE_ASYNC_READ),
-	FLAG(FUSE_POSIX_LOCKS),
-	FLAG(FUSE_FILE_OPS),
-	FLAG(FUSE_ATOMIC_O_TRUNC),
-	FLAG(FUSE_EXPORT_SUPPORT),
-	FLAG(FUSE_BIG_WRITES),
-	FLAG(FUSE_DONT_MASK),
-	FLAG(FUSE_SPLICE_WRITE),
-	FLAG(FUSE_SPLICE_MOVE),
-	FLAG(FUSE_SPLICE_READ),
-	FLAG(FUSE_FLOCK_LOCKS),
-	FLAG(FUSE_HAS_IOCTL_DIR),
-	FLAG(FUSE_AUTO_INVAL_DATA),
-	FLAG(FUSE_DO_READDIRPLUS),
-	FLAG(FUSE_READDIRPLUS_AUTO),
-	FLAG(FUSE_ASYNC_DIO),
-	FLAG(FUSE_WRITEBACK_CACHE),
-	FLAG(FUSE_NO_OPEN_SUPPORT),
-	FLAG(FUSE_PARALLEL_DIROPS),
-	FLAG(FUSE_HANDLE_KILLPRIV),
-	FLAG(FUSE_POSIX_ACL),
-	FLAG(FUSE_ABORT_ERROR),
-	FLAG(FUSE_MAX_PAGES),
-	FLAG(FUSE_CACHE_SYMLINKS),
-	FLAG(FUSE_NO_OPENDIR_SUPPORT),
-	FLAG(FUSE_EXPLICIT_INVAL_DATA),
-	FLAG(FUSE_MAP_ALIGNMENT),
-	FLAG(FUSE_SUBMOUNTS),
-	FLAG(FUSE_HANDLE_KILLPRIV_V2),
-	FLAG(FUSE_SETXATTR_EXT),
-	FLAG(FUSE_INIT_EXT),
-	FLAG(FUSE_INIT_RESERVED),
+	BIT(0, "ASYNC_READ"),
+	BIT(1, "POSIX_LOCKS"),
+	BIT(2, "FILE_OPS"),
+	BIT(3, "ATOMIC_O_TRUNC"),
+	BIT(4, "EXPORT_SUPPORT"),
+	BIT(5, "BIG_WRITES"),
+	BIT(6, "DONT_MASK"),
+	BIT(7, "SPLICE_WRITE"),
+	BIT(8, "SPLICE_MOVE"),
+	BIT(9, "SPLICE_READ"),
+	BIT(10, "FLOCK_LOCKS"),
+	BIT(11, "HAS_IOCTL_DIR"),
+	BIT(12, "AUTO_INVAL_DATA"),
+	BIT(13, "DO_READDIRPLUS"),
+	BIT(14, "READDIRPLUS_AUTO"),
+	BIT(15, "ASYNC_DIO"),
+	BIT(16, "WRITEBACK_CACHE"),
+	BIT(17, "NO_OPEN_SUPPORT"),
+	BIT(18, "PARALLEL_DIROPS"),
+	BIT(19, "HANDLE_KILLPRIV"),
+	BIT(20, "POSIX_ACL"),
+	BIT(21, "ABORT_ERROR"),
+	BIT(22, "MAX_PAGES"),
+	BIT(23, "CACHE_SYMLINKS"),
+	BIT(24, "NO_OPENDIR_SUPPORT"),
+	BIT(25, "EXPLICIT_INVAL_DATA"),
+	BIT(26, "MAP_ALIGNMENT"),
+	BIT(27, "SUBMOUNTS"),
+	BIT(28, "HANDLE_KILLPRIV_V2"),
+	BIT(29, "SETXATTR_EXT"),
+	BIT(30, "INIT_EXT"),
+	BIT(31, "INIT_RESERVED"),
 };
 
-/* flags2, bit 32 and up, from fusecheck's own table rather than the
- * build machine's header (Debian 12's stops at 7.38, and kernels 6.12
- * and later offer bits past it): include/uapi/linux/fuse.h of the
- * kernel, the minor that brought each in the comment. */
+/* Where the installed header names a bit, it must agree with the table. */
+_Static_assert((uint32_t)FUSE_ASYNC_READ == (uint32_t)1 << 0, "FUSE_ASYNC_READ");
+_Static_assert((uint32_t)FUSE_POSIX_LOCKS == (uint32_t)1 << 1, "FUSE_POSIX_LOCKS");
+_Static_assert((uint32_t)FUSE_FILE_OPS == (uint32_t)1 << 2, "FUSE_FILE_OPS");
+_Static_assert((uint32_t)FUSE_ATOMIC_O_TRUNC == (uint32_t)1 << 3, "FUSE_ATOMIC_O_TRUNC");
+_Static_assert((uint32_t)FUSE_EXPORT_SUPPORT == (uint32_t)1 << 4, "FUSE_EXPORT_SUPPORT");
+_Static_assert((uint32_t)FUSE_BIG_WRITES == (uint32_t)1 << 5, "FUSE_BIG_WRITES");
+_Static_assert((uint32_t)FUSE_DONT_MASK == (uint32_t)1 << 6, "FUSE_DONT_MASK");
+_Static_assert((uint32_t)FUSE_SPLICE_WRITE == (uint32_t)1 << 7, "FUSE_SPLICE_WRITE");
+_Static_assert((uint32_t)FUSE_SPLICE_MOVE == (uint32_t)1 << 8, "FUSE_SPLICE_MOVE");
+_Static_assert((uint32_t)FUSE_SPLICE_READ == (uint32_t)1 << 9, "FUSE_SPLICE_READ");
+_Static_assert((uint32_t)FUSE_FLOCK_LOCKS == (uint32_t)1 << 10, "FUSE_FLOCK_LOCKS");
+_Static_assert((uint32_t)FUSE_HAS_IOCTL_DIR == (uint32_t)1 << 11, "FUSE_HAS_IOCTL_DIR");
+_Static_assert((uint32_t)FUSE_AUTO_INVAL_DATA == (uint32_t)1 << 12, "FUSE_AUTO_INVAL_DATA");
+_Static_assert((uint32_t)FUSE_DO_READDIRPLUS == (uint32_t)1 << 13, "FUSE_DO_READDIRPLUS");
+_Static_assert((uint32_t)FUSE_READDIRPLUS_AUTO == (uint32_t)1 << 14, "FUSE_READDIRPLUS_AUTO");
+_Static_assert((uint32_t)FUSE_ASYNC_DIO == (uint32_t)1 << 15, "FUSE_ASYNC_DIO");
+_Static_assert((uint32_t)FUSE_WRITEBACK_CACHE == (uint32_t)1 << 16, "FUSE_WRITEBACK_CACHE");
+_Static_assert((uint32_t)FUSE_NO_OPEN_SUPPORT == (uint32_t)1 << 17, "FUSE_NO_OPEN_SUPPORT");
+_Static_assert((uint32_t)FUSE_PARALLEL_DIROPS == (uint32_t)1 << 18, "FUSE_PARALLEL_DIROPS");
+_Static_assert((uint32_t)FUSE_HANDLE_KILLPRIV == (uint32_t)1 << 19, "FUSE_HANDLE_KILLPRIV");
+_Static_assert((uint32_t)FUSE_POSIX_ACL == (uint32_t)1 << 20, "FUSE_POSIX_ACL");
+_Static_assert((uint32_t)FUSE_ABORT_ERROR == (uint32_t)1 << 21, "FUSE_ABORT_ERROR");
+_Static_assert((uint32_t)FUSE_MAX_PAGES == (uint32_t)1 << 22, "FUSE_MAX_PAGES");
+_Static_assert((uint32_t)FUSE_CACHE_SYMLINKS == (uint32_t)1 << 23, "FUSE_CACHE_SYMLINKS");
+_Static_assert((uint32_t)FUSE_NO_OPENDIR_SUPPORT == (uint32_t)1 << 24, "FUSE_NO_OPENDIR_SUPPORT");
+_Static_assert((uint32_t)FUSE_EXPLICIT_INVAL_DATA == (uint32_t)1 << 25, "FUSE_EXPLICIT_INVAL_DATA");
+_Static_assert((uint32_t)FUSE_MAP_ALIGNMENT == (uint32_t)1 << 26, "FUSE_MAP_ALIGNMENT");
+_Static_assert((uint32_t)FUSE_SUBMOUNTS == (uint32_t)1 << 27, "FUSE_SUBMOUNTS");
+_Static_assert((uint32_t)FUSE_HANDLE_KILLPRIV_V2 == (uint32_t)1 << 28, "FUSE_HANDLE_KILLPRIV_V2");
+_Static_assert((uint32_t)FUSE_SETXATTR_EXT == (uint32_t)1 << 29, "FUSE_SETXATTR_EXT");
+_Static_assert((uint32_t)FUSE_INIT_EXT == (uint32_t)1 << 30, "FUSE_INIT_EXT");
+_Static_assert((uint32_t)FUSE_INIT_RESERVED == (uint32_t)1 << 31, "FUSE_INIT_RESERVED");
+
+/* flags2, bit 32 and up (the minor that brought each in the comment): */
 #define BIT2(n, name) { 1u << ((n) - 32), name }
 static const struct proto_flag proto_init_flags2[] = {
 	BIT2(32, "SECURITY_CTX"),         /* 7.36 */
