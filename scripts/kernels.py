@@ -74,12 +74,14 @@ def guest_seconds(vm_out):
 
 
 def accel_of(vm_out):
+    """How the last guest ran (a silent KVM guest is retried under TCG)."""
+    how = "?"
     if os.path.exists(vm_out):
         for ln in open(vm_out):
             m = re.search(r"booting .* \((kvm|tcg)", ln)
             if m:
-                return m.group(1)
-    return "?"
+                how = m.group(1)
+    return how
 
 
 def write_doc(args, fc):

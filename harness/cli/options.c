@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pwd.h>
+#include <limits.h>
+#include <unistd.h>
 #include "cli/options.h"
 #include "mount/attach.h"
 #include "mount/quiesce.h"
@@ -17,7 +19,7 @@ enum {
 	OPT_MAX_PAGES, OPT_REPLY_DELAY, OPT_SETTLE, OPT_QTIMEOUT, OPT_COLOR,
 	OPT_NO_COLOR, OPT_ATTACH, OPT_PROFILE, OPT_REQ_TIMEOUT,
 	OPT_TIMELINE, OPT_INIT_SET, OPT_FS_USER, OPT_PLAIN_LOG, OPT_QUIESCE,
-	OPT_TIME_SCALE,
+	OPT_TIME_SCALE, OPT_LIBFUSE,
 };
 
 static const struct option shared_longopts[] = {
@@ -40,6 +42,7 @@ static const struct option shared_longopts[] = {
 	{ "quiesce-timeout-ms", required_argument, NULL, OPT_QTIMEOUT },
 	{ "request-timeout", required_argument, NULL, OPT_REQ_TIMEOUT },
 	{ "time-scale", required_argument, NULL, OPT_TIME_SCALE },
+	{ "libfuse", required_argument, NULL, OPT_LIBFUSE },
 	{ "color", no_argument, NULL, OPT_COLOR },
 	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
 	{ "help", no_argument, NULL, 'h' },
@@ -96,6 +99,40 @@ static int init_flags_arg(const char *arg, uint64_t *flags)
 	}
 	free(copy);
 	return err;
+}
+
+/* --libfuse PREFIX|LIBDIR: the directory holding libfuse3.so.3 goes
+ * first on LD_LIBRARY_PATH, so that memfs and the filesystem under test
+ * (every program fusecheck starts) load that build; the report says
+ * which one the filesystem mapped (mount/libseen.c). */
+static int libfuse_arg(const char *arg)
+{
+	static const char *const under[] = {
+		"", "/lib/x86_64-linux-gnu", "/lib64", "/lib",
+	};
+	const char *old = getenv("LD_LIBRARY_PATH");
+	char dir[PATH_MAX], lib[PATH_MAX + 32], *val;
+	size_t i;
+
+	for (i = 0; i < sizeof(under) / sizeof(under[0]); i++) {
+		snprintf(dir, sizeof(dir), "%s%s", arg, under[i]);
+		snprintf(lib, sizeof(lib), "%s/libfuse3.so.3", dir);
+		if (!access(lib, R_OK))
+			break;
+	}
+	if (i == sizeof(under) / sizeof(under[0]) ||
+	    !realpath(dir, lib)) {
+		fprintf(stderr, "fusecheck: --libfuse %s: no libfuse3.so.3 "
+			"there or in its lib/, lib64/ or lib/x86_64-linux-gnu/\n",
+			arg);
+		return -ENOENT;
+	}
+	if (asprintf(&val, "%s%s%s", lib, old && *old ? ":" : "",
+		     old ? old : "") < 0)
+		return -ENOMEM;
+	setenv("LD_LIBRARY_PATH", val, 1);
+	free(val);
+	return 0;
 }
 
 /* The number an option takes, or -1 with a message. */
@@ -233,6 +270,10 @@ int run_parse_args(int argc, char **argv, struct run_opts *o,
 			if (v < 0)
 				return 2;
 			o->request_timeout_s = (unsigned)v;
+			break;
+		case OPT_LIBFUSE:
+			if (libfuse_arg(optarg))
+				return 2;
 			break;
 		case OPT_TIME_SCALE:
 			v = opt_number("time-scale", optarg, 1, 100);

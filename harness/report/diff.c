@@ -179,6 +179,7 @@ static void metadata(FILE *out, json_t *ra, json_t *rb)
 
 	meta_str(out, ra, rb, "kernel", "kernel_release");
 	meta_str(out, ra, rb, "libfuse", "libfuse_version");
+	meta_str(out, ra, rb, "the filesystem's libfuse", "fs_libfuse");
 	meta_cmd(out, ra, rb);
 	meta_str(out, ra, rb, "quiesce", "quiesce_method");
 	meta_proto(out, json_object_get(ia, "kernel"),

@@ -290,6 +290,11 @@ static void metadata(FILE *out, const struct fc_run_result *r)
 	put_text(out, r->kernel_release ? r->kernel_release : "unknown");
 	fputs(", libfuse ", out);
 	put_text(out, r->libfuse_version ? r->libfuse_version : "unknown");
+	if (r->fs_libfuse) {
+		fputs(" (the filesystem runs ", out);
+		put_name(out, r->fs_libfuse);
+		fputc(')', out);
+	}
 	fputs("\nfilesystem: ", out);
 	put_name(out, r->fs_cmd ? r->fs_cmd : "unknown");
 	if (r->reference_fs)

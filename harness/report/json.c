@@ -319,6 +319,7 @@ static json_t *jrun(struct jb *b, const struct fc_run_result *r)
 
 	put(b, o, "kernel_release", jtext(r->kernel_release));
 	put(b, o, "libfuse_version", jtext(r->libfuse_version));
+	put(b, o, "fs_libfuse", jtext(r->fs_libfuse));
 	put(b, o, "fs_cmd", jtext(r->fs_cmd));
 	put(b, o, "reference_fs", json_boolean(r->reference_fs));
 	put(b, o, "caps", jlist(b, r->caps));

@@ -117,6 +117,8 @@ static void properties(struct jw *j, const struct fc_run_result *r)
 	start(j, "properties");
 	property(j, "kernel_release", r->kernel_release);
 	property(j, "libfuse_version", r->libfuse_version);
+	if (r->fs_libfuse)
+		property(j, "fs_libfuse", r->fs_libfuse);
 	property(j, "fs_cmd", r->fs_cmd);
 	property(j, "reference_fs", r->reference_fs ? "true" : "false");
 	caps = join_words(r->caps);

@@ -243,7 +243,8 @@ static void flag_rows(FILE *out, int namew, const struct col *c, size_t n,
 static int matrix(FILE *out, struct col *c, size_t n)
 {
 	static const char *const runrows[] = {
-		"kernel_release", "libfuse_version", "quiesce_method",
+		"kernel_release", "libfuse_version", "fs_libfuse",
+		"quiesce_method",
 		"time_scale", "exit_code", "seconds",
 	};
 	json_t *names, *v;

@@ -102,6 +102,7 @@ void run_result_free(struct fc_run_result *r)
 		return;
 	free(r->kernel_release);
 	free(r->libfuse_version);
+	free(r->fs_libfuse);
 	free(r->fs_cmd);
 	strv_free(r->caps);
 	free(r->quiesce_method);

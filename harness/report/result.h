@@ -63,6 +63,8 @@ struct fc_scn_result {
 struct fc_run_result {
 	char *kernel_release;  /* uname -r */
 	char *libfuse_version; /* of the installed libfuse3 */
+	char *fs_libfuse;      /* the libfuse file the filesystem mapped
+				  (mount/libseen.c); NULL: none seen */
 	char *fs_cmd;          /* filesystem command as started */
 	int reference_fs;      /* 1: bundled memfs with its ledger */
 	char **caps;           /* names of the requirements the filesystem

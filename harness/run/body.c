@@ -17,6 +17,7 @@
 #include "mount/interrupt.h"
 #include "mount/caps.h"
 #include "run/body.h"
+#include "mount/libseen.h"
 #include "mount/session.h"
 #include "util/treerm.h"
 #include "judge/checker.h"
@@ -335,6 +336,10 @@ int run_probe(struct run_ctx *rc, unsigned *caps, char *err, size_t errlen)
 	if (ret)
 		return ret;
 	*caps = probe_caps(rc->mnt);
+	/* INIT is answered: the filesystem's libfuse, if any, is mapped */
+	if (libseen_mapped(sess.fs.pid, rc->fs_libfuse,
+			   sizeof(rc->fs_libfuse)))
+		rc->fs_libfuse[0] = '\0';
 	/* the name limit the filesystem declares, for "…"*NAME_MAX */
 	{
 		struct statvfs sv;

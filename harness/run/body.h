@@ -35,6 +35,7 @@ struct run_ctx {
 	int attach;               /* enum attach_method; auto until probed */
 	unsigned request_timeout_ms; /* oldest unanswered request: broken */
 	unsigned time_scale;      /* --time-scale: INIT and scenario bounds */
+	char fs_libfuse[512];     /* the libfuse the filesystem mapped, "" none */
 	int fs_as_user;           /* --fs-user: drop to fs_uid/fs_gid */
 	uid_t fs_uid;
 	gid_t fs_gid;

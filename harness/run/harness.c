@@ -396,6 +396,8 @@ int run_harness_finish(struct run_harness *h, struct scn *const *scns,
 				      (double)(t1.tv_nsec - h->t0.tv_nsec) / 1e9;
 			res.attach = strdup(attach_name(h->rc.attach));
 			res.time_scale = h->rc.time_scale;
+			if (h->rc.fs_libfuse[0])
+				res.fs_libfuse = strdup(h->rc.fs_libfuse);
 			code = cmd_report(&res, h->o->out_dir, h->o->junit,
 					  h->o->tap, h->o->color);
 		}

@@ -58,3 +58,28 @@ def test_lock_rule_verdict_change_is_a_verdict(fusecheck, tmp_path):
     assert r.code == 1, r
     assert f"{row['rule']}: " in r.stdout and "-> violation" in r.stdout, r
     assert "1 verdict difference" in r.stdout, r
+
+
+def test_libfuse_build_is_used_and_reported(fusecheck, tmp_path):
+    """--libfuse PREFIX: memfs loads that libfuse3.so.3 (a copy of the
+    installed one, under another path), the report names the file the
+    filesystem really mapped, and diff shows the change as metadata."""
+    import glob
+    import shutil
+    installed = sorted(glob.glob("/usr/lib/x86_64-linux-gnu/libfuse3.so.3.*"))
+    assert installed
+    libdir = tmp_path / "prefix" / "lib" / "x86_64-linux-gnu"
+    libdir.mkdir(parents=True)
+    shutil.copy(installed[-1], libdir / "libfuse3.so.3")
+    a = _run(fusecheck, tmp_path / "a")
+    b = _run(fusecheck, tmp_path / "b", "--libfuse", str(tmp_path / "prefix"))
+    ra, rb = (json.loads(p.read_text())["run"] for p in (a, b))
+    assert ra["fs_libfuse"].startswith("/usr/lib/"), ra
+    assert rb["fs_libfuse"] == str(libdir / "libfuse3.so.3"), rb
+    r = fusecheck("diff", str(a), str(b))
+    assert r.code == 0, r
+    assert "the filesystem's libfuse: " in r.stdout, r
+    r = fusecheck("run", "--libfuse", str(tmp_path / "nowhere"), "--only",
+                  "hardlinks")
+    assert r.code == 2, r
+    assert "no libfuse3.so.3 there" in r.stderr, r
