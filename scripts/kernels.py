@@ -33,6 +33,27 @@ EXPLAINED = {
                   "guest; the host run is not scaled",
 }
 
+# INIT flags a kernel offers only when built with some option.
+FLAG_CONFIG = {
+    "HAS_INODE_DAX": "CONFIG_FUSE_DAX",
+    "MAP_ALIGNMENT": "CONFIG_FUSE_DAX",
+    "PASSTHROUGH": "CONFIG_FUSE_PASSTHROUGH",
+    "OVER_IO_URING": "CONFIG_FUSE_IO_URING",
+}
+
+
+def flag_why(flag, loaded):
+    """Which kernels offer an INIT flag and which do not, from the
+    reports themselves."""
+    yes = [r["run"]["kernel_release"] for r in loaded
+           if flag in r["run"]["init"]["kernel"]["flags"]]
+    no = [r["run"]["kernel_release"] for r in loaded
+          if flag not in r["run"]["init"]["kernel"]["flags"]]
+    why = f"offered by {', '.join(yes)}; not by {', '.join(no)}"
+    if flag in FLAG_CONFIG:
+        why += f" (offered only when built with {FLAG_CONFIG[flag]})"
+    return why
+
 
 def newest(pattern, key):
     out = subprocess.run(["apt-cache", "search", "--names-only", pattern],
@@ -134,8 +155,7 @@ def write_doc(args, fc):
     for row in differing:
         why = EXPLAINED.get(row)
         if why is None and re.fullmatch(r"[A-Z0-9_]+", row):
-            why = ("an INIT flag only some kernels offer: it came with a "
-                   "later FUSE minor")
+            why = flag_why(row, [load(p) for p in reports])
         lines.append(f"| `{row}` | {why or '**not explained yet**'} |")
     if not differing:
         lines.append("| (none) | |")
