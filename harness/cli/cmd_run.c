@@ -2,6 +2,7 @@
  * every scenario before anything is mounted, then run each on a fresh
  * mount inside the run's harness (run/harness.c), printing each
  * scenario's line as it ends. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,10 @@ static const char run_usage[] =
 "  --quiesce-timeout-ms N    longest wait for a quiesce (10000)\n"
 "  --request-timeout S       break the scenario when a request waits\n"
 "                            S seconds for its reply (30; 0: never)\n"
+"  --repeat N                run every scenario N times (1-1000): the\n"
+"                            report counts how each run ended, the worst\n"
+"                            speaks for the scenario, and a verdict that\n"
+"                            came and went is named flaky\n"
 "  --libfuse DIR             run memfs and the filesystem against the\n"
 "                            libfuse3.so.3 in DIR (an install prefix or\n"
 "                            its lib directory), for before/after runs\n"
@@ -79,6 +84,26 @@ static const char run_usage[] =
 "Exit status: 0 every scenario passed or was skipped, 1 violations,\n"
 "2 fusecheck could not run (bad input, mount failure, filesystem\n"
 "crashed or hung, or fusecheck was interrupted by SIGINT/SIGTERM).\n";
+
+/* --repeat N: the list N times over, the same scenarios each time (the
+ * first nscns own them).  0 or -ENOMEM. */
+static int repeat_list(struct scn ***scns, size_t *n, size_t *nown,
+		       unsigned times)
+{
+	struct scn **all = realloc(*scns, *n * times * sizeof(*all));
+	size_t k;
+
+	if (!all) {
+		fputs("fusecheck: out of memory for --repeat\n", stderr);
+		return -ENOMEM;
+	}
+	for (k = *n; k < *n * times; k++)
+		all[k] = all[k % *n];
+	*scns = all;
+	*nown = *n;
+	*n *= times;
+	return 0;
+}
 
 /* --only a,b where some name matched no scenario: a typo must not make a
  * CI gate quietly test less.  Says which; 1 when any. */
@@ -212,7 +237,7 @@ int cmd_run(int argc, char **argv)
 	struct run_harness h;
 	struct profile prof = { .attach = -1 };
 	struct scn **scns = NULL;
-	size_t nscns = 0, i;
+	size_t nscns = 0, nown, i;
 	int ret, code;
 
 	ret = run_parse_args(argc, argv, &o, run_usage, NULL);
@@ -220,9 +245,14 @@ int cmd_run(int argc, char **argv)
 		return ret;
 	if (load_scenarios(&o, &scns, &nscns))
 		return 2;
+	nown = nscns;
 	code = run_profile_open(&o, &prof);
 	if (code)
 		goto out_scns;
+	if (o.repeat > 1 && repeat_list(&scns, &nscns, &nown, o.repeat)) {
+		code = 2;
+		goto out_scns;
+	}
 	interrupt_install();
 	code = run_harness_open(&h, &o);
 	i = 0;
@@ -244,7 +274,8 @@ int cmd_run(int argc, char **argv)
 	}
 	profile_free(&prof);
 out_scns:
-	for (i = 0; i < nscns; i++)
+	/* a repeated list holds each scenario `repeat` times: free once */
+	for (i = 0; i < nown; i++)
 		scn_free(scns[i]);
 	free(scns);
 	return code;

@@ -19,7 +19,7 @@ enum {
 	OPT_MAX_PAGES, OPT_REPLY_DELAY, OPT_SETTLE, OPT_QTIMEOUT, OPT_COLOR,
 	OPT_NO_COLOR, OPT_ATTACH, OPT_PROFILE, OPT_REQ_TIMEOUT,
 	OPT_TIMELINE, OPT_INIT_SET, OPT_FS_USER, OPT_PLAIN_LOG, OPT_QUIESCE,
-	OPT_TIME_SCALE, OPT_LIBFUSE,
+	OPT_TIME_SCALE, OPT_LIBFUSE, OPT_REPEAT,
 };
 
 static const struct option shared_longopts[] = {
@@ -43,6 +43,7 @@ static const struct option shared_longopts[] = {
 	{ "request-timeout", required_argument, NULL, OPT_REQ_TIMEOUT },
 	{ "time-scale", required_argument, NULL, OPT_TIME_SCALE },
 	{ "libfuse", required_argument, NULL, OPT_LIBFUSE },
+	{ "repeat", required_argument, NULL, OPT_REPEAT },
 	{ "color", no_argument, NULL, OPT_COLOR },
 	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
 	{ "help", no_argument, NULL, 'h' },
@@ -185,6 +186,7 @@ int run_parse_args(int argc, char **argv, struct run_opts *o,
 	o->settle_ms = 0;
 	o->quiesce_timeout_ms = 10000;
 	o->time_scale = 1;
+	o->repeat = 1;
 	o->request_timeout_s = 30;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -270,6 +272,12 @@ int run_parse_args(int argc, char **argv, struct run_opts *o,
 			if (v < 0)
 				return 2;
 			o->request_timeout_s = (unsigned)v;
+			break;
+		case OPT_REPEAT:
+			v = opt_number("repeat", optarg, 1, 1000);
+			if (v < 0)
+				return 2;
+			o->repeat = (unsigned)v;
 			break;
 		case OPT_LIBFUSE:
 			if (libfuse_arg(optarg))

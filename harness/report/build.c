@@ -221,6 +221,71 @@ static void fill_lock_tables(const struct lock_checker *lk, size_t nlogged,
 			       i < nlogged ? (int)i : -1);
 }
 
+/* How bad a status is, for choosing which run of a repeated scenario
+ * speaks for it: broken, then failed, then passed, then skipped. */
+static int severity(int status)
+{
+	static const int rank[] = {
+		[FC_SCN_ST_SKIP] = 0, [FC_SCN_ST_PASS] = 1,
+		[FC_SCN_ST_FAIL] = 2, [FC_SCN_ST_BROKEN] = 3,
+	};
+
+	return status >= 0 && status < 4 ? rank[status] : 3;
+}
+
+static int same_scenario(const struct fc_scn_result *a,
+			 const struct fc_scn_result *b)
+{
+	return a->name && b->name && !strcmp(a->name, b->name) &&
+	       (a->file == b->file || (a->file && b->file &&
+				       !strcmp(a->file, b->file)));
+}
+
+/* `run --repeat N` logs every scenario N times: one result per scenario,
+ * the worst run speaking for it (its violations, lock rows, reason) and
+ * `held` counting how each run ended.  Built from the log alone, so a
+ * replay merges the same way.  The slot of violations outside any
+ * scenario (no name) is left as it is. */
+static void merge_repeats(struct fc_run_result *r)
+{
+	struct fc_scn_result tmp;
+	size_t i, j, kept = 0;
+
+	for (i = 0; i < r->nscn; i++) {
+		for (j = 0; j < kept && !same_scenario(&r->scn[j], &r->scn[i]);
+		     j++)
+			;
+		if (j == kept) {
+			if (kept != i)
+				r->scn[kept] = r->scn[i];
+			if (r->scn[kept].status >= 0 && r->scn[kept].status < 4)
+				r->scn[kept].held[r->scn[kept].status]++;
+			kept++;
+			continue;
+		}
+		if (r->scn[i].status >= 0 && r->scn[i].status < 4)
+			r->scn[j].held[r->scn[i].status]++;
+		if (severity(r->scn[i].status) > severity(r->scn[j].status)) {
+			tmp = r->scn[j];
+			r->scn[j] = r->scn[i];
+			memcpy(r->scn[j].held, tmp.held, sizeof(tmp.held));
+			run_result_scn_free(&tmp);
+		} else {
+			run_result_scn_free(&r->scn[i]);
+		}
+	}
+	/* one run each: nothing was repeated, and held says nothing */
+	for (i = 0; i < kept; i++) {
+		unsigned total = 0, k;
+
+		for (k = 0; k < 4; k++)
+			total += r->scn[i].held[k];
+		if (total < 2)
+			memset(r->scn[i].held, 0, sizeof(r->scn[i].held));
+	}
+	r->nscn = kept;
+}
+
 int results_build(const struct verdicts *v, struct scn *const *scns,
 		  size_t nscns, struct fc_run_result *r)
 {
@@ -256,5 +321,6 @@ int results_build(const struct verdicts *v, struct scn *const *scns,
 	err = not_kept(v, r);
 	if (err)
 		return err;
+	merge_repeats(r);
 	return nothing_tested(r);
 }

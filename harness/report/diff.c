@@ -338,7 +338,40 @@ static void requests(FILE *out, json_t *sa, json_t *sb)
 		fputs("  same\n", out);
 }
 
-static int verdicts(FILE *out, json_t *sa, json_t *sb)
+/* "pass 19, fail 1" of a repeated scenario, or its one status. */
+static void put_runs(FILE *out, json_t *s)
+{
+	json_t *runs = json_object_get(s, "runs"), *v;
+	const char *k;
+	int first = 1;
+
+	if (!json_is_object(runs)) {
+		fputs(str(s, "status"), out);
+		return;
+	}
+	json_object_foreach(runs, k, v) {
+		fprintf(out, "%s%s %lld", first ? "" : ", ", k,
+			(long long)json_integer_value(v));
+		first = 0;
+	}
+}
+
+/* Flaky on either side (`run --repeat`): a verdict that comes and goes
+ * is not a regression, and is shown apart. */
+static int flaky_either(FILE *out, const char *name, json_t *a, json_t *b)
+{
+	if (!json_is_true(json_object_get(a, "flaky")) &&
+	    !json_is_true(json_object_get(b, "flaky")))
+		return 0;
+	fprintf(out, "  %s: flaky (before: ", name);
+	put_runs(out, a);
+	fputs("; after: ", out);
+	put_runs(out, b);
+	fputs(")\n", out);
+	return 1;
+}
+
+static int verdicts(FILE *out, json_t *sa, json_t *sb, int *flaky)
 {
 	size_t i;
 	json_t *a, *b;
@@ -352,6 +385,10 @@ static int verdicts(FILE *out, json_t *sa, json_t *sb)
 			fprintf(out, "  %s: only before (%s)\n", name,
 				str(a, "status"));
 			changed++;
+			continue;
+		}
+		if (flaky_either(out, name, a, b)) {
+			(*flaky)++;
 			continue;
 		}
 		if (strcmp(str(a, "status"), str(b, "status"))) {
@@ -397,7 +434,7 @@ int report_put_escaped(FILE *out, const char *text)
 static int diff(FILE *out, const char *a_json, const char *b_json)
 {
 	json_t *a, *b;
-	int changed, ret, n;
+	int changed, ret, n, flaky = 0;
 
 	a = report_json_load(a_json);
 	if (!a)
@@ -409,10 +446,10 @@ static int diff(FILE *out, const char *a_json, const char *b_json)
 	}
 	fputs("verdicts:\n", out);
 	changed = verdicts(out, json_object_get(a, "scenarios"),
-			   json_object_get(b, "scenarios"));
+			   json_object_get(b, "scenarios"), &flaky);
 	changed += lock_changes(out, json_object_get(a, "lock_rules"),
 				json_object_get(b, "lock_rules"));
-	if (!changed)
+	if (!changed && !flaky)
 		fputs("  same\n", out);
 	fputs("requests (context):\n", out);
 	requests(out, json_object_get(a, "scenarios"),
@@ -422,8 +459,12 @@ static int diff(FILE *out, const char *a_json, const char *b_json)
 	metadata(out, json_object_get(a, "run"), json_object_get(b, "run"));
 	if (ftell(out) == n)
 		fputs("  same\n", out);
-	fprintf(out, "%d verdict difference%s\n", changed,
+	fprintf(out, "%d verdict difference%s", changed,
 		changed == 1 ? "" : "s");
+	if (flaky)
+		fprintf(out, "; %d flaky scenario%s, not counted", flaky,
+			flaky == 1 ? "" : "s");
+	fputc('\n', out);
 	ret = changed ? 1 : 0;
 	json_decref(b);
 out_a:

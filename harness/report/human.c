@@ -433,6 +433,25 @@ int report_human(FILE *out, const struct fc_run_result *r, int color)
 		fputc('\n', out);
 	}
 
+	for (i = 0; i < r->nscn; i++) {
+		const struct fc_scn_result *s = &r->scn[i];
+		int k, first = 1;
+
+		if (!run_result_flaky(s))
+			continue;
+		fprintf(out, "%sflaky:%s ", col(&h, look(FC_SCN_ST_FAIL)->color),
+			col(&h, C_RESET));
+		put_name(out, s->name ? s->name : "?");
+		fputs(" (", out);
+		for (k = 0; k < 4; k++) {
+			if (!s->held[k])
+				continue;
+			fprintf(out, "%s%s %u", first ? "" : ", ",
+				fc_status_name(k), s->held[k]);
+			first = 0;
+		}
+		fputs("): the worst run is reported\n", out);
+	}
 	run_result_counts(r, counts, &nv);
 	fprintf(out,
 		"%s%zu scenarios: %zu passed, %zu failed, %zu skipped, "

@@ -293,6 +293,17 @@ static json_t *jscenario(struct jb *b, const struct fc_scn_result *s)
 	put(b, o, "fs_exit", jtext(s->fs_exit));
 	put(b, o, "seconds", json_real(s->seconds));
 	put(b, o, "max_inflight", json_integer((json_int_t)s->max_inflight));
+	if (s->held[0] + s->held[1] + s->held[2] + s->held[3]) {
+		json_t *runs = json_object();
+		int k;
+
+		for (k = 0; k < 4; k++)
+			if (s->held[k])
+				put(b, runs, fc_status_name(k),
+				    json_integer(s->held[k]));
+		put(b, o, "runs", runs);
+		put(b, o, "flaky", json_boolean(run_result_flaky(s)));
+	}
 	put(b, o, "requests", jmix(b, &s->mix));
 	put(b, o, "readdir_size_max",
 	    json_integer(s->mix.readdir_size_max));

@@ -73,6 +73,15 @@ static void violation_free(struct fc_violation *v)
 	free(v->excerpt);
 }
 
+int run_result_flaky(const struct fc_scn_result *s)
+{
+	int k, kinds = 0;
+
+	for (k = 0; k < 4; k++)
+		kinds += s->held[k] != 0;
+	return kinds > 1;
+}
+
 void run_result_scn_free(struct fc_scn_result *s)
 {
 	size_t i;

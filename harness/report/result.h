@@ -10,6 +10,11 @@
 /* "pass" "fail" "skip" "broken" */
 const char *fc_status_name(int status);
 
+struct fc_scn_result;
+/* Runs of a repeated scenario (`run --repeat`) that ended in more than
+ * one status: 1 flaky, 0 not (or not repeated). */
+int run_result_flaky(const struct fc_scn_result *s);
+
 /* One lock rule's verdict (LK-*, harness/judge/lock.h): pass, violation,
  * vacuous (never two requests of its class in flight at once) or n/a (the
  * negotiated INIT voids the kernel's guarantee). */
@@ -55,6 +60,8 @@ struct fc_scn_result {
 					 order each first fired */
 	size_t nfindings;
 	size_t max_inflight;   /* most requests in flight at once */
+	unsigned held[4];      /* runs that ended in each enum fc_scn_status
+				  (`run --repeat`); all 0 for one run */
 	struct fc_request_mix mix; /* requests the scenario caused */
 	struct fc_lock_row lock[FC_LOCK_RULES_MAX]; /* lock verdicts */
 	size_t nlock;

@@ -35,6 +35,7 @@ struct run_opts {
 	size_t nscenario_args;
 	unsigned request_timeout_s; /* --request-timeout, 0: none */
 	unsigned time_scale;     /* --time-scale: timeouts multiplied */
+	unsigned repeat;         /* --repeat: every scenario this often */
 	int fs_as_user;          /* --fs-user given */
 	uid_t fs_uid;
 	gid_t fs_gid;

@@ -83,3 +83,51 @@ def test_libfuse_build_is_used_and_reported(fusecheck, tmp_path):
                   "hardlinks")
     assert r.code == 2, r
     assert "no libfuse3.so.3 there" in r.stderr, r
+
+
+def _flaky_log(tmp_path, statuses):
+    """One scenario logged once per status (as `run --repeat` logs it),
+    a failed run with an excess FORGET."""
+    import fclog
+    w = fclog.LogWriter()
+    for i, st in enumerate(statuses):
+        w.start("scenarios/flip.scn", index=i)
+        w.mark(3, 100)
+        if st == fclog.ST_FAIL:
+            w.forget(77, 1)        # LC-FORGET-EXCESS
+        w.unmount()
+        w.scenario_end(i, "scenarios/flip.scn", st)
+    return w.save(tmp_path / "flip.fclog")
+
+
+def test_repeated_runs_merge_and_name_the_flaky(fusecheck, tmp_path):
+    import fclog
+    log = _flaky_log(tmp_path, [fclog.ST_PASS, fclog.ST_FAIL, fclog.ST_PASS])
+    js = tmp_path / "flip.json"
+    r = fusecheck("replay", "--json", str(js), str(log))
+    assert r.code == 1, r
+    (s,) = json.loads(js.read_text())["scenarios"]
+    assert s["status"] == "fail" and s["flaky"] is True, s
+    assert s["runs"] == {"pass": 2, "fail": 1}, s
+    assert [v["rule"] for v in s["violations"]] == ["LC-FORGET-EXCESS"], s
+    assert "flaky: flip (pass 2, fail 1)" in r.stdout, r
+    # against a steady report, the flaky scenario is shown apart
+    steady = _flaky_log(tmp_path, [fclog.ST_PASS] * 3)
+    js2 = tmp_path / "steady.json"
+    assert fusecheck("replay", "--json", str(js2), str(steady)).code == 0
+    r = fusecheck("diff", str(js2), str(js))
+    assert r.code == 0, r
+    assert "flip: flaky (before: pass 3; after: pass 2, fail 1)" in r.stdout
+    assert "0 verdict differences; 1 flaky scenario, not counted" in r.stdout
+
+
+def test_run_repeat_reports_each_scenario_once(fusecheck):
+    r = fusecheck("run", "--repeat", "3", "--only", "hardlinks,rename-over-dir")
+    assert r.code == 0, r
+    rep = r.report
+    assert [s["name"] for s in rep["scenarios"]] == \
+        ["hardlinks", "rename-over-dir"], rep
+    for s in rep["scenarios"]:
+        assert s["runs"] == {"pass": 3} and s["flaky"] is False, s
+    assert rep["totals"]["scenarios"] == 2
+    assert r.stdout.count("PASS   hardlinks") == 3, r
