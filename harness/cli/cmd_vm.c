@@ -270,7 +270,8 @@ static int build_initrd(const struct vm_kernel *k, const char *cache,
 	rc = vm_modules_resolve(k->moddir, guest_modules, &mods);
 	if (rc) {
 		snprintf(err, errlen, "%.900s: cannot read its modules: %s",
-			 k->moddir, strerror(-rc));
+			 k->moddir, rc == -ELOOP ? "a dependency loop" :
+			 strerror(-rc));
 		return rc;
 	}
 	init = vm_guest_init_text(&mods);

@@ -41,7 +41,8 @@ int vm_kernel_image_release(const char *path, char *buf, unsigned size)
 		if ((unsigned char)buf[i] < 0x21 || buf[i] == '/')
 			goto out_fd;
 	buf[i] = '\0';
-	ret = i ? 0 : -EINVAL;
+	/* it names a directory under --out: never "." or "..", nor hidden */
+	ret = i && buf[0] != '.' ? 0 : -EINVAL;
 out_fd:
 	close(fd);
 	return ret;

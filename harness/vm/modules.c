@@ -28,12 +28,19 @@ static int module_name(const char *path, char *name, size_t size)
 	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	const char *ko = strstr(base, ".ko");
 	char raw[64];
+	size_t i;
 
 	if (!ko || (ko[3] && strcmp(ko + 3, ".xz") && strcmp(ko + 3, ".zst") &&
 		    strcmp(ko + 3, ".gz")))
 		return 0;
-	if ((size_t)(ko - base) >= sizeof(raw))
+	if ((size_t)(ko - base) >= sizeof(raw) || ko == base)
 		return 0;
+	/* the name goes into the guest's init script: a package is input,
+	 * and only a plain module name is taken from it */
+	for (i = 0; base + i < ko; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "0123456789_-", base[i]))
+			return 0;
 	memcpy(raw, base, ko - base);
 	raw[ko - base] = '\0';
 	norm(name, raw, size);
