@@ -277,8 +277,8 @@ static int matrix(FILE *out, struct col *c, size_t n)
 	header(out, namew, "INIT", c, n);
 	/* negotiation is context, as in a two-report diff: it explains a
 	 * changed verdict, it is not one */
-	row(out, namew, c, n, "kernel", (cell_fn)proto_cell);
-	row(out, namew, c, n, "fs", (cell_fn)proto_cell);
+	row(out, namew, c, n, "kernel", proto_cell);
+	row(out, namew, c, n, "fs", proto_cell);
 	flag_rows(out, namew, c, n, "kernel", offered_cell);
 	flag_rows(out, namew, c, n, "fs", accepted_cell);
 	fprintf(out, "%d row%s of verdicts differ\n", rows_differ,
