@@ -65,11 +65,36 @@ static void write_record(struct evlog *log, const struct fc_event *ev)
 		log->write_error = errno ? errno : EIO;
 }
 
+/* The calling thread's id, asked of the kernel once per thread: every
+ * relayed message is an event, and a system call each was measurable.
+ * A forked child's thread is another thread: it asks again. */
+static __thread uint32_t cached_tid;
+static pthread_once_t tid_once = PTHREAD_ONCE_INIT;
+
+static void forget_tid(void)
+{
+	cached_tid = 0;
+}
+
+static void watch_forks(void)
+{
+	pthread_atfork(NULL, NULL, forget_tid);
+}
+
+static uint32_t thread_id(void)
+{
+	if (!cached_tid) {
+		pthread_once(&tid_once, watch_forks);
+		cached_tid = (uint32_t)syscall(SYS_gettid);
+	}
+	return cached_tid;
+}
+
 uint64_t evlog_emit(struct evlog *log, uint32_t kind, const void *data,
 		    uint32_t len, uint32_t orig_len)
 {
 	struct fc_event ev = {
-		.kind = kind, .tid = (uint32_t)syscall(SYS_gettid),
+		.kind = kind, .tid = thread_id(),
 		.len = len, .orig_len = orig_len ? orig_len : len,
 		.data = data,
 	};
