@@ -4,6 +4,13 @@
  * a reply before it is written back, so any interval the log shows for a
  * request lies inside the interval the kernel really had it open.
  *
+ * One thread relays both ways and never blocks in a read or a send: it
+ * waits in poll() on both ends, and after traffic it keeps looking
+ * (spin_us) before it sleeps.  A relay of two sleeping threads cost two
+ * wake-ups per request on top of the filesystem's own (each a
+ * cross-CPU interrupt, dearer still under a hypervisor); bench/
+ * tap-overhead has the figures.
+ *
  * The tap never guesses at message boundaries.  SOCK_SEQPACKET keeps
  * them, but a filesystem that splices a large reply may have it cut into
  * several messages (the kernel's splice-to-socket sends at most 16 pipe
@@ -20,6 +27,7 @@
 #include <time.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 #include <sys/socket.h>
@@ -102,14 +110,62 @@ static void remember_kernel_flags(struct tap *t, const void *buf, size_t n)
 		t->kernel_flags = req.init_flags;
 }
 
-/* A request held back by tap_delay_requests, until `due` (CLOCK_MONOTONIC
- * microseconds). */
+/* A message held back until `due` (CLOCK_MONOTONIC microseconds): a
+ * request of an opcode tap_delay_requests holds, a reply under
+ * reply_delay_us, or the request the socket had no room for (parked). */
 struct tap_held {
 	struct tap_held *next;
 	uint64_t due;
+	uint32_t opcode;
 	size_t len;
 	unsigned char data[];
 };
+
+static struct tap_held *held_new(const unsigned char *buf, size_t n,
+				 uint32_t opcode, uint64_t due)
+{
+	struct tap_held *h = malloc(sizeof(*h) + n);
+
+	if (!h)
+		return NULL;
+	h->next = NULL;
+	h->due = due;
+	h->opcode = opcode;
+	h->len = n;
+	memcpy(h->data, buf, n);
+	return h;
+}
+
+static void held_append(struct tap_held_list *l, struct tap_held *h)
+{
+	if (l->tail)
+		l->tail->next = h;
+	else
+		l->head = h;
+	l->tail = h;
+	l->n++;
+}
+
+static struct tap_held *held_pop(struct tap_held_list *l)
+{
+	struct tap_held *h = l->head;
+
+	if (h) {
+		l->head = h->next;
+		if (!l->head)
+			l->tail = NULL;
+		l->n--;
+	}
+	return h;
+}
+
+static void held_free(struct tap_held_list *l)
+{
+	struct tap_held *h;
+
+	while ((h = held_pop(l)))
+		free(h);
+}
 
 static uint64_t mono_us(void)
 {
@@ -130,102 +186,124 @@ int tap_delay_requests(struct tap *t, uint32_t opcode, uint32_t us)
 	return 0;
 }
 
-/* Logged, then forwarded.  1 to go on, 0 when relaying ends. */
-static int forward_request(struct tap *t, const unsigned char *buf, size_t n)
+/* Send a logged request to the filesystem without blocking.  1 sent,
+ * 0 the socket has no room, -1 relaying ends (the filesystem is gone). */
+static int send_request(struct tap *t, const unsigned char *buf, size_t n,
+			uint32_t opcode)
 {
-	struct fuse_in_header h;
-
-	memcpy(&h, buf, sizeof(h));
-	evlog_emit(t->log, FC_EV_REQUEST, buf,
-		   (uint32_t)proto_log_len_request(buf, n), (uint32_t)n);
-	if (send(t->sock, buf, n, MSG_NOSIGNAL) < 0) {
+	if (send(t->sock, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return 0;
 		if (errno != EPIPE && errno != ECONNRESET)
 			tap_fail(t, "cannot forward %s: %s",
-				 proto_op_name(h.opcode), strerror(errno));
+				 proto_op_name(opcode), strerror(errno));
 		t->fs_gone = 1;
-		return 0;
+		return -1;
 	}
-	if (h.opcode == FUSE_FORGET || h.opcode == FUSE_BATCH_FORGET)
+	if (opcode == FUSE_FORGET || opcode == FUSE_BATCH_FORGET)
 		atomic_fetch_add(&t->forgets_sent, 1);
 	return 1;
 }
 
+/* Logged, then forwarded, or parked until the socket has room (no
+ * request is read meanwhile).  1 to go on, 0 when relaying ends. */
+static int forward_request(struct tap *t, const unsigned char *buf, size_t n)
+{
+	struct fuse_in_header h;
+	int rc;
+
+	memcpy(&h, buf, sizeof(h));
+	evlog_emit(t->log, FC_EV_REQUEST, buf,
+		   (uint32_t)proto_log_len_request(buf, n), (uint32_t)n);
+	rc = send_request(t, buf, n, h.opcode);
+	if (rc)
+		return rc > 0;
+	t->parked = held_new(buf, n, h.opcode, 0);
+	if (!t->parked) {
+		tap_fail(t, "out of memory holding %s for a full socket",
+			 proto_op_name(h.opcode));
+		return 0;
+	}
+	return 1;
+}
+
+/* The parked request, once the socket has room.  1 to go on (it may
+ * still be parked), 0 when relaying ends. */
+static int flush_parked(struct tap *t)
+{
+	int rc;
+
+	if (!t->parked)
+		return 1;
+	rc = send_request(t, t->parked->data, t->parked->len,
+			  t->parked->opcode);
+	if (rc < 0)
+		return 0;
+	if (rc > 0) {
+		free(t->parked);
+		t->parked = NULL;
+	}
+	return 1;
+}
+
 /* Forward the held requests that are due (all of them with `all`), in
- * the order they were read.  1 to go on, 0 when relaying ends. */
+ * the order they were read, while the socket takes them.  1 to go on,
+ * 0 when relaying ends. */
 static int release_held(struct tap *t, int all)
 {
 	struct tap_held *h;
 	uint64_t now;
 	int go = 1;
 
-	if (!t->held_head)
+	if (!t->held_req.head)
 		return 1;	/* the relay loop's common case: no clock read */
 	now = mono_us();
-	while ((h = t->held_head) && (all || h->due <= now)) {
-		t->held_head = h->next;
-		if (!t->held_head)
-			t->held_tail = NULL;
-		t->nheld--;
-		if (go)
-			go = forward_request(t, h->data, h->len);
+	while (go && !t->parked && (h = t->held_req.head) &&
+	       (all || h->due <= now)) {
+		held_pop(&t->held_req);
+		go = forward_request(t, h->data, h->len);
 		free(h);
 	}
 	return go;
 }
 
-/* Milliseconds until the first held request is due, for poll; -1 none. */
-static int held_wait_ms(const struct tap *t)
+/* Milliseconds until the first message of l is due, for poll; -1 none. */
+static int held_wait_ms(const struct tap_held_list *l)
 {
 	uint64_t now;
 
-	if (!t->held_head)
+	if (!l->head)
 		return -1;
 	now = mono_us();
-	if (t->held_head->due <= now)
+	if (l->head->due <= now)
 		return 0;
-	return (int)((t->held_head->due - now + 999) / 1000);
+	return (int)((l->head->due - now + 999) / 1000);
 }
 
 static int hold_request(struct tap *t, const unsigned char *buf, size_t n,
-			uint32_t us)
+			uint32_t opcode, uint32_t us)
 {
 	struct tap_held *h;
 
-	if (t->nheld >= TAP_HELD_MAX && !release_held(t, 0))
-		return 0;
-	while (t->nheld >= TAP_HELD_MAX) {
-		/* still full: the oldest goes now */
-		h = t->held_head;
-		h->due = 0;
+	/* full: the oldest go now, as far as the socket takes them */
+	while (t->held_req.n >= TAP_HELD_MAX && !t->parked) {
+		t->held_req.head->due = 0;
 		if (!release_held(t, 0))
 			return 0;
 	}
-	h = malloc(sizeof(*h) + n);
-	if (!h) /* forward it at once rather than lose it */
-		return forward_request(t, buf, n);
-	h->next = NULL;
-	h->due = mono_us() + us;
-	h->len = n;
-	memcpy(h->data, buf, n);
-	if (t->held_tail)
-		t->held_tail->next = h;
-	else
-		t->held_head = h;
-	t->held_tail = h;
-	t->nheld++;
-	return 1;
-}
-
-static void free_held(struct tap *t)
-{
-	struct tap_held *h;
-
-	while ((h = t->held_head)) {
-		t->held_head = h->next;
-		free(h);
+	/* Still full only while a request is parked; then no request is
+	 * read until it went, so the list passes the limit by one at most. */
+	h = held_new(buf, n, opcode, mono_us() + us);
+	if (!h) {
+		if (t->parked) {
+			tap_fail(t, "out of memory holding %s",
+				 proto_op_name(opcode));
+			return 0;
+		}
+		return forward_request(t, buf, n); /* rather than lose it */
 	}
-	t->held_tail = NULL;
-	t->nheld = 0;
+	held_append(&t->held_req, h);
+	return 1;
 }
 
 /* One request read from /dev/fuse: remembered, then forwarded or held.
@@ -254,75 +332,76 @@ static int relay_request(struct tap *t, unsigned char *buf, size_t n)
 	/* an opcode not delayed goes at once, overtaking what is held:
 	 * that reordering is the point of a delay */
 	if (us)
-		return hold_request(t, buf, n, us);
+		return hold_request(t, buf, n, h.opcode, us);
 	return forward_request(t, buf, n);
 }
 
-/* The request thread: wait until /dev/fuse has something (or the drain
- * barrier is asked for, or a held request is due), then read without
- * blocking until the kernel has nothing queued (EAGAIN), and count that
- * moment in drained_gen.  So a tap_drain() that starts after the kernel
- * queued something returns only once all of it was read, logged and
- * forwarded (a drain forwards what is held). */
-static void *req_loop(void *arg)
-{
-	struct tap *t = arg;
-	unsigned char *buf = malloc(TAP_BUF_SIZE);
-	struct pollfd pfd[2] = {
-		{ .fd = t->devfd, .events = POLLIN },
-		{ .fd = t->wake_fd, .events = POLLIN },
-	};
-	uint64_t v;
-	ssize_t n;
-	int draining;
+/* Messages read from one side before the relay looks at the other, so
+ * that a flood one way (FORGETs) cannot starve the other. */
+#define RELAY_BATCH 32
 
-	if (!buf) {
-		tap_fail(t, "cannot allocate the request buffer");
-		goto out;
-	}
-	for (;;) {
-		if (poll(pfd, 2, held_wait_ms(t)) < 0 && errno != EINTR) {
-			tap_fail(t, "cannot poll /dev/fuse: %s",
-				 strerror(errno));
-			goto out;
-		}
-		draining = 0;
-		if (pfd[1].revents) {
-			if (read(t->wake_fd, &v, sizeof(v)) < 0 &&
-			    errno != EAGAIN)
-				goto out;
-			draining = 1;
-		}
-		if (!release_held(t, 0))
-			goto out;
-		for (;;) {
-			n = read(t->devfd, buf, TAP_BUF_SIZE);
-			if (n >= 0) {
-				if (!relay_request(t, buf, (size_t)n))
-					goto out;
-				continue;
-			}
-			if (errno == EAGAIN)
-				break;
-			/* ENOENT: the request was interrupted before we
-			 * read it; nothing to relay. */
-			if (errno == EINTR || errno == ENOENT)
-				continue;
-			if (errno != ENODEV)
-				tap_fail(t, "cannot read /dev/fuse: %s",
-					 strerror(errno));
-			t->dev_gone = 1;
-			goto out;
-		}
-		if (draining && !release_held(t, 1))
-			goto out;
-		atomic_fetch_add(&t->drained_gen, 1);
-	}
-out:
-	free_held(t);
-	free(buf);
+/* What the relay loop knows between rounds. */
+struct relay {
+	unsigned char *buf;
+	int req_open;          /* still reading /dev/fuse */
+	int rep_open;          /* still reading the socket */
+	int draining;          /* a drain was asked: forward what is held */
+	uint64_t drain_seen;   /* drain_asked when last looked at */
+	uint64_t spin_until;   /* keep looking until then (mono_us) */
+};
+
+static void close_requests(struct tap *t, struct relay *r)
+{
+	r->req_open = 0;
+	free(t->parked);
+	t->parked = NULL;
+	held_free(&t->held_req);
 	atomic_store(&t->req_done, 1);
-	return NULL;
+}
+
+/* Requests: what is due or parked goes first, then /dev/fuse is read
+ * until the kernel has nothing queued (EAGAIN), which counts as a drain
+ * cycle in drained_gen.  So a tap_drain() that starts after the kernel
+ * queued something returns only once all of it was read, logged and
+ * forwarded (a drain forwards what is held).  How many were relayed. */
+static int relay_requests(struct tap *t, struct relay *r)
+{
+	int done = 0, i;
+	ssize_t n;
+
+	if (!flush_parked(t) || !release_held(t, 0))
+		goto out_closed;
+	for (i = 0; i < RELAY_BATCH && !t->parked; i++) {
+		n = read(t->devfd, r->buf, TAP_BUF_SIZE);
+		if (n >= 0) {
+			if (!relay_request(t, r->buf, (size_t)n))
+				goto out_closed;
+			done++;
+			continue;
+		}
+		if (errno == EAGAIN) {
+			if (r->draining && !release_held(t, 1))
+				goto out_closed;
+			if (t->parked)
+				break;	/* not drained until it went */
+			r->draining = 0;
+			atomic_fetch_add(&t->drained_gen, 1);
+			break;
+		}
+		/* ENOENT: the request was interrupted before we read it;
+		 * nothing to relay. */
+		if (errno == EINTR || errno == ENOENT)
+			continue;
+		if (errno != ENODEV)
+			tap_fail(t, "cannot read /dev/fuse: %s", strerror(errno));
+		t->dev_gone = 1;
+		goto out_closed;
+	}
+	return done;
+
+out_closed:
+	close_requests(t, r);
+	return done;
 }
 
 int tap_drain(struct tap *t, unsigned timeout_ms)
@@ -337,6 +416,7 @@ int tap_drain(struct tap *t, unsigned timeout_ms)
 	 * may be that one; the second wake's starts after it ended. */
 	for (round = 0; round < 2; round++) {
 		g = atomic_load(&t->drained_gen);
+		atomic_fetch_add(&t->drain_asked, 1);
 		if (write(t->wake_fd, &one, sizeof(one)) < 0)
 			return -errno;
 		while (atomic_load(&t->drained_gen) == g) {
@@ -502,88 +582,230 @@ static int peer_closed(int sock)
 /* How much of a garbled reply goes to the log. */
 #define TAP_GARBLED_LOG 4096u
 
-static void *reply_loop(void *arg)
+/* Logged, then written to the kernel.  1 to go on, 0 once the
+ * connection is gone. */
+static int deliver_reply(struct tap *t, const unsigned char *buf, size_t n,
+			 uint32_t opcode)
 {
-	struct tap *t = arg;
-	unsigned char *buf = malloc(TAP_BUF_SIZE);
 	struct fuse_out_header oh;
-	ssize_t n;
+
+	memcpy(&oh, buf, sizeof(oh));
+	evlog_emit(t->log, FC_EV_REPLY, buf,
+		   (uint32_t)proto_log_len_reply(opcode, n), (uint32_t)n);
+	if (write(t->devfd, buf, n) < 0) {
+		struct fc_ev_reject rj = {
+			.unique = oh.unique, .error = errno,
+		};
+
+		if (errno == ENODEV) {
+			t->dev_gone = 1;
+			return 0;
+		}
+		/* Not accepted: the checker takes back what the reply
+		 * handed out. */
+		evlog_emit(t->log, FC_EV_REPLY_REJECTED, &rj, sizeof(rj), 0);
+	} else if (opcode == FUSE_INIT) {
+		init_judge(t, &oh, buf, n);
+		t->init_done = 1;
+	}
+	return 1;
+}
+
+/* Deliver the held replies that are due (all with `all`), in the order
+ * they came.  1 to go on, 0 once the connection is gone. */
+static int release_held_replies(struct tap *t, int all)
+{
+	struct tap_held *h;
+	uint64_t now;
+	int go = 1;
+
+	if (!t->held_rep.head)
+		return 1;
+	now = mono_us();
+	while (go && (h = t->held_rep.head) && (all || h->due <= now)) {
+		held_pop(&t->held_rep);
+		go = deliver_reply(t, h->data, h->len, h->opcode);
+		free(h);
+	}
+	return go;
+}
+
+/* One message from the filesystem, whole: a notification (to its own
+ * thread) or a reply, delivered now or held under reply_delay_us.  1 to
+ * go on, 0 when relaying replies ends. */
+static int take_reply(struct tap *t, unsigned char *buf, ssize_t n)
+{
+	struct fuse_out_header oh;
+	struct tap_held *h;
 	uint32_t opcode;
 
-	if (!buf) {
-		tap_fail(t, "cannot allocate the reply buffer");
-		return NULL;
+	if ((size_t)n > TAP_BUF_SIZE) {
+		tap_fail(t, "filesystem sent a %zd-byte message, larger than "
+			 "any reply it may send (%u): cannot be relayed whole",
+			 n, TAP_BUF_SIZE);
+		return 0;
 	}
-	for (;;) {
-		n = recv(t->sock, buf, TAP_BUF_SIZE, MSG_TRUNC);
+	if ((size_t)n < sizeof(oh)) {
+		tap_fail(t, "filesystem sent a %zd-byte message, shorter "
+			 "than a reply header", n);
+		return 0;
+	}
+	memcpy(&oh, buf, sizeof(oh));
+	if (oh.len != (uint32_t)n) {
+		/* Logged (cut short) so the checker names it
+		 * (PR-REPLY-LENGTH); never written to the kernel. */
+		evlog_emit(t->log, FC_EV_REPLY, buf,
+			   (uint32_t)(n < TAP_GARBLED_LOG ? n : TAP_GARBLED_LOG),
+			   (uint32_t)n);
+		tap_fail(t, "PR-REPLY-LENGTH: reply unique=%llu says %u bytes "
+			 "but its message has %zd: a fragmented or garbled "
+			 "reply, not reassembled by guesswork",
+			 (unsigned long long)oh.unique, oh.len, n);
+		return 0;
+	}
+	if (oh.unique == 0) {
+		notify_push(t, buf, (size_t)n);
+		return 1;
+	}
+	opcode = tap_pending_take(&t->pending, oh.unique);
+	if (opcode == FUSE_INIT)
+		cap_init(t, buf, (size_t)n);
+	if (!t->reply_delay_us)
+		return deliver_reply(t, buf, (size_t)n, opcode);
+	/* held, not slept on: requests go on meanwhile */
+	while (t->held_rep.n >= TAP_HELD_MAX) {
+		t->held_rep.head->due = 0;
+		if (!release_held_replies(t, 0))
+			return 0;
+	}
+	h = held_new(buf, (size_t)n, opcode,
+		     mono_us() + t->reply_delay_us);
+	if (!h)
+		return deliver_reply(t, buf, (size_t)n, opcode);
+	held_append(&t->held_rep, h);
+	return 1;
+}
+
+static void close_replies(struct tap *t, struct relay *r)
+{
+	r->rep_open = 0;
+	held_free(&t->held_rep);
+}
+
+/* Replies: what is due goes first, then the socket is read until it is
+ * empty (or a batch was taken).  How many messages were taken. */
+static int relay_replies(struct tap *t, struct relay *r)
+{
+	int done = 0, i;
+	ssize_t n;
+
+	if (!release_held_replies(t, 0))
+		goto out_closed;
+	for (i = 0; i < RELAY_BATCH; i++) {
+		n = recv(t->sock, r->buf, TAP_BUF_SIZE,
+			 MSG_TRUNC | MSG_DONTWAIT);
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n < 0 && errno == EINTR)
+			continue;
 		/* SOCK_SEQPACKET reads 0 for the end and for an empty
 		 * message alike; only the end leaves the peer hung up */
-		if (n == 0 && peer_closed(t->sock)) {
+		if (n < 0 || (n == 0 && peer_closed(t->sock))) {
 			t->fs_gone = 1;
-			break;
+			goto out_closed;
 		}
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			t->fs_gone = 1;
-			break;
+		done++;
+		if (!take_reply(t, r->buf, n))
+			goto out_closed;
+	}
+	return done;
+
+out_closed:
+	close_replies(t, r);
+	return done;
+}
+
+/* Sleep until either side has traffic, something held is due, or the
+ * tap is woken (drain, stop). */
+static void relay_wait(struct tap *t, struct relay *r)
+{
+	struct pollfd pfd[3] = {
+		{ .fd = -1, .events = POLLIN },
+		{ .fd = -1, .events = 0 },
+		{ .fd = t->wake_fd, .events = POLLIN },
+	};
+	int ms = held_wait_ms(&t->held_req), rep_ms;
+	uint64_t v;
+
+	rep_ms = held_wait_ms(&t->held_rep);
+	if (rep_ms >= 0 && (ms < 0 || rep_ms < ms))
+		ms = rep_ms;
+	if (r->req_open && !t->parked)
+		pfd[0].fd = t->devfd;
+	if (r->rep_open)
+		pfd[1].events |= POLLIN;
+	if (t->parked)
+		pfd[1].events |= POLLOUT;
+	if (pfd[1].events)
+		pfd[1].fd = t->sock;
+	if (poll(pfd, 3, ms) < 0 && errno != EINTR) {
+		tap_fail(t, "cannot poll the relay: %s", strerror(errno));
+		close_requests(t, r);
+		close_replies(t, r);
+		return;
+	}
+	if (pfd[2].revents && read(t->wake_fd, &v, sizeof(v)) < 0 &&
+	    errno != EAGAIN) {
+		close_requests(t, r);
+		close_replies(t, r);
+	}
+}
+
+/* The relay: both directions in one thread, until both have ended or
+ * tap_stop asks.  After traffic it keeps looking for spin_us before it
+ * sleeps, yielding the CPU between looks (a runnable filesystem or
+ * caller on this CPU goes first). */
+static void *relay_loop(void *arg)
+{
+	struct tap *t = arg;
+	struct relay r = { .req_open = 1, .rep_open = 1 };
+	uint64_t asked;
+	int done;
+
+	r.buf = malloc(TAP_BUF_SIZE);
+	if (!r.buf) {
+		tap_fail(t, "cannot allocate the relay buffer");
+		goto out;
+	}
+	while ((r.req_open || r.rep_open) && !atomic_load(&t->stop)) {
+		asked = atomic_load(&t->drain_asked);
+		if (asked != r.drain_seen) {
+			r.drain_seen = asked;
+			r.draining = 1;
 		}
-		if ((size_t)n > TAP_BUF_SIZE) {
-			tap_fail(t, "filesystem sent a %zd-byte message, larger "
-				 "than any reply it may send (%u): cannot be "
-				 "relayed whole", n, TAP_BUF_SIZE);
-			break;
-		}
-		if ((size_t)n < sizeof(oh)) {
-			tap_fail(t, "filesystem sent a %zd-byte message, "
-				 "shorter than a reply header", n);
-			break;
-		}
-		memcpy(&oh, buf, sizeof(oh));
-		if (oh.len != (uint32_t)n) {
-			/* Logged (cut short) so the checker names it
-			 * (PR-REPLY-LENGTH); never written to the kernel. */
-			evlog_emit(t->log, FC_EV_REPLY, buf,
-				   (uint32_t)(n < TAP_GARBLED_LOG ? n :
-					      TAP_GARBLED_LOG), (uint32_t)n);
-			tap_fail(t, "PR-REPLY-LENGTH: reply unique=%llu says "
-				 "%u bytes but its message has %zd: a "
-				 "fragmented or garbled reply, not "
-				 "reassembled by guesswork",
-				 (unsigned long long)oh.unique, oh.len, n);
-			break;
-		}
-		if (oh.unique == 0) {
-			notify_push(t, buf, (size_t)n);
+		done = 0;
+		if (r.req_open)
+			done += relay_requests(t, &r);
+		if (r.rep_open)
+			done += relay_replies(t, &r);
+		if (done) {
+			if (t->spin_us)
+				r.spin_until = mono_us() + t->spin_us;
 			continue;
 		}
-		opcode = tap_pending_take(&t->pending, oh.unique);
-		if (opcode == FUSE_INIT)
-			cap_init(t, buf, (size_t)n);
-		if (t->reply_delay_us)
-			usleep(t->reply_delay_us);
-		evlog_emit(t->log, FC_EV_REPLY, buf,
-			   (uint32_t)proto_log_len_reply(opcode, (size_t)n),
-			   (uint32_t)n);
-		if (write(t->devfd, buf, (size_t)n) < 0) {
-			struct fc_ev_reject rj = {
-				.unique = oh.unique, .error = errno,
-			};
-
-			if (errno == ENODEV) {
-				t->dev_gone = 1;
-				break;
-			}
-			/* Not accepted: the checker takes back what the
-			 * reply handed out. */
-			evlog_emit(t->log, FC_EV_REPLY_REJECTED, &rj,
-				   sizeof(rj), 0);
-		} else if (opcode == FUSE_INIT) {
-			init_judge(t, &oh, buf, (size_t)n);
-			t->init_done = 1;
+		if (r.spin_until && mono_us() < r.spin_until) {
+			sched_yield();
+			continue;
 		}
+		r.spin_until = 0;
+		relay_wait(t, &r);
 	}
-	free(buf);
+out:
+	if (r.req_open)
+		close_requests(t, &r);
+	if (r.rep_open)
+		close_replies(t, &r);
+	free(r.buf);
 	return NULL;
 }
 
@@ -599,14 +821,17 @@ int tap_start(struct tap *t, int devfd, int sock, struct evlog *log,
 	t->error[0] = 0;
 	t->fs_gone = t->dev_gone = t->init_done = 0;
 	atomic_init(&t->req_done, 0);
+	atomic_init(&t->stop, 0);
 	atomic_init(&t->drained_gen, 0);
+	atomic_init(&t->drain_asked, 0);
 	atomic_init(&t->forgets_sent, 0);
 	for (unsigned op = 0; op < TAP_DELAY_OPS; op++)
 		atomic_init(&t->delay_us[op], 0);
-	t->held_head = t->held_tail = NULL;
-	t->nheld = 0;
-	/* reads never block: the thread waits in poll, so that it can tell
-	 * "the kernel has nothing queued" (tap_drain) */
+	memset(&t->held_req, 0, sizeof(t->held_req));
+	memset(&t->held_rep, 0, sizeof(t->held_rep));
+	t->parked = NULL;
+	/* reads never block: the relay waits in poll, so that it can tell
+	 * "the kernel has nothing queued" (tap_drain) and serve both ends */
 	fl = fcntl(devfd, F_GETFL);
 	if (fl < 0 || fcntl(devfd, F_SETFL, fl | O_NONBLOCK) < 0)
 		return -errno;
@@ -627,18 +852,12 @@ int tap_start(struct tap *t, int devfd, int sock, struct evlog *log,
 	err = -pthread_create(&t->notify_thread, NULL, notify_loop, t);
 	if (err)
 		goto out_nq;
-	err = -pthread_create(&t->reply_thread, NULL, reply_loop, t);
+	err = -pthread_create(&t->relay_thread, NULL, relay_loop, t);
 	if (err)
 		goto out_notify;
-	err = -pthread_create(&t->req_thread, NULL, req_loop, t);
-	if (err)
-		goto out_reply;
 	t->started = 1;
 	return 0;
 
-out_reply:
-	shutdown(sock, SHUT_RDWR);
-	pthread_join(t->reply_thread, NULL);
 out_notify:
 	pthread_mutex_lock(&t->nq->lock);
 	t->nq->closing = 1;
@@ -661,27 +880,30 @@ void tap_stop_requests(struct tap *t)
 	struct timespec nap = { 0, 10 * 1000 * 1000 };
 	int waited;
 
-	/* The request thread ends with ENODEV once the connection is gone
-	 * (unmount or abort); then the filesystem reads end-of-file.  A
-	 * filesystem that stopped reading its socket leaves the thread
-	 * blocked in send(): shutting our sending side wakes it (EPIPE),
-	 * so this never waits on the filesystem for long. */
+	/* The relay stops reading requests at ENODEV, once the connection
+	 * is gone (unmount or abort); then the filesystem reads
+	 * end-of-file.  The relay never blocks on the filesystem, so this
+	 * never waits on it for long; replies still flow until tap_stop. */
 	for (waited = 0; !atomic_load(&t->req_done) && waited < 1000;
 	     waited += 10)
 		nanosleep(&nap, NULL);
 	shutdown(t->sock, SHUT_WR);
-	pthread_join(t->req_thread, NULL);
 }
 
 void tap_stop(struct tap *t)
 {
 	struct tap_note *note;
+	uint64_t one = 1;
 
 	if (!t->started)
 		return;
-	/* The filesystem has exited or was killed: unblock our reads. */
+	/* The filesystem has exited or was killed: the relay ends. */
 	shutdown(t->sock, SHUT_RDWR);
-	pthread_join(t->reply_thread, NULL);
+	atomic_store(&t->stop, 1);
+	if (write(t->wake_fd, &one, sizeof(one)) < 0) {
+		/* an eventfd write fails only at overflow: it is awake */
+	}
+	pthread_join(t->relay_thread, NULL);
 	pthread_mutex_lock(&t->nq->lock);
 	t->nq->closing = 1;
 	pthread_cond_signal(&t->nq->cond);

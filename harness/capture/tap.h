@@ -2,9 +2,14 @@
  * filesystem's end of a SOCK_SEQPACKET socketpair, logging each request
  * before forwarding it and each reply before writing it back.
  *
- * Three threads: requests (kernel -> fs), replies (fs -> kernel) and
- * notifications (fs -> kernel, unique 0; apart, because a notification's
- * write may block on a VFS lock that a request waiting for a reply holds).
+ * Two threads.  The relay carries requests (kernel -> fs) and replies
+ * (fs -> kernel) in one loop that never blocks on either side; after any
+ * traffic it keeps looking for a while (spin_us) before it sleeps, so
+ * that a request or reply arriving within that time costs no wake-up:
+ * the wake-ups, not the tap's own work, were what made a relay slow.
+ * Notifications (fs -> kernel, unique 0) have a thread of their own,
+ * because a notification's write may block on a VFS lock that a request
+ * waiting for a reply holds.
  */
 #ifndef FC_TAP_H
 #define FC_TAP_H
@@ -27,9 +32,19 @@ struct tap_held;
 /* Opcodes whose requests a scenario may hold back (tap_delay_requests):
  * every FUSE opcode the kernel sends is below this. */
 #define TAP_DELAY_OPS 64u
-/* At most this many requests are held at once; one more forwards the
- * oldest at once (a scenario cannot make the tap hoard memory). */
+/* At most this many requests (and as many replies) are held at once;
+ * one more forwards the oldest at once (a scenario cannot make the tap
+ * hoard memory). */
 #define TAP_HELD_MAX 4096u
+/* How long the relay keeps looking for traffic before it sleeps, by
+ * default (microseconds; 0 sleeps at once). */
+#define TAP_DEFAULT_SPIN_US 100u
+
+/* A list of messages held back until they are due, in arrival order. */
+struct tap_held_list {
+	struct tap_held *head, *tail;
+	unsigned n;
+};
 
 struct tap {
 	int devfd;            /* /dev/fuse, mounted */
@@ -37,13 +52,14 @@ struct tap {
 	struct evlog *log;
 	uint32_t max_pages;   /* cap for the INIT reply */
 	uint32_t reply_delay_us; /* hold each reply (widens race windows) */
+	uint32_t spin_us;     /* look for traffic this long before sleeping */
 	uint64_t init_set;    /* INIT flags to add, when the kernel offered them */
 	uint64_t kernel_flags; /* offered by the kernel's INIT request */
 
 	struct tap_pending pending;   /* unique -> opcode of requests */
 	struct tap_notify_q *nq;
 
-	pthread_t req_thread, reply_thread, notify_thread;
+	pthread_t relay_thread, notify_thread;
 	int started;
 
 	/* Why relaying stopped early (first one wins), "" while healthy. */
@@ -52,27 +68,32 @@ struct tap {
 	atomic_int fs_gone;   /* the filesystem closed its end */
 	atomic_int dev_gone;  /* the connection ended (ENODEV) */
 	atomic_int init_done; /* the INIT reply reached the kernel */
-	atomic_int req_done;  /* the request thread has ended */
-	int wake_fd;          /* eventfd: start a drain cycle (tap_drain) */
+	atomic_int req_done;  /* the relay reads no more requests */
+	atomic_int stop;      /* tap_stop: the relay ends */
+	int wake_fd;          /* eventfd: wakes the relay (drain, stop) */
+	atomic_uint_least64_t drain_asked; /* drain cycles asked for */
 	atomic_uint_least64_t drained_gen; /* drain cycles completed */
 	atomic_uint forgets_sent; /* FORGET/BATCH_FORGET messages forwarded */
 	uint64_t last_request_unique;
 	uint32_t last_request_opcode;
 
-	/* Held requests (only the request thread touches the list): each
-	 * is forwarded once its delay has passed, in the order read. */
+	/* Held requests and replies (only the relay touches the lists):
+	 * each is passed on once its delay has passed, in arrival order. */
 	atomic_uint delay_us[TAP_DELAY_OPS];
-	struct tap_held *held_head, *held_tail;
-	unsigned nheld;
+	struct tap_held_list held_req, held_rep;
+	/* A request the socket had no room for: it goes first once the
+	 * socket is writable, and no request is read until it went (so a
+	 * filesystem that stops reading costs at most this one). */
+	struct tap_held *parked;
 };
 
 /* Start relaying between devfd and sock (both owned by the caller). */
 int tap_start(struct tap *t, int devfd, int sock, struct evlog *log,
 	      uint32_t max_pages);
-/* After unmount or abort: wait for the request thread to see the end of
- * the connection, then tell the filesystem (end-of-file on its socket). */
+/* After unmount or abort: wait for the relay to see the end of the
+ * connection, then tell the filesystem (end-of-file on its socket). */
 void tap_stop_requests(struct tap *t);
-/* After the filesystem exited (or was killed): end the reply and
+/* After the filesystem exited (or was killed): end the relay and
  * notification threads and free everything. */
 void tap_stop(struct tap *t);
 /* The barrier of a quiesce: returns once every request the kernel had

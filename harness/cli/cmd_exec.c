@@ -27,7 +27,7 @@ static const char exec_usage[] =
 "failed expectation.\n"
 "\n"
 "Options are those of 'fusecheck run' (--fs, --profile, --attach, --out,\n"
-"--memfs-args, --max-pages, --reply-delay-us, --settle-ms,\n"
+"--memfs-args, --max-pages, --reply-delay-us, --relay-spin-us, --settle-ms,\n"
 "--quiesce-timeout-ms, --junit, --tap, --color, --no-color), plus:\n"
 "  --timeout S    give PROGRAM at most S seconds (default 600)\n"
 "\n"

@@ -16,7 +16,7 @@
 
 enum {
 	OPT_FS = 256, OPT_OUT, OPT_ONLY, OPT_JUNIT, OPT_TAP, OPT_MEMFS_ARGS,
-	OPT_MAX_PAGES, OPT_REPLY_DELAY, OPT_SETTLE, OPT_QTIMEOUT, OPT_COLOR,
+	OPT_MAX_PAGES, OPT_REPLY_DELAY, OPT_RELAY_SPIN, OPT_SETTLE, OPT_QTIMEOUT, OPT_COLOR,
 	OPT_NO_COLOR, OPT_ATTACH, OPT_PROFILE, OPT_REQ_TIMEOUT,
 	OPT_TIMELINE, OPT_INIT_SET, OPT_FS_USER, OPT_PLAIN_LOG, OPT_QUIESCE,
 	OPT_TIME_SCALE, OPT_LIBFUSE, OPT_REPEAT,
@@ -38,6 +38,7 @@ static const struct option shared_longopts[] = {
 	{ "max-pages", required_argument, NULL, OPT_MAX_PAGES },
 	{ "init-set", required_argument, NULL, OPT_INIT_SET },
 	{ "reply-delay-us", required_argument, NULL, OPT_REPLY_DELAY },
+	{ "relay-spin-us", required_argument, NULL, OPT_RELAY_SPIN },
 	{ "settle-ms", required_argument, NULL, OPT_SETTLE },
 	{ "quiesce-timeout-ms", required_argument, NULL, OPT_QTIMEOUT },
 	{ "request-timeout", required_argument, NULL, OPT_REQ_TIMEOUT },
@@ -188,6 +189,7 @@ int run_parse_args(int argc, char **argv, struct run_opts *o,
 	o->time_scale = 1;
 	o->repeat = 1;
 	o->request_timeout_s = 30;
+	o->relay_spin_us = -1;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (c >= OPT_OWN && own) {
@@ -253,6 +255,12 @@ int run_parse_args(int argc, char **argv, struct run_opts *o,
 			if (v < 0)
 				return 2;
 			o->reply_delay_us = (uint32_t)v;
+			break;
+		case OPT_RELAY_SPIN:
+			v = opt_number("relay-spin-us", optarg, 0, 100000);
+			if (v < 0)
+				return 2;
+			o->relay_spin_us = (int32_t)v;
 			break;
 		case OPT_SETTLE:
 			v = opt_number("settle-ms", optarg, 0, 60000);

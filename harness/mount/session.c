@@ -320,6 +320,8 @@ static int start_one(struct session *s, const char *mnt,
 		   (uint32_t)(sizeof(*mev) + strlen(mev->fs_cmd) + 1), 0);
 
 	s->tap.reply_delay_us = o->reply_delay_us;
+	s->tap.spin_us = o->relay_spin_us < 0 ? TAP_DEFAULT_SPIN_US :
+			 (uint32_t)o->relay_spin_us;
 	s->tap.init_set = o->init_set;
 	rc = tap_start(&s->tap, s->devfd, s->sock, log, o->max_pages);
 	if (rc) {

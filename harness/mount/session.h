@@ -20,6 +20,7 @@ struct session_opts {
 	uint32_t max_pages;    /* INIT cap, 0 = default */
 	uint64_t init_set;     /* INIT flags the tap adds, if offered */
 	uint32_t reply_delay_us;
+	int32_t relay_spin_us;   /* -1: TAP_DEFAULT_SPIN_US */
 	int out_fd;            /* the filesystem's stdout/stderr */
 	uint32_t conn;         /* connection number for the MOUNT event */
 	int init_timeout_ms;   /* how long INIT may take */

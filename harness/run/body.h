@@ -21,6 +21,7 @@ struct run_ctx {
 	uint32_t max_pages;
 	uint64_t init_set;
 	uint32_t reply_delay_us;
+	int32_t relay_spin_us;   /* -1: the tap's default */
 	int fs_out_fd;            /* the filesystem's output (fs.log) */
 	unsigned caps;            /* probed requirements */
 	unsigned namemax;         /* statfs f_namemax, 0: not known */

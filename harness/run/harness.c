@@ -275,6 +275,7 @@ int run_harness_open(struct run_harness *h, const struct run_opts *o)
 	h->rc.max_pages = o->max_pages;
 	h->rc.init_set = o->init_set;
 	h->rc.reply_delay_us = o->reply_delay_us;
+	h->rc.relay_spin_us = o->relay_spin_us;
 	h->rc.quiesce.settle_ms = o->settle_ms;
 	h->rc.quiesce.how = o->quiesce_how;
 	quiesce_set_how(o->quiesce_how);

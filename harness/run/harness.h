@@ -26,6 +26,7 @@ struct run_opts {
 	uint32_t max_pages;
 	uint64_t init_set;       /* INIT flags the tap adds (--init-set) */
 	uint32_t reply_delay_us;
+	int32_t relay_spin_us;   /* -1: the tap's default */
 	unsigned settle_ms, quiesce_timeout_ms;
 	int attach;              /* enum attach_method, -1: not given */
 	const char *profile;     /* --profile NAME or file */

@@ -297,6 +297,8 @@ BAD_INPUT = [
     ("request-timeout-negative", ["--request-timeout", "-1"],
      "--request-timeout"),
     ("settle-ms-too-large", ["--settle-ms", "99999999"], "--settle-ms"),
+    ("relay-spin-us-too-large", ["--relay-spin-us", "200000"],
+     "--relay-spin-us"),
     ("fs-without-mountpoint", ["--fs", "/bin/true"], "{mountpoint}"),
     ("fs-unbalanced-quote", ["--fs", "'/bin/true {mountpoint}"],
      "cannot split"),

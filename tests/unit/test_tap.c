@@ -1,0 +1,275 @@
+/* test_tap.c - the relay between a stand-in kernel and a stand-in
+ * filesystem (two SOCK_SEQPACKET pairs: a socket reads and writes whole
+ * messages as /dev/fuse does): what a filesystem that stops reading
+ * costs, replies held without holding requests, and the drain barrier.
+ * The assertions are about order and delivery, never about speed. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include <poll.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <linux/fuse.h>
+#include <linux/sockios.h>
+#include <cmocka.h>
+#include "capture/tap.h"
+
+#define MAX_SEEN 4096
+
+struct rig {
+	struct tap t;
+	struct evlog log;
+	int kern;            /* the kernel's end: requests in, replies out */
+	int fs;              /* the filesystem's end */
+	int devfd, sock;     /* the tap's ends */
+	/* what the log saw, in order: kind and unique */
+	uint32_t kind[MAX_SEEN];
+	uint64_t unique[MAX_SEEN];
+	unsigned nseen;
+};
+
+static void record(void *arg, const struct fc_event *ev)
+{
+	struct rig *r = arg;
+	uint64_t u = 0;
+
+	if (r->nseen >= MAX_SEEN)
+		return;
+	if (ev->kind == FC_EV_REQUEST && ev->len >= sizeof(struct fuse_in_header))
+		u = ((const struct fuse_in_header *)ev->data)->unique;
+	else if (ev->kind == FC_EV_REPLY &&
+		 ev->len >= sizeof(struct fuse_out_header))
+		u = ((const struct fuse_out_header *)ev->data)->unique;
+	r->kind[r->nseen] = ev->kind;
+	r->unique[r->nseen] = u;
+	r->nseen++;
+}
+
+static void rig_up(struct rig *r, int fs_sndbuf, uint32_t reply_delay_us,
+		   uint32_t spin_us)
+{
+	int k[2], f[2];
+
+	memset(r, 0, sizeof(*r));
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, k), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, f), 0);
+	r->kern = k[0];
+	r->devfd = k[1];
+	r->sock = f[0];
+	r->fs = f[1];
+	if (fs_sndbuf)
+		assert_int_equal(setsockopt(r->sock, SOL_SOCKET, SO_SNDBUF,
+					    &fs_sndbuf, sizeof(fs_sndbuf)), 0);
+	assert_int_equal(evlog_open(&r->log, NULL, 0), 0);
+	evlog_set_sink(&r->log, record, r);
+	r->t.reply_delay_us = reply_delay_us;
+	r->t.spin_us = spin_us;
+	assert_int_equal(tap_start(&r->t, r->devfd, r->sock, &r->log, 8), 0);
+}
+
+static void rig_down(struct rig *r)
+{
+	tap_stop(&r->t);
+	evlog_close(&r->log);
+	close(r->kern);
+	close(r->devfd);
+	close(r->sock);
+	close(r->fs);
+}
+
+static void send_request(int fd, uint32_t opcode, uint64_t unique)
+{
+	struct {
+		struct fuse_in_header h;
+		struct fuse_forget_in f;
+	} m;
+
+	memset(&m, 0, sizeof(m));
+	m.h.len = sizeof(m);
+	m.h.opcode = opcode;
+	m.h.unique = unique;
+	m.h.nodeid = 2;
+	m.f.nlookup = 1;
+	assert_int_equal(send(fd, &m, sizeof(m), 0), (ssize_t)sizeof(m));
+}
+
+static void send_reply(int fd, uint64_t unique)
+{
+	struct fuse_out_header oh = {
+		.len = sizeof(oh), .error = -ENOENT, .unique = unique,
+	};
+
+	assert_int_equal(send(fd, &oh, sizeof(oh), 0), (ssize_t)sizeof(oh));
+}
+
+/* The next message on fd within ms milliseconds: its length, or -1. */
+static ssize_t next_message(int fd, void *buf, size_t size, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	if (poll(&p, 1, ms) != 1)
+		return -1;
+	return recv(fd, buf, size, MSG_DONTWAIT);
+}
+
+static int unread_bytes(int fd)
+{
+	int n = -1;
+
+	assert_int_equal(ioctl(fd, SIOCOUTQ, &n), 0);
+	return n;
+}
+
+static void nap_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* A filesystem that stops reading: the tap parks the one request its
+ * socket has no room for and reads no more (the rest wait with the
+ * kernel), replies still flow, and once the filesystem reads again every
+ * request arrives, in the order the kernel sent them. */
+static void test_tap__full_socket_parks_one_and_keeps_order(void **state)
+{
+	enum { N = 100 };
+	struct rig r;
+	unsigned char buf[256];
+	struct fuse_in_header h;
+	int before, after, sent;
+	uint64_t want = 1;
+	ssize_t n;
+
+	rig_up(&r, 4096, 0, 50);
+	for (sent = 1; sent <= N; sent++)
+		send_request(r.kern, FUSE_FORGET, (uint64_t)sent);
+	/* the tap stops reading once parked: what is left with the
+	 * "kernel" stops shrinking */
+	after = unread_bytes(r.kern);
+	do {
+		before = after;
+		nap_ms(100);
+		after = unread_bytes(r.kern);
+	} while (after != before);
+	assert_true(after > 0);
+
+	send_reply(r.fs, 77);
+	n = next_message(r.kern, buf, sizeof(buf), 5000);
+	assert_int_equal(n, (ssize_t)sizeof(struct fuse_out_header));
+
+	while (want <= N) {
+		n = next_message(r.fs, buf, sizeof(buf), 5000);
+		assert_true(n >= (ssize_t)sizeof(h));
+		memcpy(&h, buf, sizeof(h));
+		assert_int_equal(h.opcode, FUSE_FORGET);
+		assert_int_equal(h.unique, want);
+		want++;
+	}
+	assert_int_equal(atomic_load(&r.t.forgets_sent), N);
+	rig_down(&r);
+}
+
+/* Under --reply-delay-us a reply waits on its own clock: a request the
+ * kernel sends meanwhile reaches the filesystem first, and the log shows
+ * the reply where the kernel got it, after that request. */
+static void test_tap__held_reply_does_not_hold_requests(void **state)
+{
+	struct rig r;
+	unsigned char buf[256];
+	struct fuse_in_header h;
+	ssize_t n;
+	unsigned i, req2 = 0, rep1 = 0;
+
+	rig_up(&r, 0, 2000000, 50);
+	send_request(r.kern, FUSE_LOOKUP, 1);
+	n = next_message(r.fs, buf, sizeof(buf), 5000);
+	assert_true(n >= (ssize_t)sizeof(h));
+	send_reply(r.fs, 1);
+	send_request(r.kern, FUSE_FORGET, 2);
+	n = next_message(r.fs, buf, sizeof(buf), 5000);
+	assert_true(n >= (ssize_t)sizeof(h));
+	memcpy(&h, buf, sizeof(h));
+	assert_int_equal(h.unique, 2);
+	/* held for 2 s: not delivered yet */
+	assert_int_equal(next_message(r.kern, buf, sizeof(buf), 0), -1);
+	n = next_message(r.kern, buf, sizeof(buf), 10000);
+	assert_int_equal(n, (ssize_t)sizeof(struct fuse_out_header));
+
+	evlog_lock(&r.log);
+	for (i = 0; i < r.nseen; i++) {
+		if (r.kind[i] == FC_EV_REQUEST && r.unique[i] == 2)
+			req2 = i + 1;
+		if (r.kind[i] == FC_EV_REPLY && r.unique[i] == 1)
+			rep1 = i + 1;
+	}
+	evlog_unlock(&r.log);
+	assert_true(req2 && rep1);
+	assert_true(req2 < rep1);
+	rig_down(&r);
+}
+
+/* tap_drain returns once what the kernel queued before it was called has
+ * been read and logged, and it forwards requests a delay holds. */
+static void test_tap__drain_logs_what_was_queued_and_frees_held(void **state)
+{
+	struct rig r;
+	unsigned char buf[256];
+	struct fuse_in_header h;
+	unsigned i, logged = 0;
+	ssize_t n;
+
+	rig_up(&r, 0, 0, 50);
+	assert_int_equal(tap_delay_requests(&r.t, FUSE_FORGET, 60000000u), 0);
+	send_request(r.kern, FUSE_FORGET, 5);
+	assert_int_equal(tap_drain(&r.t, 5000), 0);
+	evlog_lock(&r.log);
+	for (i = 0; i < r.nseen; i++)
+		if (r.kind[i] == FC_EV_REQUEST && r.unique[i] == 5)
+			logged = 1;
+	evlog_unlock(&r.log);
+	assert_true(logged);
+	n = next_message(r.fs, buf, sizeof(buf), 5000);
+	assert_true(n >= (ssize_t)sizeof(h));
+	memcpy(&h, buf, sizeof(h));
+	assert_int_equal(h.unique, 5);
+	rig_down(&r);
+}
+
+/* With the relay asleep at once (spin 0) the same traffic flows: the
+ * sleeping path is the one every quiet moment takes. */
+static void test_tap__no_spin_relays_both_ways(void **state)
+{
+	struct rig r;
+	unsigned char buf[256];
+	int i;
+
+	rig_up(&r, 0, 0, 0);
+	for (i = 1; i <= 20; i++) {
+		send_request(r.kern, FUSE_LOOKUP, (uint64_t)i);
+		assert_true(next_message(r.fs, buf, sizeof(buf), 5000) > 0);
+		nap_ms(1);
+		send_reply(r.fs, (uint64_t)i);
+		assert_int_equal(next_message(r.kern, buf, sizeof(buf), 5000),
+				 (ssize_t)sizeof(struct fuse_out_header));
+	}
+	rig_down(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tap__full_socket_parks_one_and_keeps_order),
+		cmocka_unit_test(test_tap__held_reply_does_not_hold_requests),
+		cmocka_unit_test(test_tap__drain_logs_what_was_queued_and_frees_held),
+		cmocka_unit_test(test_tap__no_spin_relays_both_ways),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
