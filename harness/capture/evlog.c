@@ -90,6 +90,18 @@ static uint32_t thread_id(void)
 	return cached_tid;
 }
 
+static uint64_t emit(struct evlog *log, struct fc_event *ev)
+{
+	pthread_mutex_lock(&log->lock);
+	ev->seq = ++log->seq;
+	ev->time_ns = clock_now_ns();
+	write_record(log, ev);
+	if (log->sink)
+		log->sink(log->sink_arg, ev);
+	pthread_mutex_unlock(&log->lock);
+	return ev->seq;
+}
+
 uint64_t evlog_emit(struct evlog *log, uint32_t kind, const void *data,
 		    uint32_t len, uint32_t orig_len)
 {
@@ -99,14 +111,21 @@ uint64_t evlog_emit(struct evlog *log, uint32_t kind, const void *data,
 		.data = data,
 	};
 
-	pthread_mutex_lock(&log->lock);
-	ev.seq = ++log->seq;
-	ev.time_ns = clock_now_ns();
-	write_record(log, &ev);
-	if (log->sink)
-		log->sink(log->sink_arg, &ev);
-	pthread_mutex_unlock(&log->lock);
-	return ev.seq;
+	return emit(log, &ev);
+}
+
+uint64_t evlog_emit_give(struct evlog *log, uint32_t kind, void *data,
+			 uint32_t len)
+{
+	void *given = data;
+	struct fc_event ev = {
+		.kind = kind, .tid = thread_id(), .len = len, .orig_len = len,
+		.data = data, .give = &given,
+	};
+	uint64_t seq = emit(log, &ev);
+
+	free(given);	/* NULL when the sink kept it */
+	return seq;
 }
 
 void evlog_lock(struct evlog *log)
@@ -239,6 +258,7 @@ int evlog_reader_next(struct evlog_reader *r, struct fc_event *ev)
 	ev->len = rec.len;
 	ev->orig_len = rec.orig_len;
 	ev->data = r->buf;
+	ev->give = NULL;	/* the reader's buffer: never given away */
 	r->offset += sizeof(rec) + padded;
 	if (r->pair)
 		pair_event(r, ev);

@@ -50,6 +50,12 @@ void evlog_set_sink(struct evlog *log,
 /* Log one event: returns its seq.  `orig_len` 0 means `len`. */
 uint64_t evlog_emit(struct evlog *log, uint32_t kind, const void *data,
 		    uint32_t len, uint32_t orig_len);
+/* Log an event whose malloc'ed payload the caller gives away: the sink
+ * may keep it (fc_event.give), else it is freed here.  For payloads as
+ * large as a million-inode ledger snapshot, which the judge then keeps
+ * without a copy. */
+uint64_t evlog_emit_give(struct evlog *log, uint32_t kind, void *data,
+			 uint32_t len);
 /* Hold the log lock: no event reaches the sink meanwhile, so the
  * orchestrator's queries of the judge see one consistent state. */
 void evlog_lock(struct evlog *log);

@@ -357,6 +357,7 @@ static void ring_push(struct fc_checker *c, const struct fc_event *ev)
 	r->ev.len = n;
 	r->ev.orig_len = ev->orig_len ? ev->orig_len : ev->len;
 	r->ev.data = r->data;
+	r->ev.give = NULL;	/* the ring keeps a copy, never the payload */
 	if (n)
 		memcpy(r->data, ev->data, n);
 	r->req_opcode = 0;
@@ -426,7 +427,7 @@ void checker_free(struct fc_checker *c)
 	free(c->notes);
 	for (i = 0; i < UNDO_RECORDS; i++)
 		free(c->undo[i].items);
-	free(c->snap);
+	free(c->snap_buf);
 	free(c->tids);
 	free(c->scn_file);
 	lock_free(c->lock);

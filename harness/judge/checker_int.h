@@ -83,7 +83,8 @@ struct fc_checker {
 	int quiesce_seen, quiesce_ok;
 
 	/* the latest reference fs snapshot, sorted by nodeid */
-	struct fc_fs_inode *snap;
+	struct fc_fs_inode *snap;     /* inside snap_buf */
+	void *snap_buf;               /* a copy, or a payload kept as given */
 	size_t nsnap, snap_cap;
 	int snap_seen;
 

@@ -190,6 +190,36 @@ static const struct fc_fs_inode *snap_by_nodeid(const struct fc_checker *c,
 	return bsearch(&key, c->snap, c->nsnap, sizeof(key), cmp_inode);
 }
 
+/* The snapshot's inodes kept until the next one: the payload itself
+ * where it was given away (a live run: no second copy of what may be a
+ * million inodes), else a copy (replay).  0, or -ENOMEM. */
+static int keep_snapshot(struct fc_checker *c, const struct fc_event *ev,
+			 uint32_t count)
+{
+	void *buf;
+
+	if (ev->give && *ev->give == ev->data) {
+		free(c->snap_buf);
+		c->snap_buf = *ev->give;
+		*ev->give = NULL;
+		c->snap = ((struct fc_ev_fs_ledger *)c->snap_buf)->inodes;
+		c->snap_cap = count;
+		return 0;
+	}
+	if (count > c->snap_cap || !c->snap_buf) {
+		buf = malloc((count ? count : 1) * sizeof(*c->snap));
+		if (!buf)
+			return -ENOMEM;
+		free(c->snap_buf);
+		c->snap_buf = c->snap = buf;
+		c->snap_cap = count;
+	}
+	if (count)
+		memcpy(c->snap, (const char *)ev->data + sizeof(struct
+		       fc_ev_fs_ledger), count * sizeof(*c->snap));
+	return 0;
+}
+
 /* Requests in flight whose reply may hand out references.  The snapshot
  * is taken before its event is logged, so such a reply logged in between
  * is on the wire and not yet in the snapshot; a RELEASE or a GETATTR in
@@ -226,17 +256,8 @@ void lf_on_fs_ledger(struct fc_checker *c, const struct fc_event *ev)
 	max = (ev->len - sizeof(h)) / sizeof(struct fc_fs_inode);
 	if (h.count > max)
 		h.count = (uint32_t)max;  /* never trust a count */
-	if (h.count > c->snap_cap) {
-		struct fc_fs_inode *s = realloc(c->snap, h.count * sizeof(*s));
-
-		if (!s)
-			return;
-		c->snap = s;
-		c->snap_cap = h.count;
-	}
-	if (h.count)
-		memcpy(c->snap, (const char *)ev->data + sizeof(h),
-		       h.count * sizeof(*c->snap));
+	if (keep_snapshot(c, ev, h.count))
+		return;
 	c->nsnap = h.count;
 	c->snap_seen = 1;
 	if (c->nsnap)	/* snap is still NULL after an empty first one */

@@ -239,7 +239,6 @@ int quiesce_run(struct session *s, const struct quiesce_opts *q,
 	err = session_snapshot(s, line, &led, &len);
 	if (err)
 		return err;
-	evlog_emit(s->log, FC_EV_FS_LEDGER, led, len, 0);
-	free(led);
+	evlog_emit_give(s->log, FC_EV_FS_LEDGER, led, len);
 	return 0;
 }

@@ -80,8 +80,7 @@ static int cb_check(void *ctx, const struct fc_ev_check *chk, char *msg,
 				 "filesystem's ledger: %s", strerror(-err));
 			return err;
 		}
-		evlog_emit(log, FC_EV_FS_LEDGER, led, len, 0);
-		free(led);
+		evlog_emit_give(log, FC_EV_FS_LEDGER, led, len);
 	}
 	evlog_lock(log);
 	n0 = checker_nviolations(sc->rc->judge);

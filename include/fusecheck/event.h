@@ -39,6 +39,10 @@ struct fc_event {
 	uint32_t len;
 	uint32_t orig_len;
 	const void *data;
+	/* Non-NULL while a consumer may keep `data` (a malloc'ed payload
+	 * given away, evlog_emit_give): it takes it by setting *give to
+	 * NULL.  Never set on replay, where data is the reader's. */
+	void **give;
 };
 
 /* --- fixed payloads of non-wire events (native endianness, packed as

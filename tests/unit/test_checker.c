@@ -1017,6 +1017,42 @@ static void test_checker__alive_and_freed(void **state)
 	checker_free(c);
 }
 
+/* A snapshot given away (a live run) is kept as it is, not copied: the
+ * checker takes the buffer, and later checks read it (the sanitizer run
+ * would see a use after free if it did not own it). */
+static void test_checker__given_snapshot_is_kept_without_copy(void **state)
+{
+	struct fc_checker *c = new_checker();
+	struct fc_fs_inode in[2] = {
+		{ .nodeid = 2, .ino = 1002, .nlookup = 1, .nlink = 1 },
+		{ .nodeid = 1, .ino = 1, .nlink = 2 },
+	};
+	size_t len = sizeof(struct fc_ev_fs_ledger) + sizeof(in);
+	struct fc_ev_fs_ledger *led = malloc(len);
+	void *given = led;
+	struct fc_event ev = {
+		.seq = ++seq, .kind = FC_EV_FS_LEDGER, .tid = 1,
+		.len = (uint32_t)len, .orig_len = (uint32_t)len, .data = led,
+		.give = &given,
+	};
+
+	assert_non_null(led);
+	led->count = 2;
+	led->line = 3;
+	memcpy(led->inodes, in, sizeof(in));
+	lookup(c, 1, "a", 2, REG);
+	checker_feed(c, &ev);
+	assert_null(given);			/* taken */
+	check(c, FC_CHECK_ALIVE, 4, 1002, 0);
+	check(c, FC_CHECK_FREED, 5, 1002, 0);
+	assert_int_equal(first_rule(c, "LF-FREED")->nodeid, 2);
+	assert_int_equal(checker_nviolations(c), 1);
+	fs_ledger(c, 6, in + 1, 1);		/* a copy replaces it */
+	check(c, FC_CHECK_ALIVE, 7, 1002, 0);
+	assert_int_equal(first_rule(c, "LF-ALIVE")->scn_line, 7);
+	checker_free(c);
+}
+
 static void test_checker__expect_event(void **state)
 {
 	struct fc_checker *c = new_checker();
@@ -1319,6 +1355,7 @@ int main(void)
 		cmocka_unit_test(test_checker__quiesce_balance_silent),
 		cmocka_unit_test(test_checker__outstanding),
 		cmocka_unit_test(test_checker__fs_ledger_fires),
+		cmocka_unit_test(test_checker__given_snapshot_is_kept_without_copy),
 		cmocka_unit_test(test_checker__fs_ledger_silent),
 		cmocka_unit_test(test_checker__fs_ledger_extra_at_quiesce_fires),
 		cmocka_unit_test(test_checker__freed_referenced),
