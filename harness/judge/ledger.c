@@ -312,7 +312,7 @@ int ledger_set_name(struct ledger *l, uint64_t nodeid, uint64_t parent,
 	size_t slot, i;
 	uint32_t off;
 
-	if (!len || len > UINT16_MAX)
+	if (!len || len > LEDGER_NAME_MAX)
 		return 0;	/* nothing to name it by */
 	n = ledger_get(l, nodeid);
 	if (!n)
@@ -330,7 +330,7 @@ int ledger_set_name(struct ledger *l, uint64_t nodeid, uint64_t parent,
 	if (name_add(l, name, len, &off))
 		return -ENOMEM;
 	n->name_off = off;
-	n->name_len = (uint16_t)len;
+	n->name_len = (uint16_t)len & LEDGER_NAME_MAX;
 	n->parent = parent;
 	n->flags &= ~LEDGER_F_UNLINKED;
 	i = id_slot(l, nodeid);

@@ -21,10 +21,17 @@ enum ledger_flag {
 	LEDGER_F_UNLINKED = 1 << 2,   /* its name is gone */
 	LEDGER_F_UNREF_SEEN = 1 << 3, /* LC-UNREFERENCED-NODEID reported */
 	LEDGER_F_INDEXED = 1 << 4,    /* (parent, name) is in the index */
+	LEDGER_F_LEAK_TOLD = 1 << 5,  /* LC-QUIESCE-BALANCE reported for
+					 the entry of seq_ref (a new entry
+					 clears it) */
 };
 
-/* 80 bytes: a million live nodeids must fit in about 100 MB with the
- * indexes and names (bench/scale). */
+/* Longest name the ledger keeps (a FUSE name has at most 1024 bytes; a
+ * longer one from a filesystem's READDIRPLUS names nothing). */
+#define LEDGER_NAME_MAX 4095u
+
+/* 64 bytes, one cache line: a million live nodeids fit in about 90 MB
+ * with the indexes and names (bench/scale, bench/replay). */
 struct ledger_node {
 	uint64_t nodeid;      /* never 0 */
 	uint64_t refs;        /* outstanding lookups */
@@ -32,17 +39,26 @@ struct ledger_node {
 	uint64_t ino;         /* attr.ino of the latest entry */
 	uint64_t parent;      /* 0: no name known */
 	uint64_t seq_ref;     /* latest reply that handed it out */
-	uint64_t leak_seq;    /* seq_ref when a leak was last reported */
 	uint32_t name_off;    /* raw bytes in the ledger's name arena */
-	uint16_t name_len;    /* FUSE names are at most 1024 bytes */
-	uint16_t type;        /* (mode & S_IFMT) >> 12 is not kept: mode &
-				 S_IFMT fits 16 bits as it is */
+	uint16_t name_len : 12; /* at most LEDGER_NAME_MAX */
+	uint16_t ftype : 4;   /* (mode & S_IFMT) >> 12: ledger_type() */
 	uint16_t flags;       /* enum ledger_flag */
-	uint16_t pad;
 	uint32_t nopen;       /* open handles seen on the wire */
 	uint32_t rejected;    /* references undone because the kernel
 				 refused the reply (the fs still counts) */
 };
+_Static_assert(sizeof(struct ledger_node) == 64, "a node is one cache line");
+
+/* The file type of the latest entry (mode & S_IFMT). */
+static inline uint32_t ledger_type(const struct ledger_node *n)
+{
+	return (uint32_t)n->ftype << 12;
+}
+
+static inline void ledger_set_type(struct ledger_node *n, uint32_t mode)
+{
+	n->ftype = (uint16_t)((mode & 0170000u) >> 12);
+}
 
 /* Nodes sit in chunks that never move (pointers stay valid until
  * ledger_reset), found by nodeid through an index of positions; the

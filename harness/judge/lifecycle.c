@@ -35,9 +35,9 @@ static void judge_balance(struct fc_checker *c, const struct fc_event *ev,
 			continue;
 		}
 		/* one report per leak, not per quiesce/balanced point */
-		if (n->leak_seq == n->seq_ref)
+		if (n->flags & LEDGER_F_LEAK_TOLD)
 			continue;
-		n->leak_seq = n->seq_ref;
+		n->flags |= LEDGER_F_LEAK_TOLD;
 		ck_violate(c, "LC-QUIESCE-BALANCE", n->nodeid, line, ev->seq,
 			n->seq_ref,
 			"nodeid %llu still has %llu outstanding references "

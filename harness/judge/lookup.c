@@ -263,7 +263,7 @@ static void hand_out(struct fc_checker *c, const struct fc_event *ev,
 			   h->nodeid != ROOT_ID;
 	if (n->refs && h->creates)
 		why = "a request that creates a new inode";
-	else if (same_inode_check && type != n->type)
+	else if (same_inode_check && type != ledger_type(n))
 		why = "a different file type";
 	else if (same_inode_check && h->generation != n->generation)
 		why = "a different generation";
@@ -272,7 +272,7 @@ static void hand_out(struct fc_checker *c, const struct fc_event *ev,
 
 		/* the kernel refuses a type change of a live inode (may
 		 * leak the reference): no balance can be expected */
-		if ((n->flags & LEDGER_F_TYPED) && type != n->type)
+		if ((n->flags & LEDGER_F_TYPED) && type != ledger_type(n))
 			n->flags |= LEDGER_F_UNCERTAIN;
 		ck_violate(c, "LC-NODEID-REUSE", h->nodeid, r->line, ev->seq,
 			prev,
@@ -285,10 +285,11 @@ static void hand_out(struct fc_checker *c, const struct fc_event *ev,
 	}
 	n->refs++;
 	c->st.handed++;
-	n->type = type;
+	ledger_set_type(n, type);
 	n->generation = h->generation;
 	n->ino = h->ino;
 	n->flags |= LEDGER_F_TYPED;
+	n->flags &= (uint16_t)~LEDGER_F_LEAK_TOLD;
 	n->seq_ref = ev->seq;
 	undo_add(c, r->unique, h->nodeid, UNDO_REF);
 	if (h->parent && h->name_len)
@@ -318,7 +319,8 @@ static uint32_t expected_type(struct fc_checker *c,
 		return r->mode & S_IFMT;
 	if (op->made_type == FC_MADE_AS_OLD) {
 		old = ledger_find(&c->ledger, r->nodeid2);
-		return old && (old->flags & LEDGER_F_TYPED) ? old->type : 0;
+		return old && (old->flags & LEDGER_F_TYPED) ?
+		       ledger_type(old) : 0;
 	}
 	return op->made_type;
 }

@@ -768,6 +768,10 @@ static void test_checker__quiesce_balance_fires(void **state)
 	check(c, FC_CHECK_BALANCED, 13, 0, 0);
 	quiesce(c, 0, FC_QUIESCE_DROP_CACHES, 1, 1);
 	assert_int_equal(count_rule(c, "LC-QUIESCE-BALANCE"), 1);
+	/* a new entry for the leaking nodeid is a new leak: told again */
+	lookup(c, 2, "f", 3, REG);
+	quiesce(c, 14, FC_QUIESCE_DROP_CACHES, 1, 1);
+	assert_int_equal(count_rule(c, "LC-QUIESCE-BALANCE"), 2);
 	checker_free(c);
 }
 
