@@ -20,7 +20,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROFILES = ["memfs", "squashfuse", "squashfuse_ll", "fuse-overlayfs",
             "bindfs", "mergerfs", "fuse2fs", "passthrough_ll", "hello_ll",
             "passthrough", "passthrough_fh", "sshfs", "encfs", "rclone",
-            "rclone-mount2", "pyfuse3_tree"]
+            "rclone-mount2", "pyfuse3_tree", "lxcfs"]
 # Debian package behind each profile's program (for the version column).
 PACKAGES = {"memfs": None, "squashfuse": "squashfuse",
             "squashfuse_ll": "squashfuse", "fuse-overlayfs":

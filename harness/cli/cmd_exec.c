@@ -85,7 +85,7 @@ static int exec_body(struct run_ctx *rc, struct session *sess,
 		if (!(argv[i] = subst_dir(ea->argv[i], dir)))
 			goto out_free;
 	ea->dir = dir;
-	if (fsproc_spawn_hook(&p, argv, NULL, 0, -1, set_dir, ea, msg,
+	if (fsproc_spawn_hook(&p, argv, NULL, 0, -1, 0, set_dir, ea, msg,
 			      sizeof(msg))) {
 		snprintf(reason, reason_len, "%s", msg);
 		*status = FC_SCN_ST_BROKEN;

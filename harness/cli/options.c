@@ -19,7 +19,7 @@ enum {
 	OPT_MAX_PAGES, OPT_REPLY_DELAY, OPT_RELAY_SPIN, OPT_SETTLE, OPT_QTIMEOUT, OPT_COLOR,
 	OPT_NO_COLOR, OPT_ATTACH, OPT_PROFILE, OPT_REQ_TIMEOUT,
 	OPT_TIMELINE, OPT_INIT_SET, OPT_FS_USER, OPT_PLAIN_LOG, OPT_QUIESCE,
-	OPT_TIME_SCALE, OPT_LIBFUSE, OPT_REPEAT,
+	OPT_TIME_SCALE, OPT_LIBFUSE, OPT_REPEAT, OPT_FS_PIDNS,
 };
 
 static const struct option shared_longopts[] = {
@@ -27,6 +27,7 @@ static const struct option shared_longopts[] = {
 	{ "attach", required_argument, NULL, OPT_ATTACH },
 	{ "profile", required_argument, NULL, OPT_PROFILE },
 	{ "fs-user", required_argument, NULL, OPT_FS_USER },
+	{ "fs-pidns", required_argument, NULL, OPT_FS_PIDNS },
 	{ "plain-log", no_argument, NULL, OPT_PLAIN_LOG },
 	{ "quiesce", required_argument, NULL, OPT_QUIESCE },
 	{ "out", required_argument, NULL, OPT_OUT },
@@ -206,6 +207,14 @@ int run_parse_args(int argc, char **argv, struct run_opts *o,
 			if (user_arg(optarg, &o->fs_uid, &o->fs_gid))
 				return 2;
 			o->fs_as_user = 1;
+			break;
+		case OPT_FS_PIDNS:
+			if (strcmp(optarg, "own") && strcmp(optarg, "host")) {
+				fprintf(stderr, "fusecheck: --fs-pidns takes "
+					"own or host, not '%s'\n", optarg);
+				return 2;
+			}
+			o->fs_pidns = !strcmp(optarg, "host") ? 2 : 1;
 			break;
 		case OPT_ATTACH:
 			if (attach_parse(optarg, &o->attach)) {

@@ -13,7 +13,15 @@
  * exec is reported through a close-on-exec pipe, so "no such binary" is
  * a clear error before anything waits on the mount; init reports the
  * program's own wait status on another, so the report shows how the
- * program itself ended while a daemon it forked lives on. */
+ * program itself ended while a daemon it forked lives on.
+ *
+ * FSPROC_HOST_PIDNS leaves the program in our pid namespace, for a
+ * filesystem that must see its callers' pids (lxcfs joins each caller's
+ * namespaces; a caller outside the filesystem's pid namespace has pid 0
+ * in its requests).  Init is then a child subreaper of the program and
+ * what it forks, and signals go to the program only; the program dies
+ * with init, but a daemon it forked may outlive the mount: the price,
+ * said in docs/attach.md. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -145,6 +153,8 @@ static void die_with_parent(pid_t expect)
 }
 
 static volatile sig_atomic_t fwd_sig, fwd_pid;
+/* in init, FSPROC_HOST_PIDNS: forward to the program, not kill(-1) */
+static int host_pidns;
 
 static void forward(int sig)
 {
@@ -165,7 +175,13 @@ static void ns_init(char **argv, const int *keep, int nkeep, int out_fd,
 	pid_t prog, pid;
 	int ws;
 
-	fwd_pid = -1;   /* kill(-1, sig): every process but us */
+	pid_t self = getpid();
+
+	/* kill(-1, sig): every process of the namespace but us; in the
+	 * host's namespace that would be every process there is */
+	fwd_pid = host_pidns ? 0 : -1;
+	if (host_pidns)
+		prctl(PR_SET_CHILD_SUBREAPER, 1);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGCONT, &sa, NULL);
 	prog = fork();
@@ -177,8 +193,13 @@ static void ns_init(char **argv, const int *keep, int nkeep, int out_fd,
 	}
 	if (prog == 0) {
 		close(status_fd);
-		die_with_parent(1);
+		die_with_parent(host_pidns ? self : 1);
 		program(argv, keep, nkeep, out_fd, report_fd, hook, arg);
+	}
+	if (host_pidns) {
+		fwd_pid = prog;
+		if (fwd_sig)
+			kill(prog, fwd_sig);
 	}
 	close(report_fd);
 	for (;;) {
@@ -228,10 +249,10 @@ static void close_all_but(const int *fds, int n)
  * signals to its init.  Its wait status is init's. */
 static void keeper(char **argv, const int *keep, int nkeep, int out_fd,
 		   int report_fd, int status_fd, int (*hook)(void *),
-		   void *arg, pid_t parent)
+		   void *arg, pid_t parent, unsigned flags)
 {
 	struct sigaction sa = { .sa_handler = forward };
-	pid_t init;
+	pid_t init, me;
 	int ws, e;
 
 	int mine[16], n = 0, k;
@@ -243,7 +264,8 @@ static void keeper(char **argv, const int *keep, int nkeep, int out_fd,
 	mine[n++] = status_fd;
 	close_all_but(mine, n);
 	die_with_parent(parent);
-	if (unshare(CLONE_NEWPID)) {
+	host_pidns = (flags & FSPROC_HOST_PIDNS) != 0;
+	if (!host_pidns && unshare(CLONE_NEWPID)) {
 		e = -errno;   /* a failed preparation, as the hook's */
 		if (write(report_fd, &e, sizeof(e)) < 0)
 			_exit(127);
@@ -251,9 +273,10 @@ static void keeper(char **argv, const int *keep, int nkeep, int out_fd,
 	}
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGCONT, &sa, NULL);
+	me = getpid();
 	init = fork();
 	if (init == 0) {
-		die_with_parent(0);
+		die_with_parent(host_pidns ? me : 0);
 		ns_init(argv, keep, nkeep, out_fd, report_fd, status_fd, hook,
 			arg);
 	}
@@ -270,8 +293,8 @@ static void keeper(char **argv, const int *keep, int nkeep, int out_fd,
 }
 
 int fsproc_spawn_hook(struct fsproc *p, char **argv, const int *keep,
-		      int nkeep, int out_fd, int (*hook)(void *), void *arg,
-		      char *err, size_t errlen)
+		      int nkeep, int out_fd, unsigned flags,
+		      int (*hook)(void *), void *arg, char *err, size_t errlen)
 {
 	int pipefd[2], statfd[2], e = 0;
 	pid_t parent = getpid();
@@ -279,6 +302,7 @@ int fsproc_spawn_hook(struct fsproc *p, char **argv, const int *keep,
 
 	memset(p, 0, sizeof(*p));
 	p->statfd = -1;
+	p->host_pidns = (flags & FSPROC_HOST_PIDNS) != 0;
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return -errno;
 	if (pipe2(statfd, O_CLOEXEC) < 0) {
@@ -301,7 +325,7 @@ int fsproc_spawn_hook(struct fsproc *p, char **argv, const int *keep,
 		close(pipefd[0]);
 		close(statfd[0]);
 		keeper(argv, keep, nkeep, out_fd, pipefd[1], statfd[1], hook,
-		       arg, parent);
+		       arg, parent, flags);
 	}
 	close(pipefd[1]);
 	close(statfd[1]);
@@ -419,6 +443,48 @@ out_statfd:
 	p->statfd = -1;
 }
 
+/* When process `pid` started (/proc/PID/stat field 22), 0 unknown. */
+static unsigned long long start_time(const char *pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long t = 0;
+	FILE *f;
+	int field;
+
+	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')'))) {
+		/* field 3 follows the command's closing parenthesis */
+		for (field = 2; p && field < 22; field++)
+			p = strchr(p + 1, ' ');
+		if (p)
+			t = strtoull(p + 1, NULL, 10);
+	}
+	fclose(f);
+	return t;
+}
+
+/* In our pid namespace, init's children are the program and the orphans
+ * it reaps: the program is the one that started first. */
+static pid_t first_started(char *children)
+{
+	unsigned long long best = 0, t;
+	pid_t pick = -1;
+	char *tok, *save = NULL;
+
+	for (tok = strtok_r(children, " \n", &save); tok;
+	     tok = strtok_r(NULL, " \n", &save)) {
+		t = start_time(tok);
+		if (t && (pick < 0 || t < best)) {
+			best = t;
+			pick = (pid_t)atoi(tok);
+		}
+	}
+	return pick;
+}
+
 pid_t fsproc_main_pid(const struct fsproc *p)
 {
 	char path[64], buf[4096], *line;
@@ -444,6 +510,8 @@ pid_t fsproc_main_pid(const struct fsproc *p)
 			pid = init;
 			continue;
 		}
+		if (p->host_pidns)
+			return first_started(buf);
 		for (line = strtok(buf, " \n"); line;
 		     line = strtok(NULL, " \n")) {
 			char st[64], want[] = "NSpid:";

@@ -12,6 +12,14 @@ struct fsproc {
 	int reaped;       /* the program's status is known */
 	int status;       /* its wait status, once reaped */
 	int all_gone;     /* the keeper was reaped: nothing is left */
+	int host_pidns;   /* started with FSPROC_HOST_PIDNS */
+};
+
+/* fsproc_spawn_hook flags */
+enum {
+	/* the program stays in our pid namespace (mount/fsproc.c): what
+	 * it forks may outlive the mount */
+	FSPROC_HOST_PIDNS = 1u << 0,
 };
 
 /* Split `tmpl` like a shell would (quotes, no command substitution) and
@@ -27,8 +35,8 @@ int fsproc_argv(const char *tmpl, const char *mountpoint, const char *control,
  * and filter, the user it runs as); its -errno fails the start.  -errno
  * with err saying what failed, e.g. that the binary is missing. */
 int fsproc_spawn_hook(struct fsproc *p, char **argv, const int *keep,
-		      int nkeep, int out_fd, int (*hook)(void *), void *arg,
-		      char *err, size_t errlen);
+		      int nkeep, int out_fd, unsigned flags,
+		      int (*hook)(void *), void *arg, char *err, size_t errlen);
 /* Wait up to timeout_ms for the program itself to end (what it forked
  * may live on): 1 ended, 0 still running. */
 int fsproc_wait(struct fsproc *p, int timeout_ms);

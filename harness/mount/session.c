@@ -336,6 +336,7 @@ static int start_one(struct session *s, const char *mnt,
 	s->fs_uid = o->fs_uid;
 	s->fs_gid = o->fs_gid;
 	rc = fsproc_spawn_hook(&s->fs, argv, keep, nkeep, o->out_fd,
+			       o->fs_host_pidns ? FSPROC_HOST_PIDNS : 0,
 			       program_prepare, s, err, errlen);
 	close(sv[1]);
 	sv[1] = -1;

@@ -27,6 +27,7 @@ struct session_opts {
 	int attach;            /* enum attach_method; 0: /dev/fd/N */
 	unsigned request_timeout_ms; /* oldest request unanswered: break */
 	int fs_as_user;        /* run the filesystem as fs_uid/fs_gid */
+	int fs_host_pidns;     /* FSPROC_HOST_PIDNS (--fs-pidns host) */
 	uid_t fs_uid;
 	gid_t fs_gid;
 };

@@ -305,6 +305,9 @@ static void metadata(FILE *out, const struct fc_run_result *r)
 		put_text(out, r->attach);
 		fputc('\n', out);
 	}
+	if (r->fs_pidns && !strcmp(r->fs_pidns, "host"))
+		fputs("pid namespace: fusecheck's (--fs-pidns host): what the "
+		      "filesystem forks may outlive the mount\n", out);
 	if (r->caps) {
 		char **c;
 

@@ -336,6 +336,7 @@ static json_t *jrun(struct jb *b, const struct fc_run_result *r)
 	put(b, o, "caps", jlist(b, r->caps));
 	put(b, o, "quiesce_method", jtext(r->quiesce_method));
 	put(b, o, "attach", jtext(r->attach));
+	put(b, o, "fs_pidns", jtext(r->fs_pidns));
 	put(b, o, "init", jinit(b, &r->init));
 	put(b, o, "lookup_counts", jlc(b, &r->lc));
 	put(b, o, "log_path", jtext(r->log_path));

@@ -116,6 +116,7 @@ void run_result_free(struct fc_run_result *r)
 	strv_free(r->caps);
 	free(r->quiesce_method);
 	free(r->attach);
+	free(r->fs_pidns);
 	free(r->log_path);
 	free(r->broken);
 	for (i = 0; i < r->nnotes; i++)

@@ -79,6 +79,8 @@ struct fc_run_result {
 	char *quiesce_method;  /* "drop_caches" or "none" */
 	char *attach;          /* how the filesystem got its end of the tap:
 				  "fd", "fusermount"; NULL: not known */
+	char *fs_pidns;        /* "own" or "host" (--fs-pidns); NULL: not
+				  known (replay) */
 	struct fc_init_info init;
 	struct fc_lc_stats lc;  /* how much of the lookup-count contract the
 				   run exercised */

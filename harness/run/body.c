@@ -228,6 +228,7 @@ static int start(struct run_ctx *rc, const struct scn *s,
 		.request_timeout_ms = rc->request_timeout_ms,
 		.init_timeout_ms = 10000 * (int)(rc->time_scale ? rc->time_scale : 1),
 		.fs_as_user = rc->fs_as_user,
+		.fs_host_pidns = rc->fs_host_pidns,
 		.fs_uid = rc->fs_uid,
 		.fs_gid = rc->fs_gid,
 	};

@@ -38,6 +38,7 @@ struct run_ctx {
 	unsigned time_scale;      /* --time-scale: INIT and scenario bounds */
 	char fs_libfuse[512];     /* the libfuse the filesystem mapped, "" none */
 	int fs_as_user;           /* --fs-user: drop to fs_uid/fs_gid */
+	int fs_host_pidns;        /* --fs-pidns host */
 	uid_t fs_uid;
 	gid_t fs_gid;
 };

@@ -283,6 +283,7 @@ int run_harness_open(struct run_harness *h, const struct run_opts *o)
 	h->rc.request_timeout_ms = o->request_timeout_s * 1000u;
 	h->rc.time_scale = o->time_scale ? o->time_scale : 1;
 	h->rc.fs_as_user = o->fs_as_user;
+	h->rc.fs_host_pidns = o->fs_pidns == 2;
 	h->rc.fs_uid = o->fs_uid;
 	h->rc.fs_gid = o->fs_gid;
 	h->rc.log = &h->log;
@@ -396,6 +397,8 @@ int run_harness_finish(struct run_harness *h, struct scn *const *scns,
 			res.seconds = (double)(t1.tv_sec - h->t0.tv_sec) +
 				      (double)(t1.tv_nsec - h->t0.tv_nsec) / 1e9;
 			res.attach = strdup(attach_name(h->rc.attach));
+			res.fs_pidns = strdup(h->rc.fs_host_pidns ? "host" :
+					      "own");
 			res.time_scale = h->rc.time_scale;
 			if (h->rc.fs_libfuse[0])
 				res.fs_libfuse = strdup(h->rc.fs_libfuse);
@@ -441,6 +444,8 @@ int run_profile_open(struct run_opts *o, struct profile *p)
 	o->fs_cmd = p->command;
 	if (o->attach < 0)
 		o->attach = p->attach;
+	if (!o->fs_pidns)
+		o->fs_pidns = p->pidns;
 	o->prof = p;
 	return 0;
 }

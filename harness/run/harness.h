@@ -38,6 +38,7 @@ struct run_opts {
 	unsigned time_scale;     /* --time-scale: timeouts multiplied */
 	unsigned repeat;         /* --repeat: every scenario this often */
 	int fs_as_user;          /* --fs-user given */
+	int fs_pidns;             /* 0 default, 1 own, 2 host (--fs-pidns) */
 	uid_t fs_uid;
 	gid_t fs_gid;
 };

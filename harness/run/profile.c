@@ -174,12 +174,25 @@ static int set_fusermount(struct profile *p, const char *val, char *err,
 	return rc;
 }
 
+/* pidns = own | host: the filesystem's pid namespace (--fs-pidns) */
+static int set_pidns(struct profile *p, const char *val, char *err,
+		     size_t errlen)
+{
+	if (strcmp(val, "own") && strcmp(val, "host")) {
+		snprintf(err, errlen, "'pidns' is own or host, not '%s'", val);
+		return -EINVAL;
+	}
+	p->pidns = !strcmp(val, "host") ? 2 : 1;
+	return 0;
+}
+
 static const struct key_info keys[] = {
 	{ "command", set_command },
 	{ "fusermount", set_fusermount },
 	{ "fresh", set_fresh },
 	{ "setup", set_setup },
 	{ "attach", set_attach },
+	{ "pidns", set_pidns },
 	{ "provides", set_provides },
 	{ "description", set_description },
 	{ "known", set_known },

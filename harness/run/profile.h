@@ -29,6 +29,7 @@ struct profile {
 	int has_provides;    /* provides given: it replaces the probe */
 	unsigned provides;   /* enum scn_req bits */
 	int fresh;           /* enum profile_fresh, 0: by default */
+	int pidns;           /* 0 default, 1 own, 2 host (`pidns`) */
 	/* helpers it runs under other names than fusermount[3] */
 	char helpers[PROFILE_HELPERS_MAX][64];
 	int nhelpers;

@@ -241,3 +241,63 @@ def test_attach__profile_names_more_helpers(fusecheck, memfs_bin, tmp_path):
     prof.write_text("command = x {mountpoint}\nfusermount = a/b\n")
     r = fusecheck("run", "--profile", str(prof), "--only", SCN)
     assert r.code == 2 and "'fusermount'" in r.stderr, r
+
+
+def _pid_ns_of_fs(fusecheck, memfs_bin, tmp_path, *args):
+    """Run one scenario on memfs started through sh, which first writes
+    the pid namespace it runs in; return that and the report."""
+    seen = tmp_path / "fs-pidns"
+    cmd = ("/bin/sh -c 'readlink /proc/self/ns/pid > %s; exec %s \"$0\"' "
+           "{mountpoint}" % (seen, memfs_bin))
+    r = fusecheck("run", "--fs", cmd, *args, "--only", SCN)
+    return seen.read_text().strip(), r
+
+
+@pytest.mark.parametrize("mode", ["own", "host"])
+def test_attach__fs_pidns(fusecheck, memfs_bin, tmp_path, mode):
+    ours = os.readlink("/proc/self/ns/pid")
+    ns, r = _pid_ns_of_fs(fusecheck, memfs_bin, tmp_path, "--fs-pidns", mode)
+    assert r.code == 0, r
+    assert r.report["run"]["fs_pidns"] == mode
+    if mode == "host":
+        assert ns == ours
+        assert "pid namespace: fusecheck's" in r.stdout
+    else:
+        assert ns != ours
+        assert "pid namespace" not in r.stdout
+
+
+def test_attach__fs_pidns_default_is_own(fusecheck, memfs_bin, tmp_path):
+    ns, r = _pid_ns_of_fs(fusecheck, memfs_bin, tmp_path)
+    assert r.code == 0, r
+    assert ns != os.readlink("/proc/self/ns/pid")
+    assert r.report["run"]["fs_pidns"] == "own"
+
+
+def _pids_of(name):
+    out = set()
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open("/proc/%s/comm" % d) as f:
+                    if f.read().strip() == name:
+                        out.add(int(d))
+            except OSError:
+                pass
+    return out
+
+
+def test_attach__profile_lxcfs(fusecheck):
+    """lxcfs answers from its callers' namespaces, found by their pid:
+    in fusecheck's pid namespace (the profile's pidns = host) the
+    read-only tree scenarios run instead of timing out."""
+    need("lxcfs")
+    before = _pids_of("lxcfs")
+    r = fusecheck("run", "--profile", "lxcfs")
+    assert r.code == 0, r
+    assert r.report["run"]["fs_pidns"] == "host"
+    ran = [s["name"] for s in r.report["scenarios"] if s["status"] == "pass"]
+    assert len(ran) >= 10, ran
+    assert r.report["totals"]["broken"] == 0, r
+    # the program ends with the mount, also outside a pid namespace
+    assert _pids_of("lxcfs") <= before

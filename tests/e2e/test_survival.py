@@ -299,6 +299,7 @@ BAD_INPUT = [
     ("settle-ms-too-large", ["--settle-ms", "99999999"], "--settle-ms"),
     ("relay-spin-us-too-large", ["--relay-spin-us", "200000"],
      "--relay-spin-us"),
+    ("fs-pidns-unknown", ["--fs-pidns", "guest"], "--fs-pidns"),
     ("fs-without-mountpoint", ["--fs", "/bin/true"], "{mountpoint}"),
     ("fs-unbalanced-quote", ["--fs", "'/bin/true {mountpoint}"],
      "cannot split"),
