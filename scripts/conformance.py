@@ -20,7 +20,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROFILES = ["memfs", "squashfuse", "squashfuse_ll", "fuse-overlayfs",
             "bindfs", "mergerfs", "fuse2fs", "passthrough_ll", "hello_ll",
             "passthrough", "passthrough_fh", "sshfs", "encfs", "rclone",
-            "rclone-mount2", "pyfuse3_tree", "lxcfs"]
+            "rclone-mount2", "pyfuse3_tree", "lxcfs", "nbdfuse"]
 # Debian package behind each profile's program (for the version column).
 PACKAGES = {"memfs": None, "squashfuse": "squashfuse",
             "squashfuse_ll": "squashfuse", "fuse-overlayfs":
@@ -29,7 +29,8 @@ PACKAGES = {"memfs": None, "squashfuse": "squashfuse",
             "hello_ll": "libfuse3-dev", "passthrough": "libfuse3-dev",
             "passthrough_fh": "libfuse3-dev", "sshfs": "sshfs",
             "encfs": "encfs", "rclone": "rclone", "rclone-mount2": "rclone",
-            "lxcfs": "lxcfs", "pyfuse3_tree": "python3-pyfuse3"}
+            "lxcfs": "lxcfs", "pyfuse3_tree": "python3-pyfuse3",
+            "nbdfuse": "libnbd-bin"}
 # Read-only profiles also run the scenario written for their image.
 EXTRA = {"squashfuse": ["fsmodels/profiles/scenarios/readonly-tree.scn"],
          "squashfuse_ll": ["fsmodels/profiles/scenarios/readonly-tree.scn"]}
@@ -87,13 +88,14 @@ NOTES = {
     ("bindfs", "hidden"):
         "an unlinked but open file is renamed to `.fuse_hidden<nodeid><ctr>` instead of removed: readdir still lists it and fstat shows nlink 1. High-level libfuse2 without `-o hard_remove` (libfuse lib/fuse.c `hide_node`). Checked: libfuse source, and the extra entries in the readdir count.",
     ("bindfs", "rmdir-open-dir"):
-        "fstat of an open, removed directory fails ENOENT: high-level libfuse is path-based, and after rmdir the node has no path to getattr by. Reasoned from libfuse's design; not reproduced outside fusecheck.",
+        "fstat of an open, removed directory fails ENOENT: high-level libfuse is path-based, and after rmdir the node has no path to getattr by. Checked by hand on a plain bindfs mount: mkdir d, open it O_DIRECTORY, rmdir d, fstat the descriptor: ENOENT (before the rmdir it gave the directory's st_ino).",
     ("libfuse-hl", "hidden"):
         "an unlinked but open file is renamed to `.fuse_hidden…` instead of removed (high-level libfuse without `-o hard_remove`, lib/fuse.c `hide_node`): a listing still shows it, and its link count is the hidden file's once attributes are fetched again. Checked by hand on plain mounts of passthrough, sshfs, "
         "encfs and fuse2fs: three files created in d, unlinked while open: "
-        "listdir(d) shows three `.fuse_hidden…` names, none after close "
-        "(the nlink 1 after ftruncate follows from it; not checked "
-        "separately).",
+        "listdir(d) shows three `.fuse_hidden…` names, none after close; "
+        "on a plain bindfs mount (the same libfuse code), a file "
+        "unlinked while open and then ftruncated gives fstat st_nlink 1 "
+        "and the directory lists `.fuse_hidden…`.",
     ("libfuse-hl", "rmdir-open-dir"):
         "fstat of an open directory after its rmdir fails (ESTALE, or "
         "ENOENT for libfuse2): high-level libfuse is path-based and the "
@@ -182,17 +184,22 @@ NOTES = {
     ("rclone", "long-names"):
         "a 256-byte name is not refused with ENAMETOOLONG: create fails "
         "with EIO, stat of a missing one gives ENOENT. Checked by hand on a "
-        "plain `rclone mount` mount (mount2 shows the same failures here, "
-        "not checked by hand separately).",
+        "plain `rclone mount` mount and on a plain `rclone mount2` mount "
+        "(touch of a 256-byte name: EIO; stat: ENOENT).",
     ("rclone", "rmdir-open-dir"):
         "a directory made under the name of a removed directory that is "
         "still open gets the same st_ino as the open one: two live inodes, "
         "one number. Checked by hand on a plain `rclone mount` mount.",
     ("rclone", "ino-after-rename"):
-        "st_ino changes across a rename here. NOT reproduced by hand: on a "
-        "plain `rclone mount` mount a populated directory renamed across "
-        "parents kept its st_ino, and so did its file. Cause unknown; kept "
-        "as an open question, not a confirmed deviation.",
+        "st_ino changes when a name or any directory above it is renamed: "
+        "the numbers follow the path, not the file (they look like hashes "
+        "of parent and name). Checked by hand on a plain `rclone mount` "
+        "mount: mkdir p1 p2 p1/d; touch p1/d/f; mv p1/d p2/d: both st_ino "
+        "change at once (the file's too, though only its parent moved), "
+        "stay so after the attribute timeout and drop_caches, and mv p2/d "
+        "p1/e gives a third pair (an earlier check that saw them kept was "
+        "wrong). `rclone mount2` keeps a directory's st_ino across the "
+        "same renames (checked by hand).",
     ("bindfs", "rename-noreplace"):
         "renameat2(RENAME_NOREPLACE) to a free name fails EINVAL: libfuse2 "
         "negotiates protocol 7.19 (< 7.23, no RENAME2), so the kernel "

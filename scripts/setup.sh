@@ -13,7 +13,7 @@ packages=(
 	fuse3
 	# tests: pytest, and real filesystems from Debian to attach to
 	python3-pytest fuse-overlayfs squashfuse squashfs-tools bindfs
-	python3-pyfuse3
+	python3-pyfuse3 libnbd-bin nbdkit
 	# `fusecheck vm`: qemu and a static busybox for the guest (the kernel
 	# packages it boots are fetched by apt-get download when named)
 	qemu-system-x86 busybox-static

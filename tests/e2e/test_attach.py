@@ -301,3 +301,17 @@ def test_attach__profile_lxcfs(fusecheck):
     assert r.report["totals"]["broken"] == 0, r
     # the program ends with the mount, also outside a pid namespace
     assert _pids_of("lxcfs") <= before
+
+
+def test_attach__profile_nbdfuse_falls_back_to_the_shim(fusecheck):
+    """nbdfuse does not come up on /dev/fd/N: `auto` attaches it through
+    the fusermount shim, and the tree scenarios run over its one file."""
+    need("nbdfuse")
+    need("nbdkit")
+    r = fusecheck("run", "--profile", "nbdfuse")
+    assert r.code == 0, r
+    assert r.report["run"]["attach"] == "fusermount"
+    ran = [s["name"] for s in r.report["scenarios"] if s["status"] == "pass"]
+    assert len(ran) >= 10, ran
+    log = fusecheck("log", os.path.join(r.out_dir, "events.fclog")).stdout
+    assert 'name="nbd"' in log and "REQUEST READ " in log
