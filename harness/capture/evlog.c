@@ -231,7 +231,8 @@ int evlog_reader_next(struct evlog_reader *r, struct fc_event *ev)
 {
 	struct fc_log_rec rec;
 	size_t padded;
-	size_t got = fread(&rec, 1, sizeof(rec), r->file);
+	/* one reader, one thread: no stdio lock taken twice a record */
+	size_t got = fread_unlocked(&rec, 1, sizeof(rec), r->file);
 
 	if (got == 0 && feof(r->file))
 		return 0;
@@ -249,7 +250,7 @@ int evlog_reader_next(struct evlog_reader *r, struct fc_event *ev)
 		r->buf = nb;
 		r->cap = padded;
 	}
-	if (padded && fread(r->buf, 1, padded, r->file) != padded)
+	if (padded && fread_unlocked(r->buf, 1, padded, r->file) != padded)
 		return ferror(r->file) ? -EIO : -EPROTO;
 	ev->seq = rec.seq;
 	ev->time_ns = rec.time_ns;
