@@ -246,25 +246,40 @@ static int flush_parked(struct tap *t)
 	return 1;
 }
 
-/* Forward the held requests that are due (all of them with `all`), in
- * the order they were read, while the socket takes them.  1 to go on,
- * 0 when relaying ends. */
-static int release_held(struct tap *t, int all)
+/* Pass on the messages of l that are due (all of them with `all`), in
+ * the order they came.  `pass` answers 1 (passed on), 2 (not now: the
+ * socket is full) or 0 (relaying ends).  1 to go on, 0 when it ends. */
+static int release_due(struct tap *t, struct tap_held_list *l, int all,
+		       int (*pass)(struct tap *, const struct tap_held *))
 {
 	struct tap_held *h;
 	uint64_t now;
-	int go = 1;
+	int rc = 1;
 
-	if (!t->held_req.head)
+	if (!l->head)
 		return 1;	/* the relay loop's common case: no clock read */
 	now = mono_us();
-	while (go && !t->parked && (h = t->held_req.head) &&
-	       (all || h->due <= now)) {
-		held_pop(&t->held_req);
-		go = forward_request(t, h->data, h->len);
-		free(h);
+	while ((h = l->head) && (all || h->due <= now)) {
+		rc = pass(t, h);
+		if (rc != 1)
+			break;
+		free(held_pop(l));
 	}
-	return go;
+	return rc != 0;
+}
+
+static int pass_request(struct tap *t, const struct tap_held *h)
+{
+	if (t->parked)
+		return 2;
+	return forward_request(t, h->data, h->len);
+}
+
+/* Forward the held requests that are due (all of them with `all`), while
+ * the socket takes them.  1 to go on, 0 when relaying ends. */
+static int release_held(struct tap *t, int all)
+{
+	return release_due(t, &t->held_req, all, pass_request);
 }
 
 /* Milliseconds until the first message of l is due, for poll; -1 none. */
@@ -611,23 +626,16 @@ static int deliver_reply(struct tap *t, const unsigned char *buf, size_t n,
 	return 1;
 }
 
-/* Deliver the held replies that are due (all with `all`), in the order
- * they came.  1 to go on, 0 once the connection is gone. */
+static int pass_reply(struct tap *t, const struct tap_held *h)
+{
+	return deliver_reply(t, h->data, h->len, h->opcode);
+}
+
+/* Deliver the held replies that are due (all with `all`).  1 to go on,
+ * 0 once the connection is gone. */
 static int release_held_replies(struct tap *t, int all)
 {
-	struct tap_held *h;
-	uint64_t now;
-	int go = 1;
-
-	if (!t->held_rep.head)
-		return 1;
-	now = mono_us();
-	while (go && (h = t->held_rep.head) && (all || h->due <= now)) {
-		held_pop(&t->held_rep);
-		go = deliver_reply(t, h->data, h->len, h->opcode);
-		free(h);
-	}
-	return go;
+	return release_due(t, &t->held_rep, all, pass_reply);
 }
 
 /* One message from the filesystem, whole: a notification (to its own
