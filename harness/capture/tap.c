@@ -146,6 +146,23 @@ static void held_append(struct tap_held_list *l, struct tap_held *h)
 	l->n++;
 }
 
+/* In due order, for replies held for different times (the order of
+ * replies means nothing to the kernel); a tie keeps arrival order. */
+static void held_insert_due(struct tap_held_list *l, struct tap_held *h)
+{
+	struct tap_held **at = &l->head;
+
+	if (!l->tail || l->tail->due <= h->due) {
+		held_append(l, h);
+		return;
+	}
+	while (*at && (*at)->due <= h->due)
+		at = &(*at)->next;
+	h->next = *at;
+	*at = h;
+	l->n++;
+}
+
 static struct tap_held *held_pop(struct tap_held_list *l)
 {
 	struct tap_held *h = l->head;
@@ -183,6 +200,18 @@ int tap_delay_requests(struct tap *t, uint32_t opcode, uint32_t us)
 	    opcode == FUSE_DESTROY || !proto_op(opcode))
 		return -EINVAL;
 	atomic_store(&t->delay_us[opcode], us);
+	return 0;
+}
+
+int tap_delay_replies(struct tap *t, uint32_t opcode, uint32_t us)
+{
+	const struct fc_op_info *op = proto_op(opcode);
+
+	/* a request the kernel awaits no reply to has nothing to hold */
+	if (opcode >= TAP_DELAY_OPS || opcode == FUSE_INIT ||
+	    opcode == FUSE_DESTROY || !op || op->no_wait)
+		return -EINVAL;
+	atomic_store(&t->reply_delay_op_us[opcode], us);
 	return 0;
 }
 
@@ -645,7 +674,7 @@ static int take_reply(struct tap *t, unsigned char *buf, ssize_t n)
 {
 	struct fuse_out_header oh;
 	struct tap_held *h;
-	uint32_t opcode;
+	uint32_t opcode, us;
 
 	if ((size_t)n > TAP_BUF_SIZE) {
 		tap_fail(t, "filesystem sent a %zd-byte message, larger than "
@@ -678,7 +707,11 @@ static int take_reply(struct tap *t, unsigned char *buf, ssize_t n)
 	opcode = tap_pending_take(&t->pending, oh.unique);
 	if (opcode == FUSE_INIT)
 		cap_init(t, buf, (size_t)n);
-	if (!t->reply_delay_us)
+	us = t->reply_delay_us;
+	if (opcode < TAP_DELAY_OPS &&
+	    atomic_load(&t->reply_delay_op_us[opcode]) > us)
+		us = atomic_load(&t->reply_delay_op_us[opcode]);
+	if (!us)
 		return deliver_reply(t, buf, (size_t)n, opcode);
 	/* held, not slept on: requests go on meanwhile */
 	while (t->held_rep.n >= TAP_HELD_MAX) {
@@ -686,11 +719,10 @@ static int take_reply(struct tap *t, unsigned char *buf, ssize_t n)
 		if (!release_held_replies(t, 0))
 			return 0;
 	}
-	h = held_new(buf, (size_t)n, opcode,
-		     mono_us() + t->reply_delay_us);
+	h = held_new(buf, (size_t)n, opcode, mono_us() + us);
 	if (!h)
 		return deliver_reply(t, buf, (size_t)n, opcode);
-	held_append(&t->held_rep, h);
+	held_insert_due(&t->held_rep, h);
 	return 1;
 }
 
@@ -833,8 +865,10 @@ int tap_start(struct tap *t, int devfd, int sock, struct evlog *log,
 	atomic_init(&t->drained_gen, 0);
 	atomic_init(&t->drain_asked, 0);
 	atomic_init(&t->forgets_sent, 0);
-	for (unsigned op = 0; op < TAP_DELAY_OPS; op++)
+	for (unsigned op = 0; op < TAP_DELAY_OPS; op++) {
 		atomic_init(&t->delay_us[op], 0);
+		atomic_init(&t->reply_delay_op_us[op], 0);
+	}
 	memset(&t->held_req, 0, sizeof(t->held_req));
 	memset(&t->held_rep, 0, sizeof(t->held_rep));
 	t->parked = NULL;

@@ -80,6 +80,7 @@ struct tap {
 	/* Held requests and replies (only the relay touches the lists):
 	 * each is passed on once its delay has passed, in arrival order. */
 	atomic_uint delay_us[TAP_DELAY_OPS];
+	atomic_uint reply_delay_op_us[TAP_DELAY_OPS]; /* by request opcode */
 	struct tap_held_list held_req, held_rep;
 	/* A request the socket had no room for: it goes first once the
 	 * socket is writable, and no request is read until it went (so a
@@ -106,6 +107,11 @@ int tap_drain(struct tap *t, unsigned timeout_ms);
  * arrives after the LOOKUP the kernel sent later).  A drain forwards
  * everything held.  -EINVAL for an opcode that cannot be held. */
 int tap_delay_requests(struct tap *t, uint32_t opcode, uint32_t us);
+/* Hold every reply to a request of `opcode` for `us` microseconds (0:
+ * deliver at once) before the kernel sees it, while other messages go
+ * on: the syscall waits that much longer, with its request in flight.
+ * -EINVAL for an opcode that has no reply or cannot be held. */
+int tap_delay_replies(struct tap *t, uint32_t opcode, uint32_t us);
 /* 1 once relaying stopped with an error */
 int tap_error_set(struct tap *t);
 /* Copy of the first relay error, "" when none. */

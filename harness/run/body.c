@@ -122,11 +122,12 @@ static int cb_evict(void *ctx, uint32_t line, const char *path)
 	return provoke_evict(sc->rc, sc->sess, sc->workrel, line, path);
 }
 
-static int cb_delay(void *ctx, uint32_t line, uint32_t opcode, uint32_t us)
+static int cb_delay(void *ctx, uint32_t line, uint32_t opcode, uint32_t us,
+		    int replies)
 {
 	struct scn_ctx *sc = ctx;
 
-	return provoke_delay(sc->rc, sc->sess, line, opcode, us);
+	return provoke_delay(sc->rc, sc->sess, line, opcode, us, replies);
 }
 
 static const char *cb_gone(void *ctx)

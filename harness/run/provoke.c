@@ -65,13 +65,14 @@ out:
 }
 
 int provoke_delay(struct run_ctx *rc, struct session *sess, uint32_t line,
-		  uint32_t opcode, uint32_t us)
+		  uint32_t opcode, uint32_t us, int replies)
 {
 	struct fc_ev_provoke pv = {
-		.what = FC_PROVOKE_DELAY, .line = line, .opcode = opcode,
-		.value = us,
+		.what = replies ? FC_PROVOKE_DELAY_REPLY : FC_PROVOKE_DELAY,
+		.line = line, .opcode = opcode, .value = us,
 	};
-	int err = tap_delay_requests(&sess->tap, opcode, us);
+	int err = replies ? tap_delay_replies(&sess->tap, opcode, us) :
+			    tap_delay_requests(&sess->tap, opcode, us);
 
 	if (err)
 		return err;
@@ -81,6 +82,8 @@ int provoke_delay(struct run_ctx *rc, struct session *sess, uint32_t line,
 
 void provoke_reset(struct session *sess)
 {
-	for (uint32_t op = 0; op < TAP_DELAY_OPS; op++)
+	for (uint32_t op = 0; op < TAP_DELAY_OPS; op++) {
 		(void)tap_delay_requests(&sess->tap, op, 0);
+		(void)tap_delay_replies(&sess->tap, op, 0);
+	}
 }

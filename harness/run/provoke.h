@@ -18,9 +18,10 @@ struct session;
  * kernel refused otherwise. */
 int provoke_evict(struct run_ctx *rc, struct session *sess,
 		  const char *workrel, uint32_t line, const char *path);
-/* Hold requests of opcode for us microseconds from now on (0: stop). */
+/* Hold requests of opcode (with `replies`: the replies to them) for us
+ * microseconds from now on (0: stop). */
 int provoke_delay(struct run_ctx *rc, struct session *sess, uint32_t line,
-		  uint32_t opcode, uint32_t us);
+		  uint32_t opcode, uint32_t us, int replies);
 /* End every delay (the scenario is over). */
 void provoke_reset(struct session *sess);
 

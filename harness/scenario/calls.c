@@ -70,6 +70,8 @@ static const struct scn_call calls[] = {
 	{"sleep", {I}, 1, 0, 0, -1, 0, 0, 0, scn_x_sleep, NULL},
 	{"evict", {P}, 1, 0, 0, -1, 0, 0, 0, scn_x_evict, NULL},
 	{"delay", {SCN_A_OPCODE, I}, 2, 0, 0, -1, 0, 0, 0, scn_x_delay, NULL},
+	{"delay-reply", {SCN_A_OPCODE, I}, 2, 0, 0, -1, 0, 0, 0,
+	 scn_x_delay_reply, NULL},
 	{"barrier", {0}, 0, 0, 0, -1, 0, SCN_CF_INPAR, 0, scn_x_barrier,
 	 NULL},
 	{"quiesce", {0}, 0, 0, 0, -1, SCN_REQ_DROP_CACHES,

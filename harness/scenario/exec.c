@@ -555,6 +555,11 @@ SCN_EXEC(delay)
 	return scn_run_provoke(t, st, v);
 }
 
+SCN_EXEC(delay_reply)
+{
+	return scn_run_provoke(t, st, v);
+}
+
 /* --- verifiers --- */
 
 static const char *type_name(unsigned mode)

@@ -536,7 +536,8 @@ long scn_run_provoke(struct scn_thr *t, const struct scn_stmt *st,
 	rc = is_evict ? r->env.evict(r->env.ctx, st->line, v[0].s)
 		      : r->env.delay(r->env.ctx, st->line,
 				     (uint32_t)v[0].num,
-				     (uint32_t)v[1].num * 1000u);
+				     (uint32_t)v[1].num * 1000u,
+				     st->call->exec == scn_x_delay_reply);
 	cb_leave(r);
 	return rc;
 }

@@ -522,6 +522,10 @@ static int parse_arg(struct parser *p, const struct scn_call *call, int kind,
 			return perr(p, a->w.col, "unknown or unholdable "
 				    "opcode '%s' (a FUSE opcode name without "
 				    "FUSE_, such as LOOKUP or FORGET)", name);
+		if (!strcmp(call->name, "delay-reply") && proto_op((uint32_t)op) &&
+		    proto_op((uint32_t)op)->no_wait)
+			return perr(p, a->w.col, "%s has no reply to hold",
+				    name);
 		a->num = op;
 		return 0;
 	}

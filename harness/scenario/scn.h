@@ -105,7 +105,8 @@ struct scn_env {
 	int (*evict)(void *ctx, uint32_t line, const char *path);
 	/* hold every request of `opcode` for `us` microseconds before the
 	 * filesystem sees it, from now on (0: no longer).  0 or -errno. */
-	int (*delay)(void *ctx, uint32_t line, uint32_t opcode, uint32_t us);
+	int (*delay)(void *ctx, uint32_t line, uint32_t opcode, uint32_t us,
+		     int replies);
 	/* a statement failed, told as it happens (so that the harness logs
 	 * it where it happened, not after the scenario).  Optional. */
 	void (*expect)(void *ctx, uint32_t line, const char *rule,

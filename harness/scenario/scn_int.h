@@ -355,6 +355,7 @@ SCN_EXEC(readdir); SCN_EXEC(chdir); SCN_EXEC(mkfiles); SCN_EXEC(mktree);
 SCN_EXEC(rmtree); SCN_EXEC(sleep); SCN_EXEC(barrier); SCN_EXEC(quiesce);
 SCN_EXEC(settle); SCN_EXEC(check); SCN_EXEC(walk); SCN_EXEC(evict);
 SCN_EXEC(delay);
+SCN_EXEC(delay_reply);
 
 SCN_VERIFY(stat); SCN_VERIFY(data); SCN_VERIFY(listxattr);
 SCN_VERIFY(readdir); SCN_VERIFY(walk);

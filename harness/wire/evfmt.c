@@ -434,8 +434,9 @@ static void fmt_provoke(struct evout *o, const struct fc_event *ev)
 	if (payload(o, ev, &pv, sizeof(pv)))
 		return;
 	put(o, " line=%u", pv.line);
-	if (pv.what == FC_PROVOKE_DELAY) {
-		put(o, " delay %s %llu us", proto_op_name(pv.opcode),
+	if (pv.what == FC_PROVOKE_DELAY || pv.what == FC_PROVOKE_DELAY_REPLY) {
+		put(o, " %s %s %llu us", pv.what == FC_PROVOKE_DELAY ?
+		    "delay" : "delay-reply", proto_op_name(pv.opcode),
 		    (unsigned long long)pv.value);
 		return;
 	}

@@ -94,6 +94,7 @@ struct fc_ev_expect {
 enum fc_provoke_kind {
 	FC_PROVOKE_EVICT = 1,  /* FUSE_NOTIFY_INVAL_ENTRY written for a name */
 	FC_PROVOKE_DELAY = 2,  /* requests of an opcode held from now on */
+	FC_PROVOKE_DELAY_REPLY = 3, /* replies to an opcode held from now on */
 };
 
 struct fc_ev_provoke {

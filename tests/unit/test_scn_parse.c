@@ -148,6 +148,7 @@ static void test_scn_parse__every_call(void **state)
 		"evict d/a\n"
 		"delay FORGET 5\n"
 		"delay BATCH_FORGET 0\n"
+		"delay-reply LOOKUP 5\n"
 		"parallel 2 {\n"
 		"\tbarrier\n"
 		"\tevict a\n"
@@ -542,6 +543,8 @@ static void test_scn_parse__err_open_flag(void **state)
 	parse_bad(HDR "delay FORGOT 5\n", 3, 7,
 		  "unknown or unholdable opcode 'FORGOT' (a FUSE opcode "
 		  "name without FUSE_, such as LOOKUP or FORGET)");
+	parse_bad(HDR "delay-reply FORGET 5\n", 3, 13,
+		  "FORGET has no reply to hold");
 	parse_bad(HDR "delay INIT 5\n", 3, 7,
 		  "unknown or unholdable opcode 'INIT' (a FUSE opcode "
 		  "name without FUSE_, such as LOOKUP or FORGET)");

@@ -88,11 +88,13 @@ static int stub_evict(void *ctx, uint32_t line, const char *path)
 	return r->evict_rc;
 }
 
-static int stub_delay(void *ctx, uint32_t line, uint32_t opcode, uint32_t us)
+static int stub_delay(void *ctx, uint32_t line, uint32_t opcode, uint32_t us,
+		      int replies)
 {
 	struct rec *r = ctx;
 
 	(void)line;
+	(void)replies;
 	if (r->ndelay < 8) {
 		r->delays[r->ndelay][0] = opcode;
 		r->delays[r->ndelay++][1] = us;
