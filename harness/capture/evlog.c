@@ -140,8 +140,19 @@ void evlog_unlock(struct evlog *log)
 
 int evlog_close(struct evlog *log)
 {
-	int err = log->write_error ? -log->write_error : 0;
+	struct fc_event end = { .kind = FC_EV_LOG_END, .tid = thread_id() };
+	int err;
 
+	if (log->file) {
+		/* the file's last record says it is whole; the sink, which
+		 * judges events, has nothing to learn from it */
+		pthread_mutex_lock(&log->lock);
+		end.seq = ++log->seq;
+		end.time_ns = clock_now_ns();
+		write_record(log, &end);
+		pthread_mutex_unlock(&log->lock);
+	}
+	err = log->write_error ? -log->write_error : 0;
 	if (log->file) {
 		if (fclose(log->file) != 0 && !err)
 			err = -errno;
@@ -170,8 +181,11 @@ int evlog_reader_open(struct evlog_reader *r, const char *path)
 			return -errno;
 		n = fread(magic, 1, 8, r->file);
 	}
-	if (n != 8 ||
-	    memcmp(magic, FC_LOG_MAGIC, 8) != 0) {
+	if (n == 8 && !memcmp(magic, FC_LOG_MAGIC, 8))
+		r->version = 2;
+	else if (n == 8 && !memcmp(magic, FC_LOG_MAGIC_V1, 8))
+		r->version = 1;
+	if (!r->version) {
 		fclose(r->file);
 		r->file = NULL;
 		return -EPROTO;
@@ -232,10 +246,14 @@ int evlog_reader_next(struct evlog_reader *r, struct fc_event *ev)
 	struct fc_log_rec rec;
 	size_t padded;
 	/* one reader, one thread: no stdio lock taken twice a record */
-	size_t got = fread_unlocked(&rec, 1, sizeof(rec), r->file);
+	size_t got;
 
+	if (r->ended)	/* nothing may follow the end record */
+		return fgetc_unlocked(r->file) == EOF && feof(r->file) ? 0 :
+		       -EPROTO;
+	got = fread_unlocked(&rec, 1, sizeof(rec), r->file);
 	if (got == 0 && feof(r->file))
-		return 0;
+		return r->version >= 2 ? -EPIPE : 0;
 	if (got != sizeof(rec))
 		return ferror(r->file) ? -EIO : -EPROTO;
 	if (rec.len > EVLOG_MAX_REC || rec.orig_len < rec.len ||
@@ -261,9 +279,26 @@ int evlog_reader_next(struct evlog_reader *r, struct fc_event *ev)
 	ev->data = r->buf;
 	ev->give = NULL;	/* the reader's buffer: never given away */
 	r->offset += sizeof(rec) + padded;
+	if (rec.kind == FC_EV_LOG_END)
+		r->ended = 1;
 	if (r->pair)
 		pair_event(r, ev);
 	return 1;
+}
+
+const char *evlog_reader_why(const struct evlog_reader *r, int rc, char *buf,
+			     size_t size)
+{
+	if (rc == -EPIPE)
+		snprintf(buf, size, "cut short at byte %llu: it ends without "
+			 "the record fusecheck writes when it closes a log "
+			 "(fusecheck was killed, or the disk filled)",
+			 (unsigned long long)r->offset);
+	else
+		snprintf(buf, size, "damaged at byte %llu: %s",
+			 (unsigned long long)r->offset,
+			 rc == -EPROTO ? "bad record" : strerror(-rc));
+	return buf;
 }
 
 void evlog_reader_close(struct evlog_reader *r)

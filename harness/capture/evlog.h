@@ -17,7 +17,12 @@
 #include <fusecheck/event.h>
 #include "util/u64tab.h"
 
-#define FC_LOG_MAGIC "FCLOG\0\0\1"   /* 8 bytes, version 1 in the last */
+/* 8 bytes, the version in the last.  Version 2 files end with an
+ * FC_EV_LOG_END record, so that a log cut short (fusecheck killed, a
+ * full disk) is told from a whole one even where the cut falls between
+ * two records or two zstd frames; version 1 files are read as before. */
+#define FC_LOG_MAGIC "FCLOG\0\0\2"
+#define FC_LOG_MAGIC_V1 "FCLOG\0\0\1"
 
 /* On-disk record header; `len` payload bytes follow, then zero padding to
  * a multiple of 8. */
@@ -70,14 +75,22 @@ struct evlog_reader {
 	size_t cap;
 	uint64_t offset;          /* of the record being read, for messages */
 	int pair;                 /* evlog_reader_pair was called */
+	int version;              /* of the file: 1 or 2 */
+	int ended;                /* the LOG_END record was read */
 	struct u64tab awaited;    /* unique -> opcode of requests read */
 	uint32_t req_opcode;      /* of the request the last REPLY answers */
 };
 
 int evlog_reader_open(struct evlog_reader *r, const char *path);
 /* 1: *ev filled (data valid until the next call); 0: end; -EPROTO: the
- * file is damaged at r->offset; other -errno: read error. */
+ * file is damaged at r->offset; -EPIPE: a version 2 file ends without
+ * its LOG_END record (cut short at r->offset); other -errno: read
+ * error.  The LOG_END record itself is returned as an event. */
 int evlog_reader_next(struct evlog_reader *r, struct fc_event *ev);
+/* "damaged at byte N: bad record", "cut short at byte N: …" for what
+ * evlog_reader_next returned (< 0), into buf. */
+const char *evlog_reader_why(const struct evlog_reader *r, int rc, char *buf,
+			     size_t size);
 void evlog_reader_close(struct evlog_reader *r);
 /* Pair replies with their requests from now on: after each REPLY read,
  * r->req_opcode is the opcode of the request it answers (0: none seen,

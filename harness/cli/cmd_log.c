@@ -33,11 +33,9 @@ int cmd_log(int argc, char **argv)
 		evfmt_event(&ev, r.req_opcode, line, sizeof(line));
 		puts(line);
 	}
+	if (rc < 0)
+		fprintf(stderr, "fusecheck: event log '%s' is %s\n", argv[1],
+			evlog_reader_why(&r, rc, line, sizeof(line)));
 	evlog_reader_close(&r);
-	if (rc < 0) {
-		fprintf(stderr, "fusecheck: event log '%s' is damaged\n",
-			argv[1]);
-		return 2;
-	}
-	return 0;
+	return rc < 0 ? 2 : 0;
 }

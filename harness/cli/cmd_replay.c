@@ -40,10 +40,12 @@ static int read_log(const char *path, struct verdicts *v)
 	}
 	while ((rc = evlog_reader_next(&r, &ev)) > 0)
 		verdicts_feed(v, &ev);
-	if (rc < 0)
-		fprintf(stderr, "fusecheck: event log '%s' is damaged at byte "
-			"%llu: %s\n", path, (unsigned long long)r.offset,
-			rc == -EPROTO ? "bad record" : strerror(-rc));
+	if (rc < 0) {
+		char why[256];
+
+		fprintf(stderr, "fusecheck: event log '%s' is %s\n", path,
+			evlog_reader_why(&r, rc, why, sizeof(why)));
+	}
 	evlog_reader_close(&r);
 	return rc < 0 ? 2 : 0;
 }

@@ -533,12 +533,15 @@ int timeline_write(const char *log_path, const char *dir, char *err,
 		else if (ev.kind == FC_EV_SCENARIO)
 			on_scenario(&t, &ev);
 	}
-	evlog_reader_close(&rd);
 	if (ret < 0) {
-		snprintf(err, errlen, "'%s' is damaged: %s", log_path,
-			 strerror(-ret));
+		char why[256];
+
+		snprintf(err, errlen, "'%s' is %s", log_path,
+			 evlog_reader_why(&rd, ret, why, sizeof(why)));
+		evlog_reader_close(&rd);
 		goto out_free;
 	}
+	evlog_reader_close(&rd);
 	if (t.scenario >= 0) {
 		/* the log ends inside a scenario: draw what there is */
 		t.scn_end = t.scn_start;

@@ -553,6 +553,7 @@ static const char *const kind_names[FC_EV_KIND_MAX] = {
 	[FC_EV_INIT_CAP] = "INIT_CAP",
 	[FC_EV_EXPECT] = "EXPECT",
 	[FC_EV_PROVOKE] = "PROVOKE",
+	[FC_EV_LOG_END] = "LOG_END",
 };
 
 size_t evfmt_event(const struct fc_event *ev, uint32_t req_opcode,
@@ -617,6 +618,7 @@ size_t evfmt_event(const struct fc_event *ev, uint32_t req_opcode,
 		fmt_provoke(&o, ev);
 		break;
 	case FC_EV_UNMOUNT:
+	case FC_EV_LOG_END:
 		break;
 	default:
 		put(&o, " (%u bytes)", ev->len);

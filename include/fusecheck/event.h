@@ -25,6 +25,8 @@ enum fc_ev_kind {
 	FC_EV_EXPECT = 13,   /* a scenario expectation failed: fc_ev_expect */
 	FC_EV_PROVOKE = 14,  /* the harness provoked the kernel or held
 				requests back: fc_ev_provoke */
+	FC_EV_LOG_END = 15,  /* the log was closed whole: the last record of
+				a version 2 log file; no payload */
 	FC_EV_KIND_MAX
 };
 

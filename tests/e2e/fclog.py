@@ -18,7 +18,9 @@ import os
 import struct
 from collections import namedtuple
 
-MAGIC = b"FCLOG\0\0\1"
+# version 2: the file ends with a LOG_END record (to_bytes adds it)
+MAGIC = b"FCLOG\0\0\2"
+MAGIC_V1 = b"FCLOG\0\0\1"
 
 # enum fc_ev_kind (include/fusecheck/event.h)
 EV_REQUEST = 1
@@ -35,6 +37,7 @@ EV_FS_LEDGER = 11
 EV_INIT_CAP = 12
 EV_EXPECT = 13
 EV_PROVOKE = 14
+EV_LOG_END = 15
 
 # enum fc_scn_phase / fc_scn_status
 SCN_BEGIN = 1
@@ -237,12 +240,18 @@ class LogWriter:
                              self.seq, self.time_ns))
         return self.seq
 
-    def to_bytes(self):
-        out = [MAGIC]
+    def to_bytes(self, end=True, version=2):
+        """The file: version 2 ends with the LOG_END record fusecheck
+        writes when it closes a log (end=False: a log cut short there);
+        version 1 has none."""
+        out = [MAGIC if version == 2 else MAGIC_V1]
         for kind, payload, orig_len, tid, seq, t in self.records:
             out.append(LOG_REC.pack(seq, t, kind, tid, len(payload),
                                     orig_len))
             out.append(payload + b"\0" * _pad8(len(payload)))
+        if end and version == 2:
+            out.append(LOG_REC.pack(self.seq + 1, self.time_ns + 1,
+                                    EV_LOG_END, self.tid, 0, 0))
         return b"".join(out)
 
     def save(self, path):

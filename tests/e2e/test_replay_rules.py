@@ -1033,11 +1033,12 @@ def _set_field(data, rec, field, value):
 def _damage(kind):
     data = _good_log().to_bytes()
     if kind == "truncated-payload":
-        return data[:-5]
+        # the last event's payload cut: without the end record after it
+        return _good_log().to_bytes(end=False)[:-5]
     if kind == "truncated-header":
         return data + fclog.LOG_REC.pack(99, 1, fclog.EV_MARK, 1, 8, 8)[:20]
     if kind == "bad-magic":
-        return b"FCLOG\0\0\2" + data[8:]
+        return b"FCLOG\0\0\3" + data[8:]
     if kind == "not-a-log":
         return b"#!/bin/sh\necho hello\n"
     if kind == "empty-file":
@@ -1051,6 +1052,8 @@ def _damage(kind):
     if kind == "len-huge":
         return _set_field(_set_field(data, 3, "len", 0x7fffffff), 3,
                           "orig_len", 0x7fffffff)
+    if kind == "record-after-end":
+        return data + _good_log().to_bytes()[8:8 + fclog.LOG_REC.size]
     raise AssertionError(kind)
 
 
@@ -1060,7 +1063,7 @@ def _damaged_at(kind):
     data = w.to_bytes()
     if kind == "truncated-payload":
         return _rec_offset(data, len(w.records) - 1)
-    if kind == "truncated-header":
+    if kind in ("truncated-header", "record-after-end"):
         return len(data)
     if kind in ("kind-zero", "kind-unknown", "orig-len-below-len",
                 "len-huge"):
@@ -1071,7 +1074,7 @@ def _damaged_at(kind):
 @pytest.mark.parametrize("kind", [
     "truncated-payload", "truncated-header", "bad-magic", "not-a-log",
     "empty-file", "kind-zero", "kind-unknown", "orig-len-below-len",
-    "len-huge"])
+    "len-huge", "record-after-end"])
 def test_damaged_log(replay_bin, tmp_path, kind):
     log = tmp_path / ("damaged-%s.fclog" % kind)
     log.write_bytes(_damage(kind))
@@ -1137,6 +1140,32 @@ def test_garbled_payloads_are_not_a_crash(replay_bin, tmp_path, kind):
     assert res.report is not None
 
 
+def test_log_cut_between_records_is_cut_short(replay_bin, tmp_path):
+    """A log that ends cleanly between two records, as one cut between
+    two zstd frames does, is told from a whole one by its end record."""
+    w = _good_log()
+    log = tmp_path / "cut.fclog"
+    log.write_bytes(w.to_bytes(end=False))
+    res = replay(replay_bin, tmp_path, str(log))
+    assert res.code == 2, res.stdout + res.stderr
+    assert "cut short at byte %d" % log.stat().st_size in res.stderr
+    assert "fusecheck was killed" in res.stderr
+    assert res.report is None
+    p = subprocess.run([replay_bin, "log", str(log)], capture_output=True,
+                       text=True, timeout=60)
+    assert p.returncode == 2 and "cut short" in p.stderr
+    # every event before the cut is still printed
+    assert p.stdout.count("\n") == len(w.records)
+
+
+def test_version_1_log_needs_no_end_record(replay_bin, tmp_path):
+    """Logs written before the end record (version 1) read as before."""
+    log = tmp_path / "v1.fclog"
+    log.write_bytes(_good_log().to_bytes(version=1))
+    res = replay(replay_bin, tmp_path, str(log))
+    assert res.code == 0, res.stdout + res.stderr
+
+
 def test_missing_log(replay_bin, tmp_path):
     log = tmp_path / "nowhere.fclog"
     res = replay(replay_bin, tmp_path, str(log))
@@ -1196,7 +1225,9 @@ def test_fclog_layout_prints_as_meant(replay_bin, tmp_path):
                        text=True, timeout=60)
     assert p.returncode == 0, p.stderr
     lines = p.stdout.splitlines()
-    assert len(lines) == w.seq
+    # every event, then the record that says the log is whole
+    assert len(lines) == w.seq + 1
+    assert lines[-1] == "#%d LOG_END" % (w.seq + 1)
     want = [
         '#1 SCENARIO begin index=0 file="/s/a.scn"',
         '#2 MOUNT conn=1 fs="memfs {mountpoint}"',

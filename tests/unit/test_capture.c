@@ -312,6 +312,69 @@ static void test_evlog__given_payload_reaches_the_sink_only_live(void **state)
 	unlink(path);
 }
 
+/* A zstd log cut exactly between two frames decompresses cleanly up to
+ * the cut: only the missing end record tells it from a whole log.  A
+ * frame ends every 4 MiB of input (capture/zfile.c); the magic (8) and
+ * one record of 4 MiB - 8 bytes fill the first exactly, so that the cut
+ * falls between two records. */
+static void test_evlog__cut_between_frames_is_cut_short(void **state)
+{
+	char path[] = "/tmp/test_capture.XXXXXX";
+	const size_t big = (4u << 20) - 8 - sizeof(struct fc_log_rec);
+	unsigned char *payload = calloc(1, big);
+	static const unsigned char zmagic[4] = { 0x28, 0xb5, 0x2f, 0xfd };
+	struct evlog log;
+	struct evlog_reader r;
+	struct fc_event ev;
+	unsigned char *data;
+	long size, at = -1, k;
+	int fd = mkstemp(path), rc, n = 0;
+	FILE *f;
+
+	assert_true(fd >= 0);
+	assert_non_null(payload);
+	close(fd);
+	assert_int_equal(evlog_open(&log, path, 1), 0);
+	evlog_emit(&log, FC_EV_UNMOUNT, payload, (uint32_t)big, 0);
+	for (k = 0; k < 10; k++)
+		evlog_emit(&log, FC_EV_UNMOUNT, payload, 16, 0);
+	assert_int_equal(evlog_close(&log), 0);
+	free(payload);
+
+	/* whole: every event, then the end record, then the end */
+	assert_int_equal(evlog_reader_open(&r, path), 0);
+	while ((rc = evlog_reader_next(&r, &ev)) == 1)
+		n++;
+	assert_int_equal(rc, 0);
+	assert_int_equal(n, 12);	/* 11 and the end record */
+	evlog_reader_close(&r);
+
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	rewind(f);
+	data = malloc((size_t)size);
+	assert_non_null(data);
+	assert_int_equal(fread(data, 1, (size_t)size, f), (size_t)size);
+	fclose(f);
+	for (k = 4; k + 4 <= size && at < 0; k++)
+		if (!memcmp(data + k, zmagic, 4))
+			at = k;
+	assert_true(at > 0);	/* a second frame starts here */
+	assert_int_equal(truncate(path, at), 0);
+	free(data);
+
+	assert_int_equal(evlog_reader_open(&r, path), 0);
+	n = 0;
+	while ((rc = evlog_reader_next(&r, &ev)) == 1)
+		n++;
+	assert_int_equal(rc, -EPIPE);
+	assert_int_equal(n, 1);
+	evlog_reader_close(&r);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -320,6 +383,7 @@ int main(void)
 		cmocka_unit_test(test_tap__drain_logs_what_was_queued_and_frees_held),
 		cmocka_unit_test(test_tap__no_spin_relays_both_ways),
 		cmocka_unit_test(test_evlog__given_payload_reaches_the_sink_only_live),
+		cmocka_unit_test(test_evlog__cut_between_frames_is_cut_short),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
