@@ -206,8 +206,10 @@ NOTES = {
         "renameat2(RENAME_NOREPLACE) to a free name fails EINVAL: libfuse2 "
         "negotiates protocol 7.19 (< 7.23, no RENAME2), so the kernel "
         "refuses rename flags. Checked: `filesystem accepted 7.19` in the "
-        "run's INIT line. The probe's rename-noreplace check passed anyway "
-        "(it only tries an existing target).",
+        "run's INIT line, and by hand on a plain bindfs mount "
+        "(renameat2(a, b, RENAME_NOREPLACE) with b free: EINVAL). The "
+        "probe's rename-noreplace check passed anyway (it only tries an "
+        "existing target).",
 }
 NOTE_ALIASES_EXTRA = {("bindfs", s): ("bindfs", "hidden")
                       for s in ["parallel-unlink-open",
