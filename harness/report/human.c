@@ -154,15 +154,18 @@ static void violation(const struct human *h, const struct fc_violation *v,
 	put_text(out, summary);
 	fputc('\n', out);
 
-	fputs("      ", out);
-	if (v->nodeid)
-		fprintf(out, "nodeid %" PRIu64 ", ", v->nodeid);
-	if (v->path && *v->path) {
-		fputs("path \"", out);
-		put_name(out, v->path);
-		fputs("\"\n", out);
-	} else {
-		fputs("path unknown\n", out);
+	/* what it is about, where known (a failed expectation names its
+	 * file in the message instead) */
+	if (v->nodeid || (v->path && *v->path)) {
+		fputs("      ", out);
+		if (v->nodeid)
+			fprintf(out, "nodeid %" PRIu64, v->nodeid);
+		if (v->path && *v->path) {
+			fputs(v->nodeid ? ", path \"" : "path \"", out);
+			put_name(out, v->path);
+			fputc('"', out);
+		}
+		fputc('\n', out);
 	}
 
 	fputs("      at ", out);
@@ -189,9 +192,88 @@ static void violation(const struct human *h, const struct fc_violation *v,
 
 /* Further instances of a finding: a few, one line each. */
 #define ALSO_SHOWN 2
-/* Findings of a run shown with their log excerpt; the rest point to
- * report.json and `fusecheck log` (a bad filesystem stays readable). */
+/* Findings of a run shown in full, with their log excerpt; the rest one
+ * line each, pointing to report.json and `fusecheck log`, so that the
+ * summary of a bad filesystem stays a screen or two. */
 #define EXCERPTS_SHOWN 3
+
+/* A finding past the first few: rule, counts, where, what, in one line. */
+static void finding_line(const struct human *h, const struct fc_violation *v,
+			 size_t i, size_t count, size_t findings,
+			 const char *more)
+{
+	FILE *out = h->out;
+	const char *base;
+
+	fprintf(out, "  [%zu] %s%s%s", i + 1, col(h, C_BOLD),
+		v->rule ? v->rule->id : "UNKNOWN", col(h, C_RESET));
+	if (count > 1)
+		fprintf(out, " x%zu", count);
+	if (findings > 1)
+		fprintf(out, " in %zu findings", findings);
+	if (v->scn_file) {
+		base = strrchr(v->scn_file, '/');
+		fputs("  ", out);
+		put_name(out, base ? base + 1 : v->scn_file);
+		if (v->scn_line)
+			fprintf(out, ":%" PRIu32, v->scn_line);
+	}
+	if (more && *more)
+		fprintf(out, " (also %s)", more);
+	if (v->path && *v->path && !v->detail) {
+		fputs("  \"", out);
+		put_name(out, v->path);
+		fputc('"', out);
+	}
+	fputs(": ", out);
+	put_text(out, v->detail && *v->detail ? v->detail :
+		 (v->rule ? v->rule->summary : ""));
+	fputc('\n', out);
+}
+
+/* Scenario lines listed on a compact finding line, at most. */
+#define LINES_LISTED 8
+
+/* The findings of scenario s past the first few, one line per rule:
+ * the rule, how many violations in how many findings, the scenario lines
+ * they are at, and the first one's message.  `first` is the first
+ * finding shown so; `done` marks what a line has taken. */
+static void finding_lines(const struct human *h, const struct fc_scn_result *s,
+			  size_t first, unsigned char *done)
+{
+	char more[LINES_LISTED * 12 + 8];
+	size_t j, k, nv, nf, listed, len;
+
+	for (j = first; j < s->nfindings; j++) {
+		const struct fc_finding *f = &s->findings[j];
+
+		if (done[j])
+			continue;
+		nv = nf = listed = len = 0;
+		more[0] = '\0';
+		for (k = j; k < s->nfindings; k++) {
+			const struct fc_finding *g = &s->findings[k];
+
+			if (done[k] || g->rule != f->rule)
+				continue;
+			done[k] = 1;
+			nv += g->count;
+			/* the lines of the rest, after the first one's */
+			if (!nf++ || !g->line || len >= sizeof(more))
+				continue;
+			if (listed < LINES_LISTED)
+				len += (size_t)snprintf(more + len,
+					sizeof(more) - len, "%s%" PRIu32,
+					listed ? ", " : "", g->line);
+			else if (listed == LINES_LISTED)
+				len += (size_t)snprintf(more + len,
+					sizeof(more) - len, ", ...");
+			listed++;
+		}
+		finding_line(h, &s->violations[f->members[0]], j, nv, nf,
+			     more);
+	}
+}
 
 static void also(const struct human *h, const struct fc_scn_result *s,
 		 const struct fc_finding *f)
@@ -400,19 +482,28 @@ int report_human(FILE *out, const struct fc_run_result *r, int color)
 			put_text(out, s->known);
 		}
 		fputc('\n', out);
-		for (j = 0; j < s->nfindings; j++) {
+		for (j = 0; j < s->nfindings &&
+			    excerpts < EXCERPTS_SHOWN; j++, excerpts++) {
 			const struct fc_finding *f = &s->findings[j];
 
 			violation(&h, &s->violations[f->members[0]], j,
-				  f->count, excerpts++ < EXCERPTS_SHOWN);
+				  f->count, 1);
 			also(&h, s, f);
+		}
+		if (j < s->nfindings) {
+			unsigned char *done = calloc(s->nfindings, 1);
+
+			excerpts++;	/* some were shown short */
+			if (done)
+				finding_lines(&h, s, j, done);
+			free(done);
 		}
 	}
 	if (excerpts > EXCERPTS_SHOWN)
-		fprintf(out, "\n(log excerpts are shown for the first %d "
-			"findings; report.json has one for every violation, "
-			"and `fusecheck log` prints the whole log)\n",
-			EXCERPTS_SHOWN);
+		fprintf(out, "\n(the first %d findings are shown in full, the "
+			"rest one line a rule and scenario; report.json has "
+			"every violation with its log excerpt, and `fusecheck "
+			"log` prints the whole log)\n", EXCERPTS_SHOWN);
 
 	lock_table(&h, r);
 	fputc('\n', out);

@@ -15,7 +15,7 @@ def wire(path):
     """(kind, time_ns, unique, opcode or None, name) of each wire event of
     a plain log"""
     data = open(path, "rb").read()
-    assert data[:8] == b"FCLOG\0\0\1"
+    assert data[:8] in (b"FCLOG\0\0\1", b"FCLOG\0\0\2")
     off, out = 8, []
     while off + REC.size <= len(data):
         seq, t, kind, tid, ln, orig = REC.unpack_from(data, off)

@@ -500,6 +500,49 @@ static void test_report__findings(void **state)
 	run_result_free(&r);
 }
 
+/* Past the first three findings of a run, one line a rule and scenario:
+ * the counts, the first line and the others, and the first message;
+ * no excerpt, no "also seq" lines. */
+static void test_report__findings_past_the_first_are_one_line(void **state)
+{
+	struct fc_run_result r = { 0 };
+	struct fc_scn_result *s;
+	char *buf = NULL, *tail;
+	size_t size = 0, i;
+	FILE *out;
+
+	(void)state;
+	r.nscn = 1;
+	r.scn = calloc(1, sizeof(*r.scn));
+	s = &r.scn[0];
+	scenario(s, "noisy", FC_SCN_ST_FAIL, NULL, 1);
+	s->nviolations = 7;
+	s->violations = calloc(7, sizeof(*s->violations));
+	for (i = 0; i < 7; i++) {
+		/* each at a line of its own: seven findings; the last four
+		 * are three of one rule (lines 23, 24, 25) and one other */
+		violation(&s->violations[i], i == 4 ? &rule_balance :
+			  &rule_excess, 5 + i, "p", 100 + i);
+		s->violations[i].scn_line = (uint32_t)(20 + i);
+	}
+	assert_int_equal(run_result_group(s), 0);
+	assert_int_equal(s->nfindings, 7);
+	out = open_memstream(&buf, &size);
+	assert_int_equal(report_human(out, &r, 0), 0);
+	fclose(out);
+	tail = strstr(buf, "[4] LC-FORGET-EXCESS x3 in 3 findings  "
+		      "link-basic.scn:23 (also 25, 26): FORGET returned");
+	assert_non_null(tail);
+	assert_non_null(strstr(tail, "[5] LC-QUIESCE-BALANCE  "
+			       "link-basic.scn:24: FORGET returned"));
+	assert_null(strstr(tail, "also seq"));
+	assert_null(strstr(tail, "1040 REQUEST"));
+	assert_non_null(strstr(buf, "the first 3 findings are shown in "
+			       "full"));
+	free(buf);
+	run_result_free(&r);
+}
+
 static void test_report__json_unwritable(void **state)
 {
 	struct fixture *f = *state;
@@ -595,6 +638,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_report__human, setup,
 						teardown),
 		cmocka_unit_test(test_report__findings),
+		cmocka_unit_test(test_report__findings_past_the_first_are_one_line),
 		cmocka_unit_test_setup_teardown(test_report__json_unwritable,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_report__diff, setup,
