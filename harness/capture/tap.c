@@ -192,12 +192,20 @@ static uint64_t mono_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+/* The opcode's table entry when its messages may be held, else NULL.
+ * INIT is answered before anything else can be; holding it or DESTROY
+ * would only hang the connection's set-up or end. */
+static const struct fc_op_info *holdable(uint32_t opcode)
+{
+	if (opcode >= TAP_DELAY_OPS || opcode == FUSE_INIT ||
+	    opcode == FUSE_DESTROY)
+		return NULL;
+	return proto_op(opcode);
+}
+
 int tap_delay_requests(struct tap *t, uint32_t opcode, uint32_t us)
 {
-	/* INIT is answered before anything else can be; holding the rest
-	 * of these would only hang the connection's set-up or end */
-	if (opcode >= TAP_DELAY_OPS || opcode == FUSE_INIT ||
-	    opcode == FUSE_DESTROY || !proto_op(opcode))
+	if (!holdable(opcode))
 		return -EINVAL;
 	atomic_store(&t->delay_us[opcode], us);
 	return 0;
@@ -205,11 +213,10 @@ int tap_delay_requests(struct tap *t, uint32_t opcode, uint32_t us)
 
 int tap_delay_replies(struct tap *t, uint32_t opcode, uint32_t us)
 {
-	const struct fc_op_info *op = proto_op(opcode);
+	const struct fc_op_info *op = holdable(opcode);
 
 	/* a request the kernel awaits no reply to has nothing to hold */
-	if (opcode >= TAP_DELAY_OPS || opcode == FUSE_INIT ||
-	    opcode == FUSE_DESTROY || !op || op->no_wait)
+	if (!op || op->no_wait)
 		return -EINVAL;
 	atomic_store(&t->reply_delay_op_us[opcode], us);
 	return 0;
