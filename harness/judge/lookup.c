@@ -123,6 +123,8 @@ static void forget(struct fc_checker *c, const struct fc_event *ev,
 
 /* --- requests ------------------------------------------------------------ */
 
+static int is_dot_name(const char *s, size_t len);
+
 static void check_referenced(struct fc_checker *c, const struct fc_event *ev,
 			     const struct fc_req *rq, uint64_t nodeid,
 			     uint32_t line)
@@ -186,7 +188,14 @@ void lc_on_request(struct fc_checker *c, const struct fc_event *ev)
 		break;
 	}
 
-	if (!rq.op || !rq.op->no_inode) {
+	/* LOOKUP "." / ".." come from the export operations
+	 * (fs/fuse/inode.c fuse_get_dentry, fuse_get_parent): a file
+	 * handle names a nodeid the kernel may have forgotten, and asking
+	 * the filesystem for it again is the point */
+	if (rq.opcode == FUSE_LOOKUP && rq.name &&
+	    is_dot_name(rq.name, rq.name_len))
+		;
+	else if (!rq.op || !rq.op->no_inode) {
 		check_referenced(c, ev, &rq, rq.nodeid, line);
 		if (rq.opcode == FUSE_RENAME || rq.opcode == FUSE_RENAME2)
 			check_referenced(c, ev, &rq, rq.newdir, line);

@@ -582,6 +582,29 @@ static void test_checker__unreferenced_rename_link(void **state)
 	checker_free(c);
 }
 
+/* A file handle opened after the kernel forgot its inode: LOOKUP "." of
+ * the forgotten nodeid (fuse_get_dentry) and ".." of a directory
+ * (fuse_get_parent) name nodeids without a reference by design; their
+ * answers are references, and a GETATTR of a nodeid still forgotten is
+ * not excused by them. */
+static void test_checker__unreferenced_export_dots(void **state)
+{
+	struct fc_checker *c = new_checker();
+
+	lookup(c, 1, "d", 2, DIR);
+	lookup(c, 2, "f", 3, REG);
+	forget(c, 3, 1);
+	forget(c, 2, 1);
+	lookup(c, 3, ".", 3, REG);
+	lookup(c, 2, "..", 1, DIR);
+	assert_int_equal(count_rule(c, "LC-UNREFERENCED-NODEID"), 0);
+	assert_int_equal(checker_outstanding(c, 3), 1);
+	assert_path(c, 3, "d/f"); /* "." renames nothing */
+	simple(c, FUSE_GETATTR, 2, NULL, 0);
+	assert_int_equal(count_rule(c, "LC-UNREFERENCED-NODEID"), 1);
+	checker_free(c);
+}
+
 static void test_checker__unreferenced_silent(void **state)
 {
 	struct fc_checker *c = new_checker();
@@ -1345,6 +1368,7 @@ int main(void)
 		cmocka_unit_test(test_checker__unreferenced_fires_once),
 		cmocka_unit_test(test_checker__unreferenced_rename_link),
 		cmocka_unit_test(test_checker__unreferenced_silent),
+		cmocka_unit_test(test_checker__unreferenced_export_dots),
 		cmocka_unit_test(test_checker__reuse_type_fires_and_uncertain),
 		cmocka_unit_test(test_checker__reuse_generation_and_create_fire),
 		cmocka_unit_test(test_checker__reuse_silent_same_inode),
