@@ -143,6 +143,32 @@ static int probe_drop(const char *dir)
 	return quiesce_possible();
 }
 
+/* "export", the harness's half: it may open file handles
+ * (open_by_handle_at needs CAP_DAC_READ_SEARCH).  The filesystem's half,
+ * FUSE_EXPORT_SUPPORT in its INIT reply, the caller adds. */
+static int probe_handles(const char *dir)
+{
+	struct {
+		struct file_handle fh;
+		unsigned char room[MAX_HANDLE_SZ];
+	} h;
+	int mnt_id, dfd, fd;
+
+	h.fh.handle_bytes = MAX_HANDLE_SZ;
+	if (name_to_handle_at(AT_FDCWD, dir, &h.fh, &mnt_id, 0))
+		return 0;
+	/* not O_PATH: the kernel takes the mount from an open file */
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return 0;
+	fd = open_by_handle_at(dfd, &h.fh, O_PATH | O_CLOEXEC);
+	close(dfd);
+	if (fd < 0)
+		return 0;
+	close(fd);
+	return 1;
+}
+
 /* In order: later probes use the file "f" that probe_write made. */
 static const struct {
 	unsigned bit;
@@ -159,6 +185,7 @@ static const struct {
 	{ SCN_REQ_RENAME_NOREPLACE, probe_noreplace, 1 },
 	{ SCN_REQ_DROP_CACHES, probe_drop, 0 },
 	{ SCN_REQ_NAMEMAX_255, probe_namemax, 0 },
+	{ SCN_REQ_EXPORT, probe_handles, 0 },
 };
 
 unsigned probe_caps(const char *dir)

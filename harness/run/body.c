@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <linux/fuse.h>
 #include "mount/interrupt.h"
 #include "mount/caps.h"
 #include "run/body.h"
@@ -338,6 +339,11 @@ int run_probe(struct run_ctx *rc, unsigned *caps, char *err, size_t errlen)
 	if (ret)
 		return ret;
 	*caps = probe_caps(rc->mnt);
+	/* handles open again after the kernel forgot the inode only where
+	 * the filesystem answers LOOKUP "." (fs/fuse/inode.c
+	 * fuse_get_dentry): otherwise ESTALE, which is its right */
+	if (!(sess.tap.fs_flags & FUSE_EXPORT_SUPPORT))
+		*caps &= ~(unsigned)SCN_REQ_EXPORT;
 	/* INIT is answered: the filesystem's libfuse, if any, is mapped */
 	if (libseen_mapped(sess.fs.pid, rc->fs_libfuse,
 			   sizeof(rc->fs_libfuse)))

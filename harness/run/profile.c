@@ -21,9 +21,11 @@
 
 /* What the harness measures itself, whatever a profile declares: the
  * reference ledger and quiesce are the harness's; st_ino stability and
- * the name limit are properties the probe observes. */
+ * the name limit are properties the probe observes, and export support
+ * is the INIT reply's. */
 #define HARNESS_CAPS (SCN_REQ_REFLEDGER | SCN_REQ_DROP_CACHES | \
-		      SCN_REQ_STABLE_INO | SCN_REQ_NAMEMAX_255)
+		      SCN_REQ_STABLE_INO | SCN_REQ_NAMEMAX_255 | \
+		      SCN_REQ_EXPORT)
 
 struct key_info {
 	const char *key;

@@ -17,12 +17,22 @@
 #define M SCN_A_MODE
 #define W SCN_REQ_WRITE
 #define CW SCN_CF_WRITES
+#define H SCN_CF_HARNESS
 
 /* name, args, nreq, nopt, tail, dflt_len, reqs, flags, check, exec, verify */
 static const struct scn_call calls[] = {
 	{"open", {D, P, SCN_A_OFLAGS, M}, 3, 1, 0, -1, 0, 0, 0,
 	 scn_x_open, NULL},
 	{"close", {D}, 1, 0, 0, -1, 0, 0, 0, scn_x_close, NULL},
+	{"handle", {N, P}, 2, 0, 0, -1, 0, 0, 0, scn_x_handle, NULL},
+	{"open-handle", {D, N, SCN_A_OFLAGS}, 3, 0, 0, -1, SCN_REQ_EXPORT, 0,
+	 0, scn_x_open_handle, NULL},
+	{"mmap", {N, D, I}, 3, 0, 0, -1, 0, 0, 0, scn_x_mmap, NULL},
+	{"munmap", {N}, 1, 0, 0, -1, 0, 0, 0, scn_x_munmap, NULL},
+	{"mread", {N, I, I, B}, 3, 1, 0, -1, 0, 0, 0, scn_x_mread,
+	 scn_v_data},
+	{"mwrite", {N, I, B}, 3, 0, 0, 2, W, CW, 0, scn_x_mwrite, NULL},
+	{"msync", {N}, 1, 0, 0, -1, 0, 0, 0, scn_x_msync, NULL},
 	{"create", {P, M}, 2, 0, 0, -1, W, CW, 0, scn_x_create, NULL},
 	{"read", {D, I, B}, 2, 1, 0, -1, 0, 0, 0, scn_x_read, scn_v_data},
 	{"pread", {D, I, I, B}, 3, 1, 0, -1, 0, 0, 0, scn_x_pread,
@@ -67,29 +77,30 @@ static const struct scn_call calls[] = {
 	{"mkfiles", {P, I}, 2, 0, 0, -1, W, CW, 0, scn_x_mkfiles, NULL},
 	{"mktree", {P, I}, 2, 0, 0, -1, W, CW, 0, scn_x_mktree, NULL},
 	{"rmtree", {P}, 1, 0, 0, -1, W, CW, 0, scn_x_rmtree, NULL},
-	{"sleep", {I}, 1, 0, 0, -1, 0, 0, 0, scn_x_sleep, NULL},
-	{"evict", {P}, 1, 0, 0, -1, 0, 0, 0, scn_x_evict, NULL},
-	{"delay", {SCN_A_OPCODE, I}, 2, 0, 0, -1, 0, 0, 0, scn_x_delay, NULL},
-	{"delay-reply", {SCN_A_OPCODE, I}, 2, 0, 0, -1, 0, 0, 0,
+	{"sleep", {I}, 1, 0, 0, -1, 0, H, 0, scn_x_sleep, NULL},
+	{"evict", {P}, 1, 0, 0, -1, 0, H, 0, scn_x_evict, NULL},
+	{"delay", {SCN_A_OPCODE, I}, 2, 0, 0, -1, 0, H, 0, scn_x_delay, NULL},
+	{"delay-reply", {SCN_A_OPCODE, I}, 2, 0, 0, -1, 0, H, 0,
 	 scn_x_delay_reply, NULL},
-	{"barrier", {0}, 0, 0, 0, -1, 0, SCN_CF_INPAR, 0, scn_x_barrier,
+	{"interrupt", {I}, 1, 0, 0, -1, 0, H, 0, scn_x_interrupt, NULL},
+	{"barrier", {0}, 0, 0, 0, -1, 0, SCN_CF_INPAR | H, 0, scn_x_barrier,
 	 NULL},
 	{"quiesce", {0}, 0, 0, 0, -1, SCN_REQ_DROP_CACHES,
-	 SCN_CF_SERIAL, 0, scn_x_quiesce, NULL},
-	{"settle", {0}, 0, 0, 0, -1, SCN_REQ_DROP_CACHES, SCN_CF_SERIAL, 0,
-	 scn_x_settle, NULL},
-	{"balanced", {0}, 0, 0, 0, -1, SCN_REQ_DROP_CACHES, SCN_CF_SERIAL,
-	 FC_CHECK_BALANCED, scn_x_check, NULL},
-	{"outstanding", {SCN_A_TAG, SCN_A_REFS}, 2, 0, 0, -1, 0, SCN_CF_SERIAL,
-	 FC_CHECK_OUTSTANDING, scn_x_check, NULL},
+	 SCN_CF_SERIAL | H, 0, scn_x_quiesce, NULL},
+	{"settle", {0}, 0, 0, 0, -1, SCN_REQ_DROP_CACHES, SCN_CF_SERIAL | H,
+	 0, scn_x_settle, NULL},
+	{"balanced", {0}, 0, 0, 0, -1, SCN_REQ_DROP_CACHES,
+	 SCN_CF_SERIAL | H, FC_CHECK_BALANCED, scn_x_check, NULL},
+	{"outstanding", {SCN_A_TAG, SCN_A_REFS}, 2, 0, 0, -1, 0,
+	 SCN_CF_SERIAL | H, FC_CHECK_OUTSTANDING, scn_x_check, NULL},
 	/* the reference ledger's statements need no requirement: where
 	 * there is no such ledger they are not judged (counted), so that a
 	 * scenario runs on every filesystem and is exact where it can be */
-	{"alive", {SCN_A_TAG}, 1, 0, 0, -1, 0, SCN_CF_SERIAL,
+	{"alive", {SCN_A_TAG}, 1, 0, 0, -1, 0, SCN_CF_SERIAL | H,
 	 FC_CHECK_ALIVE, scn_x_check, NULL},
-	{"freed", {SCN_A_TAG}, 1, 0, 0, -1, 0, SCN_CF_SERIAL,
+	{"freed", {SCN_A_TAG}, 1, 0, 0, -1, 0, SCN_CF_SERIAL | H,
 	 FC_CHECK_FREED, scn_x_check, NULL},
-	{"fscounts", {0}, 0, 0, 0, -1, 0, SCN_CF_SERIAL, FC_CHECK_COUNTS,
+	{"fscounts", {0}, 0, 0, 0, -1, 0, SCN_CF_SERIAL | H, FC_CHECK_COUNTS,
 	 scn_x_check, NULL},
 };
 
@@ -200,7 +211,7 @@ long scn_rflag_value(const char *name)
 static const char *const req_names[SCN_NREQ] = {
 	"write", "hardlink", "symlink", "mknod", "xattr", "tmpfile",
 	"rename-exchange", "rename-noreplace", "refledger", "drop-caches",
-	"stable-ino", "namemax-255",
+	"stable-ino", "namemax-255", "export",
 };
 
 const char *scn_req_name(unsigned index)

@@ -11,8 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
@@ -124,6 +126,183 @@ SCN_EXEC(open)
 			 v[0].fdname);
 	}
 	return 0;
+}
+
+/* A file handle (name_to_handle_at), kept under a name: what the kernel
+ * encodes is the nodeid and generation (fs/fuse/inode.c fuse_encode_fh),
+ * so the handle names the inode, not the path. */
+SCN_EXEC(handle)
+{
+	struct {
+		struct file_handle fh;
+		unsigned char room[MAX_HANDLE_SZ];
+	} h;
+	int fd, mnt_id, rc;
+
+	/* resolved beneath the working directory like every path; the
+	 * handle is taken of what is there, a symlink itself included */
+	fd = scn_path_open(scn_root(t), v[1].s, O_PATH | O_NOFOLLOW, 0);
+	if (fd < 0)
+		return fd;
+	h.fh.handle_bytes = MAX_HANDLE_SZ;
+	rc = res(name_to_handle_at(fd, "", &h.fh, &mnt_id, AT_EMPTY_PATH));
+	close(fd);
+	if (rc < 0)
+		return rc;
+	if (scn_handle_keep(t, v[0].s, &h.fh))
+		return -ENOMEM;
+	return 0;
+}
+
+/* Open a kept handle (open_by_handle_at), binding descriptor name FD.
+ * Where the kernel no longer holds the inode it asks the filesystem
+ * LOOKUP "." of the nodeid (fs/fuse/inode.c fuse_get_dentry); a
+ * directory is then reconnected to the root by LOOKUP ".." upwards. */
+SCN_EXEC(open_handle)
+{
+	struct {
+		struct file_handle fh;
+		unsigned char room[MAX_HANDLE_SZ];
+	} h;
+	int mfd, fd, rc;
+
+	rc = scn_handle_get(t, v[1].s, &h.fh, MAX_HANDLE_SZ);
+	if (rc == -ENOENT) {
+		scn_fail(t, st, SCN_EX_SCENARIO, "no handle is named %s "
+			 "(its handle statement failed or never ran)",
+			 v[1].s);
+		return 0;
+	}
+	if (rc)
+		return rc;
+	/* an open descriptor on the mount (not O_PATH, which the kernel
+	 * does not take here) says which filesystem decodes the handle */
+	mfd = scn_path_open(scn_root(t), "", O_RDONLY | O_DIRECTORY, 0);
+	if (mfd < 0)
+		return mfd;
+	fd = open_by_handle_at(mfd, &h.fh, (int)v[2].num | O_CLOEXEC);
+	rc = fd < 0 ? -errno : 0;
+	close(mfd);
+	if (rc)
+		return rc;
+	if (scn_fd_bind(t, v[0].fdname, fd)) {
+		close(fd);
+		scn_fail(t, st, SCN_EX_SCENARIO,
+			 "descriptor name %s is already open",
+			 v[0].fdname);
+	}
+	return 0;
+}
+
+/* --- mappings --- */
+
+/* A shared mapping of an open file: it holds the file open after the
+ * descriptor is closed, so the RELEASE comes at munmap (and a file
+ * unlinked meanwhile must live until then). */
+SCN_EXEC(mmap)
+{
+	int fl = fcntl(v[1].fd, F_GETFL);
+	int prot = PROT_READ;
+	void *addr;
+	int rc;
+
+	if (fl < 0)
+		return -errno;
+	if ((fl & O_ACCMODE) == O_RDWR)
+		prot |= PROT_WRITE;
+	addr = mmap(NULL, (size_t)v[2].num, prot, MAP_SHARED, v[1].fd, 0);
+	if (addr == MAP_FAILED)
+		return -errno;
+	rc = scn_map_keep(t, v[0].s, addr, (size_t)v[2].num);
+	if (rc) {
+		munmap(addr, (size_t)v[2].num);
+		if (rc == -EEXIST) {
+			scn_fail(t, st, SCN_EX_SCENARIO, "mapping name %s is "
+				 "already mapped", v[0].s);
+			return 0;
+		}
+	}
+	return rc;
+}
+
+SCN_EXEC(munmap)
+{
+	void *addr;
+	size_t len;
+
+	if (scn_map_find(t, v[0].s, 1, &addr, &len)) {
+		scn_fail(t, st, SCN_EX_SCENARIO, "no mapping is named %s",
+			 v[0].s);
+		return 0;
+	}
+	return res(munmap(addr, len));
+}
+
+SCN_EXEC(msync)
+{
+	void *addr;
+	size_t len;
+
+	if (scn_map_find(t, v[0].s, 0, &addr, &len)) {
+		scn_fail(t, st, SCN_EX_SCENARIO, "no mapping is named %s",
+			 v[0].s);
+		return 0;
+	}
+	return res(msync(addr, len, MS_SYNC));
+}
+
+/* The mapping's bytes [off, off+size) as an iovec, or 0 with a failure
+ * recorded when the range is not inside it. */
+static int map_range(struct scn_thr *t, const struct scn_stmt *st,
+		     const char *name, long long off, size_t size,
+		     struct iovec *out)
+{
+	void *addr;
+	size_t len;
+
+	if (scn_map_find(t, name, 0, &addr, &len)) {
+		scn_fail(t, st, SCN_EX_SCENARIO, "no mapping is named %s",
+			 name);
+		return 0;
+	}
+	if (off < 0 || (size_t)off > len || size > len - (size_t)off) {
+		scn_fail(t, st, SCN_EX_SCENARIO, "bytes %lld..%lld are outside "
+			 "the %zu-byte mapping", off, off + (long long)size,
+			 len);
+		return 0;
+	}
+	out->iov_base = (char *)addr + off;
+	out->iov_len = size;
+	return 1;
+}
+
+/* Through the mapping, by process_vm_readv/writev on ourselves: a page
+ * the filesystem cannot supply (I/O error, past the end of the file)
+ * comes back as EFAULT instead of a SIGBUS that would end the harness. */
+SCN_EXEC(mread)
+{
+	struct iovec local, remote;
+	ssize_t n;
+
+	if (!map_range(t, st, v[0].s, v[1].num, (size_t)v[2].num, &remote))
+		return 0;
+	if (scratch(t, remote.iov_len))
+		return -ENOMEM;
+	local.iov_base = t->buf;
+	local.iov_len = remote.iov_len;
+	n = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+	return keep_len(t, res(n));
+}
+
+SCN_EXEC(mwrite)
+{
+	struct iovec local, remote;
+
+	if (!map_range(t, st, v[0].s, v[1].num, v[2].len, &remote))
+		return (long)v[2].len; /* told already */
+	local.iov_base = v[2].s;
+	local.iov_len = v[2].len;
+	return res(process_vm_writev(getpid(), &local, 1, &remote, 1, 0));
 }
 
 SCN_EXEC(close)
@@ -558,6 +737,15 @@ SCN_EXEC(delay)
 SCN_EXEC(delay_reply)
 {
 	return scn_run_provoke(t, st, v);
+}
+
+/* arms the thread's next call (interp.c run_call); the parser made sure
+ * that one follows in this block */
+SCN_EXEC(interrupt)
+{
+	(void)st;
+	t->intr_ms = (unsigned)v[0].num;
+	return 0;
 }
 
 /* --- verifiers --- */

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include "scenario/scn_int.h"
 
 #define SCN_MAX_FAILURES 1000
@@ -36,6 +37,17 @@ struct scn_fdent {
 	int fd;
 };
 
+struct scn_handle {
+	char *name;
+	struct file_handle *fh;
+};
+
+struct scn_map {
+	char *name;
+	void *addr;
+	size_t len;
+};
+
 struct scn_runst {
 	atomic_int refs;              /* scn_run and the top thread */
 	const struct scn *s;
@@ -53,6 +65,10 @@ struct scn_runst {
 	pthread_cond_t cbcv;          /* cb_active reached 0 */
 	struct scn_fdent *fds;
 	size_t nfds;
+	struct scn_handle *handles;   /* `handle` kept them, by name */
+	size_t nhandles;
+	struct scn_map *maps;         /* `mmap` made them, by name */
+	size_t nmaps;
 	uint64_t *tagino;
 	unsigned char *tagset;
 	unsigned *tagq;               /* quiesces done when it was bound */
@@ -272,6 +288,9 @@ int scn_fd_take(struct scn_thr *t, const char *name)
 	return fd_find(t->r, name, 1);
 }
 
+/* Every descriptor, and every mapping: a mapping holds its file open
+ * (the RELEASE comes at munmap), so letting go of the files the scenario
+ * holds means both. */
 static void scn_fd_closeall(struct scn_runst *r)
 {
 	size_t k;
@@ -282,7 +301,127 @@ static void scn_fd_closeall(struct scn_runst *r)
 		free(r->fds[k].name);
 	}
 	r->nfds = 0;
+	for (k = 0; k < r->nmaps; k++) {
+		munmap(r->maps[k].addr, r->maps[k].len);
+		free(r->maps[k].name);
+	}
+	r->nmaps = 0;
 	pthread_mutex_unlock(&r->mu);
+}
+
+int scn_map_keep(struct scn_thr *t, const char *name, void *addr,
+		 size_t len)
+{
+	struct scn_runst *r = t->r;
+	struct scn_map *nv;
+	size_t k;
+	int rc = 0;
+
+	pthread_mutex_lock(&r->mu);
+	for (k = 0; k < r->nmaps; k++)
+		if (!strcmp(r->maps[k].name, name)) {
+			rc = -EEXIST;
+			goto out;
+		}
+	nv = realloc(r->maps, (r->nmaps + 1) * sizeof(*nv));
+	if (!nv) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	r->maps = nv;
+	nv[r->nmaps].name = strdup(name);
+	if (!nv[r->nmaps].name) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	nv[r->nmaps].addr = addr;
+	nv[r->nmaps++].len = len;
+out:
+	pthread_mutex_unlock(&r->mu);
+	return rc;
+}
+
+int scn_map_find(struct scn_thr *t, const char *name, int take,
+		 void **addr, size_t *len)
+{
+	struct scn_runst *r = t->r;
+	size_t k;
+	int rc = -ENOENT;
+
+	pthread_mutex_lock(&r->mu);
+	for (k = 0; k < r->nmaps; k++) {
+		if (strcmp(r->maps[k].name, name))
+			continue;
+		*addr = r->maps[k].addr;
+		*len = r->maps[k].len;
+		if (take) {
+			free(r->maps[k].name);
+			r->maps[k] = r->maps[--r->nmaps];
+		}
+		rc = 0;
+		break;
+	}
+	pthread_mutex_unlock(&r->mu);
+	return rc;
+}
+
+int scn_handle_keep(struct scn_thr *t, const char *name,
+		    const struct file_handle *fh)
+{
+	struct scn_runst *r = t->r;
+	size_t size = sizeof(*fh) + fh->handle_bytes, k;
+	struct scn_handle *nv;
+	struct file_handle *copy = malloc(size);
+	int rc = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, fh, size);
+	pthread_mutex_lock(&r->mu);
+	for (k = 0; k < r->nhandles; k++)
+		if (!strcmp(r->handles[k].name, name)) {
+			/* a name taken again names the newer handle */
+			free(r->handles[k].fh);
+			r->handles[k].fh = copy;
+			goto out;
+		}
+	nv = realloc(r->handles, (r->nhandles + 1) * sizeof(*nv));
+	if (!nv)
+		goto nomem;
+	r->handles = nv;
+	nv[r->nhandles].name = strdup(name);
+	if (!nv[r->nhandles].name)
+		goto nomem;
+	nv[r->nhandles++].fh = copy;
+	goto out;
+nomem:
+	free(copy);
+	rc = -ENOMEM;
+out:
+	pthread_mutex_unlock(&r->mu);
+	return rc;
+}
+
+int scn_handle_get(struct scn_thr *t, const char *name,
+		   struct file_handle *fh, size_t room)
+{
+	struct scn_runst *r = t->r;
+	size_t k;
+	int rc = -ENOENT;
+
+	pthread_mutex_lock(&r->mu);
+	for (k = 0; k < r->nhandles; k++) {
+		const struct file_handle *h = r->handles[k].fh;
+
+		if (strcmp(r->handles[k].name, name))
+			continue;
+		rc = h->handle_bytes > room ? -EOVERFLOW : 0;
+		if (!rc)
+			memcpy(fh, h, sizeof(*h) + h->handle_bytes);
+		break;
+	}
+	pthread_mutex_unlock(&r->mu);
+	return rc;
 }
 
 int scn_tag_get(struct scn_thr *t, long long tag, uint64_t *ino)
@@ -644,8 +783,9 @@ static int expand_args(struct scn_thr *t, const struct scn_stmt *st,
 	for (k = 0; k < st->nargs; k++) {
 		if (st->call->args[k] != SCN_A_FD || v[k].fd >= 0)
 			continue;
-		/* close and the open that binds a name need no open fd */
-		if (st->call->exec == scn_x_open)
+		/* close and the opens that bind a name need no open fd */
+		if (st->call->exec == scn_x_open ||
+		    st->call->exec == scn_x_open_handle)
 			continue;
 		if (scn_expects_errno(st, EBADF))
 			continue;
@@ -765,11 +905,15 @@ static int run_block(struct scn_thr *t, const struct scn_stmt_list *b);
 static int run_call(struct scn_thr *t, const struct scn_stmt *st)
 {
 	struct scn_val v[SCN_MAXARGS];
+	unsigned intr_ms;
+	timer_t timer;
 	long ret;
 	int rc;
 
 	memset(v, 0, sizeof(v));
 	t->detail[0] = '\0';
+	intr_ms = t->intr_ms; /* the armed interrupt is this call's alone */
+	t->intr_ms = 0;
 	rc = expand_args(t, st, v);
 	if (rc == -ENOMEM) {
 		scn_broken(t, st, "out of memory");
@@ -777,8 +921,23 @@ static int run_call(struct scn_thr *t, const struct scn_stmt *st)
 	}
 	if (rc)
 		goto free_vals;
+	if (intr_ms) {
+		rc = scn_intr_arm(intr_ms, &timer);
+		if (rc) {
+			scn_broken(t, st, "cannot arm the interrupt's timer: "
+				   "%s", strerror(-rc));
+			goto free_vals;
+		}
+	}
 	ret = st->call->exec(t, st, v);
+	if (intr_ms)
+		scn_intr_disarm(timer);
 	if (should_stop(t))
+		goto free_vals;
+	/* an interrupted call may end in EINTR: the filesystem honoured
+	 * the FUSE_INTERRUPT, which is its right (and then nothing it
+	 * would have returned is there to check) */
+	if (intr_ms && ret == -EINTR && !scn_expects_errno(st, EINTR))
 		goto free_vals;
 	if (judge(t, st, v, ret) && ret >= 0 && st->call->verify) {
 		t->detail[0] = '\0';
@@ -920,6 +1079,12 @@ static void runst_put(struct scn_runst *r)
 		free(r->fails[k].message);
 	free(r->fails);
 	free(r->fds);
+	free(r->maps);
+	for (k = 0; k < r->nhandles; k++) {
+		free(r->handles[k].name);
+		free(r->handles[k].fh);
+	}
+	free(r->handles);
 	free(r->tagino);
 	free(r->tagset);
 	free(r->tagq);

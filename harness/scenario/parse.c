@@ -707,11 +707,26 @@ static int parse_call(struct parser *p, struct scn_word *w, size_t n,
 		if (rc)
 			return rc;
 	}
+	if ((c->exec == scn_x_mmap || c->exec == scn_x_mread) &&
+	    (st->args[2].num < 1 || st->args[2].num > SCN_READ_MAX))
+		return perr(p, st->args[2].w.col,
+			    "length out of range (1..%u)", SCN_READ_MAX);
 	if ((c->exec == scn_x_read || c->exec == scn_x_pread) &&
 	    st->args[1].num > SCN_READ_MAX)
 		return perr(p, st->args[1].w.col,
 			    "read size out of range (at most %u)",
 			    SCN_READ_MAX);
+	if (c->exec == scn_x_interrupt &&
+	    (st->args[0].num < 1 || st->args[0].num > SCN_INTR_MAX_MS))
+		return perr(p, st->args[0].w.col,
+			    "interrupt delay out of range (1..%d ms)",
+			    SCN_INTR_MAX_MS);
+	/* a handle names a file that exists: nothing to create */
+	if (c->exec == scn_x_open_handle &&
+	    ((st->args[2].num & (O_CREAT | O_EXCL | O_TRUNC)) ||
+	     (st->args[2].num & O_TMPFILE) == O_TMPFILE))
+		return perr(p, st->args[2].w.col, "open-handle takes no "
+			    "O_CREAT, O_EXCL, O_TRUNC or O_TMPFILE");
 	if (c->exec == scn_x_open) {
 		long long f = st->args[2].num;
 
@@ -829,6 +844,28 @@ static int close_block(struct parser *p, struct scn_word *w, size_t n)
 	return 0;
 }
 
+/* `interrupt` arms the call that follows it in its block: a block, a
+ * statement of the harness or the end of the block there would leave it
+ * signalling nothing.  0, or the parse error for what came next (next:
+ * the call, NULL for a block or the end of one). */
+static int check_interrupted(struct parser *p, const struct scn_call *next,
+			     unsigned col, const char *what)
+{
+	const struct scn_stmt_list *b = p->stack[p->depth].body;
+	const struct scn_stmt *last;
+
+	if (!b->n)
+		return 0;
+	last = &b->v[b->n - 1];
+	if (!last->call || last->call->exec != scn_x_interrupt)
+		return 0;
+	if (next && !(next->flags & SCN_CF_HARNESS))
+		return 0;
+	return perr(p, col, "'interrupt' on line %u must be followed by a "
+		    "call on the mount in its block, not %s", last->line,
+		    next ? next->name : what);
+}
+
 static int parse_stmt_line(struct parser *p, const char *text, size_t len)
 {
 	struct scn_lex_ctx lc = {p->line, p->in_parallel, p->in_repeat > 0,
@@ -843,16 +880,28 @@ static int parse_stmt_line(struct parser *p, const char *text, size_t len)
 		goto out;
 	p->seen_stmt = 1;
 	if (scn_word_is(&w[0], "}")) {
-		rc = close_block(p, w, n);
-	} else if (scn_word_is(&w[0], "parallel")) {
-		rc = open_block(p, w, n, SCN_BLK_PARALLEL);
-	} else if (scn_word_is(&w[0], "repeat")) {
-		rc = open_block(p, w, n, SCN_BLK_REPEAT);
+		rc = check_interrupted(p, NULL, w[0].col, "the end of the "
+				       "block");
+		if (!rc)
+			rc = close_block(p, w, n);
+	} else if (scn_word_is(&w[0], "parallel") ||
+		   scn_word_is(&w[0], "repeat")) {
+		rc = check_interrupted(p, NULL, w[0].col, "a block");
+		if (!rc)
+			rc = open_block(p, w, n, scn_word_is(&w[0], "parallel")
+						 ? SCN_BLK_PARALLEL
+						 : SCN_BLK_REPEAT);
 	} else {
 		rc = stmts_add(p->stack[p->depth].body, &st);
 		if (!rc) {
 			st->line = p->line;
 			rc = parse_call(p, w, n, st);
+		}
+		/* the statement is in the list by now: look one back */
+		if (!rc && p->stack[p->depth].body->n > 1) {
+			p->stack[p->depth].body->n--;
+			rc = check_interrupted(p, st->call, st->col, NULL);
+			p->stack[p->depth].body->n++;
 		}
 	}
 out:
@@ -1077,6 +1126,11 @@ static int parse_text(struct parser *p, const char *text, size_t size)
 			    "unbalanced '{': block opened here is never "
 			    "closed");
 	}
+	if (p->s->body.n)
+		p->line = p->s->body.v[p->s->body.n - 1].line;
+	rc = check_interrupted(p, NULL, 1, "the end of the file");
+	if (rc)
+		return rc;
 	p->line = 1;
 	if (!p->s->desc || !p->s->desc[0])
 		return perr(p, 1, "missing header '# desc: ...'");

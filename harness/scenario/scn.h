@@ -31,8 +31,12 @@ enum scn_req {
 	SCN_REQ_STABLE_INO = 1u << 10,
 	/* statfs f_namemax is 255: the name-limit expectations hold */
 	SCN_REQ_NAMEMAX_255 = 1u << 11,
+	/* file handles open again once the kernel forgot the inode: the
+	 * filesystem accepted FUSE_EXPORT_SUPPORT and the harness may call
+	 * open_by_handle_at (CAP_DAC_READ_SEARCH) */
+	SCN_REQ_EXPORT = 1u << 12,
 };
-#define SCN_NREQ 12
+#define SCN_NREQ 13
 
 /* "write", "hardlink", ...; NULL past the end */
 const char *scn_req_name(unsigned index);

@@ -8,6 +8,8 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <fcntl.h>
 #include "scenario/scn.h"
 
 /* --- words: what the lexer makes of one blank-separated argument --- */
@@ -70,6 +72,9 @@ enum scn_call_flag {
 	SCN_CF_SERIAL = 1u << 1,   /* not inside parallel */
 	SCN_CF_NOBLOCK = 1u << 2,  /* not inside any block */
 	SCN_CF_INPAR = 1u << 3,    /* only inside parallel */
+	SCN_CF_HARNESS = 1u << 4,  /* the harness's own statement, not a
+				      system call on the mount: nothing an
+				      `interrupt` could signal */
 };
 
 struct scn_thr;
@@ -253,6 +258,8 @@ struct scn_thr {
 	size_t buflen;
 	char subject[512];           /* "stat \"a.txt\"" */
 	struct scn_walk walk;        /* the thread's last walk */
+	unsigned intr_ms;            /* `interrupt MS` armed for the next
+					call of this thread, 0 none */
 };
 
 /* What a failed expectation checked, as the rule id it is reported
@@ -283,6 +290,23 @@ const char *scn_result_rule(const struct scn_stmt *st, long ret);
 int scn_fd_bind(struct scn_thr *t, const char *name, int fd);
 /* unbind name and return its fd, or -1 */
 int scn_fd_take(struct scn_thr *t, const char *name);
+
+/* `handle NAME PATH` keeps a copy of fh under NAME (a name taken again
+ * names the newer); 0 or -ENOMEM.  scn_handle_get copies it into fh,
+ * which has room for `room` handle bytes: 0, -ENOENT when no handle has
+ * the name, -EOVERFLOW. */
+int scn_handle_keep(struct scn_thr *t, const char *name,
+		    const struct file_handle *fh);
+int scn_handle_get(struct scn_thr *t, const char *name,
+		   struct file_handle *fh, size_t room);
+
+/* `mmap NAME FD LENGTH` keeps the mapping under NAME: 0, -EEXIST when
+ * the name is taken, -ENOMEM.  scn_map_find: 0 and where it is (take:
+ * and forget it, for munmap), or -ENOENT. */
+int scn_map_keep(struct scn_thr *t, const char *name, void *addr,
+		 size_t len);
+int scn_map_find(struct scn_thr *t, const char *name, int take,
+		 void **addr, size_t *len);
 
 /* the inode bound to a tag: 0 and *ino, or -ENOENT when unbound */
 int scn_tag_get(struct scn_thr *t, long long tag, uint64_t *ino);
@@ -318,6 +342,12 @@ long scn_run_check(struct scn_thr *t, const struct scn_stmt *st,
 long scn_run_barrier(struct scn_thr *t);
 /* the filesystem's declared name limit, for "…"*NAME_MAX (0: unknown) */
 unsigned scn_name_max(const struct scn_thr *t);
+/* `interrupt MS` (scenario/intr.c): signal the calling thread every ms
+ * milliseconds from now, until disarmed; 0 or -errno */
+int scn_intr_arm(unsigned ms, timer_t *out);
+void scn_intr_disarm(timer_t tm);
+/* the longest `interrupt` may wait before its first signal */
+#define SCN_INTR_MAX_MS 10000
 /* evict and delay: through the harness's callbacks; 0 or -errno */
 long scn_run_provoke(struct scn_thr *t, const struct scn_stmt *st,
 		     struct scn_val *v);
@@ -356,6 +386,14 @@ SCN_EXEC(rmtree); SCN_EXEC(sleep); SCN_EXEC(barrier); SCN_EXEC(quiesce);
 SCN_EXEC(settle); SCN_EXEC(check); SCN_EXEC(walk); SCN_EXEC(evict);
 SCN_EXEC(delay);
 SCN_EXEC(delay_reply);
+SCN_EXEC(interrupt);
+SCN_EXEC(handle);
+SCN_EXEC(open_handle);
+SCN_EXEC(mmap);
+SCN_EXEC(munmap);
+SCN_EXEC(mread);
+SCN_EXEC(mwrite);
+SCN_EXEC(msync);
 
 SCN_VERIFY(stat); SCN_VERIFY(data); SCN_VERIFY(listxattr);
 SCN_VERIFY(readdir); SCN_VERIFY(walk);

@@ -149,6 +149,16 @@ static void test_scn_parse__every_call(void **state)
 		"delay FORGET 5\n"
 		"delay BATCH_FORGET 0\n"
 		"delay-reply LOOKUP 5\n"
+		"interrupt 50\n"
+		"stat a\n"
+		"handle h0 a\n"
+		"open-handle g h0 O_RDONLY|O_DIRECTORY\n"
+		"open m a O_RDWR\n"
+		"mmap mm m 4096\n"
+		"mread mm 0 5 \"hello\"\n"
+		"mwrite mm 0 \"HELLO\"\n"
+		"msync mm\n"
+		"munmap mm\n"
 		"parallel 2 {\n"
 		"\tbarrier\n"
 		"\tevict a\n"
@@ -165,7 +175,8 @@ static void test_scn_parse__every_call(void **state)
 	unsigned want = SCN_REQ_WRITE | SCN_REQ_TMPFILE | SCN_REQ_MKNOD |
 			SCN_REQ_SYMLINK | SCN_REQ_HARDLINK |
 			SCN_REQ_RENAME_EXCHANGE | SCN_REQ_RENAME_NOREPLACE |
-			SCN_REQ_XATTR | SCN_REQ_DROP_CACHES;
+			SCN_REQ_XATTR | SCN_REQ_DROP_CACHES |
+			SCN_REQ_EXPORT;
 
 	assert_int_equal(scn_requires(s), want);
 	assert_int_equal(s->ntags, 1);
@@ -358,7 +369,7 @@ static void test_scn_parse__err_unknown_requirement(void **state)
 	parse_bad(HDR "# requires: write nope\nstat .\n", 3, 19,
 		  "unknown requirement 'nope' (known: write hardlink symlink "
 		  "mknod xattr tmpfile rename-exchange rename-noreplace "
-		  "refledger drop-caches stable-ino namemax-255)");
+		  "refledger drop-caches stable-ino namemax-255 export)");
 	assert_string_equal(scn_req_list(SCN_REQ_XATTR | SCN_REQ_WRITE,
 					 names, sizeof(names)), "write xattr");
 	assert_string_equal(scn_req_list(0, names, sizeof(names)), "");
@@ -554,6 +565,31 @@ static void test_scn_parse__err_open_flag(void **state)
 		  "unknown rename flag 'RENAME_SWAP'");
 	parse_bad(HDR "open f a O_RDWR|O_CREAT\n", 3, 10, "needs a MODE");
 	parse_bad(HDR "mkdir d 0789\n", 3, 9, "octal");
+	parse_bad(HDR "interrupt 0\nstat a\n", 3, 11,
+		  "interrupt delay out of range (1..10000 ms)");
+	parse_bad(HDR "handle h a\nopen-handle f h O_RDWR|O_CREAT\n", 4, 17,
+		  "open-handle takes no O_CREAT");
+	parse_bad(HDR "open f a O_RDWR\nmmap m f 0\n", 4, 10,
+		  "length out of range");
+	parse_bad(HDR "open f a O_RDWR\nmmap m f 4096\nmread m 0 99999999\n",
+		  5, 11, "length out of range");
+}
+
+/* `interrupt` arms the next call of its block, and nothing else */
+static void test_scn_parse__err_interrupt_unfollowed(void **state)
+{
+	parse_bad(HDR "interrupt 5\nquiesce\n", 4, 1,
+		  "'interrupt' on line 3 must be followed by a call on the "
+		  "mount in its block, not quiesce");
+	parse_bad(HDR "interrupt 5\ninterrupt 5\nstat a\n", 4, 1,
+		  "not interrupt");
+	parse_bad(HDR "interrupt 5\nrepeat 2 {\nstat a\n}\n", 4, 1,
+		  "not a block");
+	parse_bad(HDR "repeat 2 {\nstat a\ninterrupt 5\n}\nstat a\n", 6, 1,
+		  "not the end of the block");
+	parse_bad(HDR "stat a\ninterrupt 5\n", 4, 1,
+		  "not the end of the file");
+	parse_ok_free(HDR "repeat 2 {\ninterrupt 5\nstat a\n}\n");
 }
 
 static void test_scn_parse__err_header(void **state)
@@ -636,7 +672,7 @@ static void test_scn_parse__err_nul_in_file(void **state)
 static void test_scn_parse__tables(void **state)
 {
 	assert_string_equal(scn_req_name(0), "write");
-	assert_string_equal(scn_req_name(SCN_NREQ - 1), "namemax-255");
+	assert_string_equal(scn_req_name(SCN_NREQ - 1), "export");
 	assert_null(scn_req_name(SCN_NREQ));
 	assert_int_equal(scn_req_bit("rename-exchange"),
 			 SCN_REQ_RENAME_EXCHANGE);
@@ -684,6 +720,7 @@ int main(void)
 		cmocka_unit_test(test_scn_parse__err_placement),
 		cmocka_unit_test(test_scn_parse__err_nul_in_file),
 		cmocka_unit_test(test_scn_parse__tables),
+		cmocka_unit_test(test_scn_parse__err_interrupt_unfollowed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
