@@ -139,6 +139,30 @@ const struct memfs_fault_desc memfs_faults[MEMFS_F_COUNT] = {
 	 "(libfuse#746, .fuse_hidden races)",
 	 "LF-FREED-REFERENCED (freed while the wire holds a reference)",
 	 "LF-FREED-REFERENCED", "unlink-release-forget", ""},
+    [MEMFS_F_INTERRUPTED_LOOKUP_KEPT] =
+	{"interrupted-lookup-kept",
+	 "a LOOKUP the kernel interrupted is answered EINTR, but the "
+	 "reference counted for it is kept",
+	 "entry never delivered, reference not undone (libfuse lib/fuse.c "
+	 "reply_entry -> forget_node, 0db74cc6)",
+	 "LF-FS-LEDGER (fs nlookup above the wire ledger)",
+	 "LF-FS-LEDGER", "interrupt-lookup", ""},
+    [MEMFS_F_EXPORT_DOT_NO_REF] =
+	{"export-dot-no-ref",
+	 "LOOKUP of \".\" or \"..\" (a file handle opened, "
+	 "FUSE_EXPORT_SUPPORT) answers the entry without counting it",
+	 "handle lookups treated like readdirplus dots, which take no "
+	 "reference",
+	 "LF-FS-LEDGER (fs nlookup below the wire ledger)",
+	 "LF-FS-LEDGER", "export-handle-reopen", ""},
+    [MEMFS_F_FREE_AT_FLUSH] =
+	{"free-at-flush",
+	 "the FLUSH of the last open handle of an unlinked file frees it, "
+	 "though a mapping keeps the file open until munmap (RELEASE)",
+	 "deferred removal keyed on close(2), not on the last release "
+	 "(mmap of an unlinked file)",
+	 "LF-FREED-REFERENCED (freed while the wire holds a reference)",
+	 "LF-FREED-REFERENCED", "unlink-open-mmap", ""},
 };
 
 int memfs_fault_enable(const char *name)

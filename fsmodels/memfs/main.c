@@ -225,6 +225,11 @@ static void memfs_init(void *userdata, struct fuse_conn_info *conn)
 		conn->want |= FUSE_CAP_WRITEBACK_CACHE;
 	if (memfs.opts.no_parallel_dirops)
 		conn->want &= ~FUSE_CAP_PARALLEL_DIROPS;
+	/* every nodeid stays answerable while its inode lives, so a file
+	 * handle can be opened after the kernel forgot it: the kernel then
+	 * asks LOOKUP "." (and ".." up a directory's path) */
+	if (conn->capable & FUSE_CAP_EXPORT_SUPPORT)
+		conn->want |= FUSE_CAP_EXPORT_SUPPORT;
 	memfs_log("init proto=%u.%u capable=0x%x want=0x%x", conn->proto_major,
 		  conn->proto_minor, conn->capable, conn->want);
 }

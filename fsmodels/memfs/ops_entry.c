@@ -74,6 +74,44 @@ static bool lookup_raced(struct memfs_inode **inp)
 	return !in || in->forgotten != forgotten;
 }
 
+/* LOOKUP "." or ".." (FUSE_EXPORT_SUPPORT): the kernel opens a file
+ * handle whose inode it no longer holds (fs/fuse/inode.c
+ * fuse_get_dentry), or reconnects a directory to its parent
+ * (fuse_get_parent).  The entry is a reference like any other.  Called
+ * under the lock. */
+static int lookup_dot(fuse_ino_t nodeid, const char *name,
+		      struct memfs_entry_out *out)
+{
+	char esc[MEMFS_ESC_MAX];
+	struct memfs_inode *in;
+	int err = 0;
+
+	in = memfs_get_live(nodeid, &err);
+	if (in && name[1]) {
+		if (!S_ISDIR(in->mode))
+			err = -ENOTDIR, in = NULL;
+		else if (in->parent)
+			in = in->parent; /* the root is its own parent */
+	}
+	if (!in) {
+		memfs_log("lookup nodeid=%llu name=%s -> error=%d", ULL(nodeid),
+			  memfs_log_name(esc, sizeof(esc), name), -err);
+		return err;
+	}
+	/* FAULT export-dot-no-ref: the dots of a handle lookup taken for
+	 * the dots of readdirplus, which are no reference */
+	if (!memfs_fault(MEMFS_F_EXPORT_DOT_NO_REF)) {
+		memfs_ref(in);
+		out->counted = true;
+	}
+	memfs_fill_entry(in, &out->e);
+	memfs_log("lookup nodeid=%llu name=%s -> nodeid=%llu nlookup=%llu%s",
+		  ULL(nodeid), memfs_log_name(esc, sizeof(esc), name),
+		  ULL(in->nodeid), ULL(in->nlookup),
+		  out->counted ? "" : " (not counted: fault)");
+	return 0;
+}
+
 static int memfs_do_lookup(fuse_ino_t parent, const char *name,
 			   struct memfs_entry_out *out)
 {
@@ -85,6 +123,10 @@ static int memfs_do_lookup(fuse_ino_t parent, const char *name,
 	if (err)
 		return err;
 	pthread_mutex_lock(&memfs.lock);
+	if (name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2]))) {
+		err = lookup_dot(parent, name, out);
+		goto unlock;
+	}
 	dir = memfs_get_live(parent, &err);
 	if (!dir)
 		goto log;
@@ -137,6 +179,18 @@ static void memfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct memfs_entry_out out = {0};
 	int err = memfs_do_lookup(parent, name, &out);
 
+	/* The kernel interrupted this LOOKUP before memfs began it (the
+	 * FUSE_INTERRUPT came first): EINTR is an answer it accepts, and
+	 * the reference counted for an entry that does not go out is
+	 * returned */
+	if (!err && fuse_req_interrupted(req)) {
+		if (out.counted && !memfs_fault(MEMFS_F_INTERRUPTED_LOOKUP_KEPT))
+			memfs_undo_failed(out.e.ino, 1, 0, "interrupted lookup");
+		else if (out.counted)
+			memfs_log("interrupted lookup nodeid=%llu: reference "
+				  "kept (fault)", ULL(out.e.ino));
+		err = -EINTR;
+	}
 	reply_entry(req, err, &out, "lookup");
 }
 

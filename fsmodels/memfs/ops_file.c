@@ -142,6 +142,20 @@ static void memfs_write(fuse_req_t req, fuse_ino_t nodeid, const char *buf,
 static void memfs_flush(fuse_req_t req, fuse_ino_t nodeid,
 			struct fuse_file_info *fi)
 {
+	struct memfs_inode *in;
+
+	/* FAULT free-at-flush: close(2) of the last descriptor taken for
+	 * the end of the file; a mapping still has it open */
+	if (memfs_fault(MEMFS_F_FREE_AT_FLUSH)) {
+		pthread_mutex_lock(&memfs.lock);
+		in = memfs_get(nodeid);
+		if (in && !in->nlink && in->nopen == 1 && !S_ISDIR(in->mode)) {
+			memfs_log("flush nodeid=%llu: freed (fault)",
+				  (unsigned long long)nodeid);
+			memfs_force_free(in);
+		}
+		pthread_mutex_unlock(&memfs.lock);
+	}
 	memfs_delay();
 	fuse_reply_err(req, 0);
 }
