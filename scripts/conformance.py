@@ -150,6 +150,16 @@ NOTES = {
         "bytes). Checked by hand on plain `rclone mount` and `mount2` "
         "mounts (--vfs-cache-mode writes): write hello, open, unlink: "
         "fstat nlink 1, pread 5 bytes returns b''.",
+    ("rclone", "unlink-open-mmap"):
+        "no deferred removal through a mapping either: once a mapped file "
+        "is unlinked and its descriptor closed, every READ the page "
+        "faults send is answered ENOENT, so the bytes cannot be read or "
+        "written through the mapping (EFAULT; a plain load would be "
+        "SIGBUS). Checked by hand on a plain `rclone mount` mount "
+        "(--vfs-cache-mode writes): write 10 bytes, mmap shared, unlink, "
+        "close, process_vm_readv of the mapping gives EFAULT (and rclone "
+        "logs 'vfs cache: failed to _ensure cache object not found'); "
+        "the same program on ext4 reads the 10 bytes.",
     ("rclone", "modes"):
         "modes asked for are not kept: mkdir 0700 gives 0755, create 0600 "
         "gives 0644 (rclone applies --dir-perms/--file-perms). Checked by "

@@ -524,9 +524,6 @@ static void cap_init(struct tap *t, unsigned char *buf, size_t n)
 		io.flags2 |= (uint32_t)((t->init_set & t->kernel_flags) >> 32);
 	cap.max_write = io.max_write;
 	cap.max_pages = (io.flags & FUSE_MAX_PAGES) ? io.max_pages : 32;
-	t->fs_flags = io.flags;
-	if (io.flags & FUSE_INIT_EXT)
-		t->fs_flags |= (uint64_t)io.flags2 << 32;
 	memcpy(buf + sizeof(struct fuse_out_header), &io,
 	       have < sizeof(io) ? have : sizeof(io));
 	evlog_emit(t->log, FC_EV_INIT_CAP, &cap, sizeof(cap), 0);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/xattr.h>
@@ -143,29 +144,23 @@ static int probe_drop(const char *dir)
 	return quiesce_possible();
 }
 
-/* "export", the harness's half: it may open file handles
- * (open_by_handle_at needs CAP_DAC_READ_SEARCH).  The filesystem's half,
- * FUSE_EXPORT_SUPPORT in its INIT reply, the caller adds. */
-static int probe_handles(const char *dir)
+/* a shared, writable mapping of "f": FUSE refuses one on a file opened
+ * for direct I/O (FOPEN_DIRECT_IO without FUSE_DIRECT_IO_ALLOW_MMAP) */
+static int probe_mmap(const char *dir)
 {
-	struct {
-		struct file_handle fh;
-		unsigned char room[MAX_HANDLE_SZ];
-	} h;
-	int mnt_id, dfd, fd;
+	char p[4096];
+	void *addr;
+	int fd;
 
-	h.fh.handle_bytes = MAX_HANDLE_SZ;
-	if (name_to_handle_at(AT_FDCWD, dir, &h.fh, &mnt_id, 0))
-		return 0;
-	/* not O_PATH: the kernel takes the mount from an open file */
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return 0;
-	fd = open_by_handle_at(dfd, &h.fh, O_PATH | O_CLOEXEC);
-	close(dfd);
+	at(p, sizeof(p), dir, "f");
+	fd = open(p, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
+	addr = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);
+	if (addr == MAP_FAILED)
+		return 0;
+	munmap(addr, 4096);
 	return 1;
 }
 
@@ -185,7 +180,7 @@ static const struct {
 	{ SCN_REQ_RENAME_NOREPLACE, probe_noreplace, 1 },
 	{ SCN_REQ_DROP_CACHES, probe_drop, 0 },
 	{ SCN_REQ_NAMEMAX_255, probe_namemax, 0 },
-	{ SCN_REQ_EXPORT, probe_handles, 0 },
+	{ SCN_REQ_MMAP, probe_mmap, 1 },
 };
 
 unsigned probe_caps(const char *dir)

@@ -14,7 +14,6 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
-#include <linux/fuse.h>
 #include "mount/interrupt.h"
 #include "mount/caps.h"
 #include "run/body.h"
@@ -302,32 +301,70 @@ static int ino_probe_name(const char *mnt, unsigned caps, char *path,
 	return de ? 0 : -ENOENT;
 }
 
-/* Does st_ino survive the kernel forgetting the file?  A high-level
- * libfuse filesystem without -o use_ino gives a node a new number once
- * it was forgotten (docs/rules.md, EX-INO-STABLE).  Looked at across an
- * unjudged quiesce (a settle); 1 also when it cannot be told. */
-static int probe_stable_ino(struct run_ctx *rc, struct session *sess,
-			    unsigned caps)
+/* Does a file handle taken before the kernel forgot the inode open
+ * after it?  The kernel then asks LOOKUP "." of the nodeid
+ * (fs/fuse/inode.c fuse_get_dentry), which needs FUSE_EXPORT_SUPPORT and
+ * a filesystem that still knows the nodeid: libfuse's high level forgets
+ * its nodes with the kernel and answers ESTALE (unless -o noforget),
+ * which is its right.  It also needs CAP_DAC_READ_SEARCH.  Called with
+ * the handle taken and the kernel's caches dropped, before anything
+ * looks the name up again. */
+static int handle_reopens(const char *mnt, struct file_handle *fh)
 {
+	int mfd, fd;
+
+	/* not O_PATH: the kernel takes the mount from an open file */
+	mfd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (mfd < 0)
+		return 0;
+	fd = open_by_handle_at(mfd, fh, O_PATH | O_CLOEXEC);
+	close(mfd);
+	if (fd < 0)
+		return 0;
+	close(fd);
+	return 1;
+}
+
+/* What survives the kernel forgetting a file, looked at across an
+ * unjudged quiesce (a settle):
+ * - SCN_REQ_STABLE_INO, its st_ino: a high-level libfuse filesystem
+ *   without -o use_ino gives a node a new number once it was forgotten
+ *   (docs/rules.md, EX-INO-STABLE); also when it cannot be told;
+ * - SCN_REQ_EXPORT, a file handle to it (handle_reopens). */
+static unsigned probe_after_forget(struct run_ctx *rc, struct session *sess,
+				   unsigned caps)
+{
+	struct {
+		struct file_handle fh;
+		unsigned char room[MAX_HANDLE_SZ];
+	} h;
 	struct stat a, b;
 	char path[4200];
 	uint32_t method;
-	int made, stable = 1, ctl = sess->ctl;
+	int made, have_handle, mnt_id, ctl = sess->ctl;
+	unsigned found = SCN_REQ_STABLE_INO;
 
 	if (!(caps & SCN_REQ_DROP_CACHES) ||
 	    ino_probe_name(rc->mnt, caps, path, sizeof(path), &made))
-		return 1;
+		return found;
+	h.fh.handle_bytes = MAX_HANDLE_SZ;
+	have_handle = !name_to_handle_at(AT_FDCWD, path, &h.fh, &mnt_id,
+					 0);
 	/* no ledger snapshot: this quiesce belongs to no scenario and
 	 * judges nothing */
 	sess->ctl = -1;
 	if (lstat(path, &a) == 0 &&
 	    quiesce_run(sess, &rc->quiesce, 0, 0, &method) == 0 &&
-	    method != FC_QUIESCE_NONE && lstat(path, &b) == 0)
-		stable = a.st_ino == b.st_ino;
+	    method != FC_QUIESCE_NONE) {
+		if (have_handle && handle_reopens(rc->mnt, &h.fh))
+			found |= SCN_REQ_EXPORT;
+		if (lstat(path, &b) == 0 && a.st_ino != b.st_ino)
+			found &= ~(unsigned)SCN_REQ_STABLE_INO;
+	}
 	sess->ctl = ctl;
 	if (made)
 		unlink(path);
-	return stable;
+	return found;
 }
 
 int run_probe(struct run_ctx *rc, unsigned *caps, char *err, size_t errlen)
@@ -339,11 +376,6 @@ int run_probe(struct run_ctx *rc, unsigned *caps, char *err, size_t errlen)
 	if (ret)
 		return ret;
 	*caps = probe_caps(rc->mnt);
-	/* handles open again after the kernel forgot the inode only where
-	 * the filesystem answers LOOKUP "." (fs/fuse/inode.c
-	 * fuse_get_dentry): otherwise ESTALE, which is its right */
-	if (!(sess.tap.fs_flags & FUSE_EXPORT_SUPPORT))
-		*caps &= ~(unsigned)SCN_REQ_EXPORT;
 	/* INIT is answered: the filesystem's libfuse, if any, is mapped */
 	if (libseen_mapped(sess.fs.pid, rc->fs_libfuse,
 			   sizeof(rc->fs_libfuse)))
@@ -357,8 +389,7 @@ int run_probe(struct run_ctx *rc, unsigned *caps, char *err, size_t errlen)
 	}
 	if (sess.ctl >= 0)
 		*caps |= SCN_REQ_REFLEDGER;
-	if (probe_stable_ino(rc, &sess, *caps))
-		*caps |= SCN_REQ_STABLE_INO;
+	*caps |= probe_after_forget(rc, &sess, *caps);
 	if (session_stop(&sess)) {
 		/* A filesystem that crashed under the probe's calls has a
 		 * bug the scenarios should see too: the crash is a finding,

@@ -21,8 +21,8 @@
 
 /* What the harness measures itself, whatever a profile declares: the
  * reference ledger and quiesce are the harness's; st_ino stability and
- * the name limit are properties the probe observes, and export support
- * is the INIT reply's. */
+ * the name limit, and whether file handles outlive the kernel's
+ * forgetting, are properties the probe observes. */
 #define HARNESS_CAPS (SCN_REQ_REFLEDGER | SCN_REQ_DROP_CACHES | \
 		      SCN_REQ_STABLE_INO | SCN_REQ_NAMEMAX_255 | \
 		      SCN_REQ_EXPORT)

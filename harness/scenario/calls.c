@@ -27,12 +27,14 @@ static const struct scn_call calls[] = {
 	{"handle", {N, P}, 2, 0, 0, -1, 0, 0, 0, scn_x_handle, NULL},
 	{"open-handle", {D, N, SCN_A_OFLAGS}, 3, 0, 0, -1, SCN_REQ_EXPORT, 0,
 	 0, scn_x_open_handle, NULL},
-	{"mmap", {N, D, I}, 3, 0, 0, -1, 0, 0, 0, scn_x_mmap, NULL},
+	{"mmap", {N, D, I}, 3, 0, 0, -1, SCN_REQ_MMAP, 0, 0, scn_x_mmap,
+	 NULL},
 	{"munmap", {N}, 1, 0, 0, -1, 0, 0, 0, scn_x_munmap, NULL},
-	{"mread", {N, I, I, B}, 3, 1, 0, -1, 0, 0, 0, scn_x_mread,
+	{"mread", {N, I, I, B}, 3, 1, 0, -1, 0, SCN_CF_MAPPED, 0, scn_x_mread,
 	 scn_v_data},
-	{"mwrite", {N, I, B}, 3, 0, 0, 2, W, CW, 0, scn_x_mwrite, NULL},
-	{"msync", {N}, 1, 0, 0, -1, 0, 0, 0, scn_x_msync, NULL},
+	{"mwrite", {N, I, B}, 3, 0, 0, 2, W, CW | SCN_CF_MAPPED, 0,
+	 scn_x_mwrite, NULL},
+	{"msync", {N}, 1, 0, 0, -1, 0, SCN_CF_MAPPED, 0, scn_x_msync, NULL},
 	{"create", {P, M}, 2, 0, 0, -1, W, CW, 0, scn_x_create, NULL},
 	{"read", {D, I, B}, 2, 1, 0, -1, 0, 0, 0, scn_x_read, scn_v_data},
 	{"pread", {D, I, I, B}, 3, 1, 0, -1, 0, 0, 0, scn_x_pread,
@@ -211,7 +213,7 @@ long scn_rflag_value(const char *name)
 static const char *const req_names[SCN_NREQ] = {
 	"write", "hardlink", "symlink", "mknod", "xattr", "tmpfile",
 	"rename-exchange", "rename-noreplace", "refledger", "drop-caches",
-	"stable-ino", "namemax-255", "export",
+	"stable-ino", "namemax-255", "export", "mmap",
 };
 
 const char *scn_req_name(unsigned index)
@@ -275,9 +277,12 @@ const char *scn_result_rule(const struct scn_stmt *st, long ret)
 		if (scn_expects_errno(st, errno_rules[k].err) ||
 		    ret == -(long)errno_rules[k].err)
 			return errno_rules[k].rule;
-	/* a call through a descriptor that failed where it should work:
-	 * the open file lost its use (deferred removal, stale handles) */
-	if (st->call && st->call->args[0] == SCN_A_FD && ret < 0 && !want)
+	/* a call through a descriptor or a mapping that failed where it
+	 * should work: the open file lost its use (deferred removal, stale
+	 * handles) */
+	if (st->call && (st->call->args[0] == SCN_A_FD ||
+			 (st->call->flags & SCN_CF_MAPPED)) && ret < 0 && !want &&
+	    st->call->exec != scn_x_open && st->call->exec != scn_x_open_handle)
 		return SCN_EX_OPEN_FILE;
 	return SCN_EX_RESULT;
 }

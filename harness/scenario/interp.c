@@ -73,7 +73,9 @@ struct scn_runst {
 	unsigned char *tagset;
 	unsigned *tagq;               /* quiesces done when it was bound */
 	struct scn_walk *walks;       /* kept walks, by tag */
-	unsigned quiesces;            /* quiesce and settle statements done */
+	unsigned quiesces;            /* quiesce, settle and evict statements
+					 done: points after which the kernel
+					 may have forgotten a file */
 	unsigned ino_unjudged;        /* see scn_outcome */
 	unsigned ledger_unjudged;     /* see scn_outcome */
 	struct scn_failure *fails;
@@ -678,6 +680,13 @@ long scn_run_provoke(struct scn_thr *t, const struct scn_stmt *st,
 				     (uint32_t)v[1].num * 1000u,
 				     st->call->exec == scn_x_delay_reply);
 	cb_leave(r);
+	/* an evicted inode is forgotten like a quiesced one: where st_ino
+	 * does not survive that, identities bound before are not judged */
+	if (is_evict) {
+		pthread_mutex_lock(&r->mu);
+		r->quiesces++;
+		pthread_mutex_unlock(&r->mu);
+	}
 	return rc;
 }
 

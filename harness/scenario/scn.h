@@ -31,12 +31,15 @@ enum scn_req {
 	SCN_REQ_STABLE_INO = 1u << 10,
 	/* statfs f_namemax is 255: the name-limit expectations hold */
 	SCN_REQ_NAMEMAX_255 = 1u << 11,
-	/* file handles open again once the kernel forgot the inode: the
-	 * filesystem accepted FUSE_EXPORT_SUPPORT and the harness may call
-	 * open_by_handle_at (CAP_DAC_READ_SEARCH) */
+	/* a file handle opens again once the kernel forgot the inode (probed
+	 * once a run): FUSE_EXPORT_SUPPORT, a filesystem that still knows
+	 * the nodeid, and CAP_DAC_READ_SEARCH for open_by_handle_at */
 	SCN_REQ_EXPORT = 1u << 12,
+	/* a shared, writable mapping of a file (a filesystem that opens
+	 * files for direct I/O may refuse it: ENODEV) */
+	SCN_REQ_MMAP = 1u << 13,
 };
-#define SCN_NREQ 13
+#define SCN_NREQ 14
 
 /* "write", "hardlink", ...; NULL past the end */
 const char *scn_req_name(unsigned index);

@@ -75,6 +75,8 @@ enum scn_call_flag {
 	SCN_CF_HARNESS = 1u << 4,  /* the harness's own statement, not a
 				      system call on the mount: nothing an
 				      `interrupt` could signal */
+	SCN_CF_MAPPED = 1u << 5,   /* works through a mapping, which holds
+				      its file open like a descriptor */
 };
 
 struct scn_thr;

@@ -128,15 +128,13 @@ def test_attach__profile_readonly_squashfs(fusecheck, repo, profile):
     assert r.report["run"]["attach"] == "fd"
     # read-only, so nothing of what a profile provides; only the
     # high-level one (st_ino = libfuse node id, no use_ino) renumbers
-    # inodes after the cache drop: measured, said once, not judged.
-    # libfuse's high level accepts FUSE_EXPORT_SUPPORT (it answers
-    # LOOKUP "."), squashfuse_ll does not
+    # inodes after the cache drop: measured, said once, not judged
     unstable = [n for n in r.report["run"]["notes"] if "st_ino" in n]
     if profile == "squashfuse_ll":
         assert r.report["run"]["caps"] == ["drop-caches", "stable-ino"]
         assert not unstable
     else:
-        assert r.report["run"]["caps"] == ["drop-caches", "export"]
+        assert r.report["run"]["caps"] == ["drop-caches"]
         assert unstable
     st = r.scenarios()["readonly-tree"]
     assert st["status"] == "pass", st

@@ -176,7 +176,7 @@ static void test_scn_parse__every_call(void **state)
 			SCN_REQ_SYMLINK | SCN_REQ_HARDLINK |
 			SCN_REQ_RENAME_EXCHANGE | SCN_REQ_RENAME_NOREPLACE |
 			SCN_REQ_XATTR | SCN_REQ_DROP_CACHES |
-			SCN_REQ_EXPORT;
+			SCN_REQ_EXPORT | SCN_REQ_MMAP;
 
 	assert_int_equal(scn_requires(s), want);
 	assert_int_equal(s->ntags, 1);
@@ -369,7 +369,7 @@ static void test_scn_parse__err_unknown_requirement(void **state)
 	parse_bad(HDR "# requires: write nope\nstat .\n", 3, 19,
 		  "unknown requirement 'nope' (known: write hardlink symlink "
 		  "mknod xattr tmpfile rename-exchange rename-noreplace "
-		  "refledger drop-caches stable-ino namemax-255 export)");
+		  "refledger drop-caches stable-ino namemax-255 export mmap)");
 	assert_string_equal(scn_req_list(SCN_REQ_XATTR | SCN_REQ_WRITE,
 					 names, sizeof(names)), "write xattr");
 	assert_string_equal(scn_req_list(0, names, sizeof(names)), "");
@@ -672,7 +672,7 @@ static void test_scn_parse__err_nul_in_file(void **state)
 static void test_scn_parse__tables(void **state)
 {
 	assert_string_equal(scn_req_name(0), "write");
-	assert_string_equal(scn_req_name(SCN_NREQ - 1), "export");
+	assert_string_equal(scn_req_name(SCN_NREQ - 1), "mmap");
 	assert_null(scn_req_name(SCN_NREQ));
 	assert_int_equal(scn_req_bit("rename-exchange"),
 			 SCN_REQ_RENAME_EXCHANGE);
