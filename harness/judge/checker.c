@@ -244,6 +244,7 @@ static void on_scenario(struct fc_checker *c, const struct fc_event *ev)
 	free(c->scn_file);
 	c->scn_file = NULL;
 	c->ntids = 0;
+	watch_reset(c);
 	if (s.phase != FC_SCN_BEGIN) {
 		c->scenario = -1;
 		return;

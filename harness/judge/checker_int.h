@@ -55,6 +55,14 @@ struct tid_line {
 	uint32_t tid, line;
 };
 
+/* A nodeid a scenario watches: the references entry replies handed it
+ * and FORGETs returned since its `watch` (LC-COUNTED). */
+#define CK_WATCH_MAX 32
+struct ck_watch {
+	uint64_t nodeid;
+	uint64_t handed, forgotten;
+};
+
 struct fc_checker {
 	struct ledger ledger;
 	struct inflight inflight;
@@ -92,6 +100,10 @@ struct fc_checker {
 	size_t undo_next;
 	struct undo_rec *cur_undo;  /* record of the reply being applied */
 
+	/* `watch`ed nodeids of this scenario (judge/watch.c) */
+	struct ck_watch watch[CK_WATCH_MAX];
+	unsigned nwatch;
+
 	uint64_t forget_uniques[FORGET_UNIQUES];
 	size_t forget_next;
 
@@ -123,5 +135,16 @@ void lc_on_rejected(struct fc_checker *c, const struct fc_event *ev);
 void lf_on_quiesce(struct fc_checker *c, const struct fc_event *ev);
 void lf_on_check(struct fc_checker *c, const struct fc_event *ev);
 void lf_on_fs_ledger(struct fc_checker *c, const struct fc_event *ev);
+
+/* watch.c: `watch`, `handed`, `forgotten` (LC-COUNTED) */
+void watch_reset(struct fc_checker *c);
+/* references handed to (may be -1: a reply undone) or returned by
+ * FORGET for nodeid, counted where it is watched */
+void watch_count(struct fc_checker *c, uint64_t nodeid, int64_t handed,
+		 uint64_t forgotten);
+/* a WATCH, HANDED(_MIN) or FORGOTTEN(_MIN) check for nodeid (0: the
+ * wire never handed out the scenario's inode) */
+void watch_on_check(struct fc_checker *c, const struct fc_event *ev,
+		    const struct fc_ev_check *k, uint64_t nodeid);
 
 #endif

@@ -143,6 +143,14 @@ void lf_on_check(struct fc_checker *c, const struct fc_event *ev)
 								 "at least ",
 				(unsigned long long)k.expect);
 		return;
+	case FC_CHECK_WATCH:
+	case FC_CHECK_HANDED:
+	case FC_CHECK_HANDED_MIN:
+	case FC_CHECK_FORGOTTEN:
+	case FC_CHECK_FORGOTTEN_MIN:
+		n = node_of_ino(c, k.ino);
+		watch_on_check(c, ev, &k, n ? n->nodeid : 0);
+		return;
 	case FC_CHECK_ALIVE:
 	case FC_CHECK_FREED:
 		if (!c->snap_seen) {

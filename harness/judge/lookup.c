@@ -73,6 +73,7 @@ void lc_on_rejected(struct fc_checker *c, const struct fc_event *ev)
 			} else if (n->refs) {
 				n->refs--;
 				c->st.handed--;
+				watch_count(c, n->nodeid, -1, 0);
 				/* the filesystem counted it; the kernel
 				 * did not (LF-FS-LEDGER allows for it) */
 				n->rejected++;
@@ -119,6 +120,7 @@ static void forget(struct fc_checker *c, const struct fc_event *ev,
 			(unsigned long long)nodeid, (unsigned long long)have);
 	if (n)
 		n->refs = have > nlookup ? have - nlookup : 0;
+	watch_count(c, nodeid, 0, nlookup);
 }
 
 /* --- requests ------------------------------------------------------------ */
@@ -294,6 +296,7 @@ static void hand_out(struct fc_checker *c, const struct fc_event *ev,
 	}
 	n->refs++;
 	c->st.handed++;
+	watch_count(c, h->nodeid, 1, 0);
 	ledger_set_type(n, type);
 	n->generation = h->generation;
 	n->ino = h->ino;

@@ -46,6 +46,13 @@ const struct fc_rule fc_rules[] = {
 	  "the nodeid of an inode has exactly the number of outstanding "
 	  "references the scenario expects",
 	  "scenario assertion `outstanding`; counting as LC-ENTRY-REF" },
+	{ "LC-COUNTED", FC_RF_LOOKUP,
+	  "the references entry replies handed to a watched inode's nodeid, "
+	  "and those FORGETs returned for it, are the number the scenario "
+	  "expects",
+	  "scenario assertions `watch`, `handed`, `forgotten`; counting as "
+	  "LC-ENTRY-REF and LC-FORGET-EXCESS; FreeBSD tests/sys/fs/fusefs "
+	  "expect_forget" },
 	{ "LF-FS-LEDGER", FC_RF_LIFECYCLE,
 	  "the reference filesystem's nlookup of every inode equals the "
 	  "wire ledger's count for its nodeid",

@@ -104,6 +104,13 @@ static const struct scn_call calls[] = {
 	 FC_CHECK_FREED, scn_x_check, NULL},
 	{"fscounts", {0}, 0, 0, 0, -1, 0, SCN_CF_SERIAL | H, FC_CHECK_COUNTS,
 	 scn_x_check, NULL},
+	/* exact counts on the wire, any filesystem (LC-COUNTED) */
+	{"watch", {SCN_A_TAG}, 1, 0, 0, -1, 0, SCN_CF_SERIAL | H,
+	 FC_CHECK_WATCH, scn_x_check, NULL},
+	{"handed", {SCN_A_TAG, SCN_A_REFS}, 2, 0, 0, -1, 0, SCN_CF_SERIAL | H,
+	 FC_CHECK_HANDED, scn_x_check, NULL},
+	{"forgotten", {SCN_A_TAG, SCN_A_REFS}, 2, 0, 0, -1, 0,
+	 SCN_CF_SERIAL | H, FC_CHECK_FORGOTTEN, scn_x_check, NULL},
 };
 
 const struct scn_call *scn_call_find(const char *name)

@@ -622,7 +622,9 @@ long scn_run_check(struct scn_thr *t, const struct scn_stmt *st,
 	if (st->nargs > 1) {
 		chk.expect = (uint64_t)(v[1].num & ~SCN_REFS_AT_LEAST);
 		if (v[1].num & SCN_REFS_AT_LEAST)
-			chk.kind = FC_CHECK_OUTSTANDING_MIN;
+			chk.kind = chk.kind == FC_CHECK_OUTSTANDING
+					   ? FC_CHECK_OUTSTANDING_MIN
+					   : chk.kind + 1; /* the _MIN after */
 	}
 	if ((chk.kind == FC_CHECK_ALIVE || chk.kind == FC_CHECK_FREED ||
 	     chk.kind == FC_CHECK_COUNTS) &&

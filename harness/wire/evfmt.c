@@ -484,6 +484,11 @@ static const char *const check_names[] = {
 	[FC_CHECK_FREED] = "freed",
 	[FC_CHECK_COUNTS] = "fscounts",
 	[FC_CHECK_OUTSTANDING_MIN] = "outstanding-at-least",
+	[FC_CHECK_WATCH] = "watch",
+	[FC_CHECK_HANDED] = "handed",
+	[FC_CHECK_HANDED_MIN] = "handed-at-least",
+	[FC_CHECK_FORGOTTEN] = "forgotten",
+	[FC_CHECK_FORGOTTEN_MIN] = "forgotten-at-least",
 };
 
 static void fmt_check(struct evout *o, const struct fc_event *ev)
@@ -498,7 +503,9 @@ static void fmt_check(struct evout *o, const struct fc_event *ev)
 	put(o, " %s line=%u", name ? name : "unknown", c.line);
 	if (c.kind != FC_CHECK_BALANCED)
 		put(o, " ino=%llu", (unsigned long long)c.ino);
-	if (c.kind == FC_CHECK_OUTSTANDING)
+	if (c.kind != FC_CHECK_BALANCED && c.kind != FC_CHECK_ALIVE &&
+	    c.kind != FC_CHECK_FREED && c.kind != FC_CHECK_COUNTS &&
+	    c.kind != FC_CHECK_WATCH)
 		put(o, " expect=%llu", (unsigned long long)c.expect);
 }
 

@@ -151,6 +151,14 @@ enum fc_check_kind {
 	FC_CHECK_COUNTS = 5,      /* reference fs's lookup counts match the
 				     wire now (judged by the FS_LEDGER
 				     snapshot taken for it) */
+	FC_CHECK_WATCH = 7,       /* count what the nodeid of `ino` is
+				     handed and what FORGETs return for
+				     it, from 0, from here on */
+	FC_CHECK_HANDED = 8,      /* that many references handed out to
+				     the watched nodeid of `ino` */
+	FC_CHECK_HANDED_MIN = 9,  /* at least `expect` */
+	FC_CHECK_FORGOTTEN = 10,  /* that many returned by FORGETs */
+	FC_CHECK_FORGOTTEN_MIN = 11,
 };
 
 struct fc_ev_check {

@@ -77,6 +77,9 @@ def test_handle_reopen_asks_lookup_dot(fusecheck, tmp_path):
     assert r.code == 0, r
     assert "export" in r.report["run"]["caps"], r.report["run"]["caps"]
     lines = log_lines(fusecheck, tmp_path / "out")
+    # the capability probe reopened a handle too: the scenario's own
+    lines = lines[next(i for i, l in enumerate(lines)
+                       if "SCENARIO begin" in l):]
     dots = [l for l in lines if "REQUEST LOOKUP" in l and
             re.search(r'name="\.\.?"', l)]
     # "." of the file, "." of the directory, ".." up to the root

@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 
 import fclog
-from fclog import (CHECK_ALIVE, CHECK_BALANCED, CHECK_FREED,
-                   CHECK_OUTSTANDING, Dirent, FsInode, LogWriter, OPENDIR,
+from fclog import (CHECK_ALIVE, CHECK_BALANCED, CHECK_FORGOTTEN_MIN,
+                   CHECK_FREED, CHECK_HANDED, CHECK_OUTSTANDING, CHECK_WATCH, Dirent, FsInode, LogWriter, OPENDIR,
                    Q_DROP_CACHES, Q_NONE, RELEASEDIR, RENAME_EXCHANGE,
                    ROOT_ID, S_IFDIR, S_IFREG, ST_BROKEN, ST_FAIL,
                    ST_PASS, ST_SKIP)
@@ -319,6 +319,25 @@ def outstanding_unseen_inode(w, fire):
     ck = w.check(CHECK_OUTSTANDING, 21, 555, 1 if fire else 0)
     w.forget(2, 1)
     return [V("LC-OUTSTANDING", 0, "", 21, ck, 0)]
+
+
+def counted_handed(w, fire):
+    w.lookup(1, "f", 2, pid=TID, ino=100)       # before the watch
+    w.check(CHECK_WATCH, 22, 100, 0)
+    w.lookup(1, "f", 2, pid=TID, ino=100)
+    ck = w.check(CHECK_HANDED, 23, 100, 2 if fire else 1)
+    w.forget(2, 2)
+    return [V("LC-COUNTED", 2, "f", 23, ck, 0)]
+
+
+def counted_forgotten(w, fire):
+    w.lookup(1, "f", 2, pid=TID, ino=100)
+    w.lookup(1, "f", 2, pid=TID, ino=100)
+    w.check(CHECK_WATCH, 24, 100, 0)
+    w.forget(2, 1)
+    ck = w.check(CHECK_FORGOTTEN_MIN, 25, 100, 2 if fire else 1)
+    w.forget(2, 1)
+    return [V("LC-COUNTED", 2, "f", 25, ck, 0)]
 
 
 def fs_ledger_below(w, fire):
@@ -625,6 +644,8 @@ RULE_CASES = [
     ("LC-QUIESCE-BALANCE", balanced_check),
     ("LC-OUTSTANDING", outstanding),
     ("LC-OUTSTANDING", outstanding_unseen_inode),
+    ("LC-COUNTED", counted_handed),
+    ("LC-COUNTED", counted_forgotten),
     ("LF-FS-LEDGER", fs_ledger_below),
     ("LF-FS-LEDGER", fs_ledger_ahead_at_line),
     ("LF-FS-LEDGER", fs_ledger_below_release_in_flight),

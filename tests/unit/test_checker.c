@@ -605,6 +605,42 @@ static void test_checker__unreferenced_export_dots(void **state)
 	checker_free(c);
 }
 
+/* LC-COUNTED: from `watch` on, the references handed to one nodeid and
+ * returned for it by FORGET and BATCH_FORGET, exact or at least; a
+ * rejected reply hands nothing; a new scenario watches nothing. */
+static void test_checker__counted(void **state)
+{
+	struct fc_checker *c = new_checker();
+	uint64_t u;
+
+	scenario(c, 0, "scenarios/x.scn");
+	lookup(c, 1, "a", 2, REG);		/* before the watch */
+	check(c, FC_CHECK_WATCH, 5, 1002, 0);
+	lookup(c, 1, "a", 2, REG);
+	lookup(c, 1, "b", 3, REG);		/* another nodeid */
+	u = next_unique++;
+	request(c, FUSE_LOOKUP, u, 1, RUNNER_TID, NULL, 0, "a", NULL);
+	entry_reply(c, u, 2, 0, REG);
+	reject(c, u);				/* never reached the kernel */
+	check(c, FC_CHECK_HANDED, 6, 1002, 1);
+	check(c, FC_CHECK_HANDED_MIN, 7, 1002, 1);
+	assert_int_equal(checker_nviolations(c), 0);
+	forget(c, 2, 2);
+	check(c, FC_CHECK_FORGOTTEN, 8, 1002, 2);
+	check(c, FC_CHECK_FORGOTTEN, 9, 1002, 1);	/* fires */
+	check(c, FC_CHECK_HANDED_MIN, 10, 1002, 2);	/* fires */
+	assert_int_equal(count_rule(c, "LC-COUNTED"), 2);
+	assert_int_equal(first_rule(c, "LC-COUNTED")->scn_line, 9);
+	check(c, FC_CHECK_WATCH, 11, 1002, 0);		/* from 0 again */
+	check(c, FC_CHECK_FORGOTTEN, 12, 1002, 0);
+	check(c, FC_CHECK_HANDED, 13, 1003, 5);		/* not watched: note */
+	assert_int_equal(count_rule(c, "LC-COUNTED"), 2);
+	scenario(c, 1, "scenarios/y.scn");
+	check(c, FC_CHECK_HANDED, 3, 1002, 7);		/* not watched here */
+	assert_int_equal(count_rule(c, "LC-COUNTED"), 2);
+	checker_free(c);
+}
+
 static void test_checker__unreferenced_silent(void **state)
 {
 	struct fc_checker *c = new_checker();
@@ -1304,7 +1340,7 @@ static void test_checker__rule_table(void **state)
 		"LC-ENTRY-REF", "LC-FORGET-EXCESS", "LC-UNREFERENCED-NODEID",
 		"LC-NODEID-REUSE", "LC-NODEID-UNSTABLE", "LC-FORGET-REPLY",
 		"LC-QUIESCE-BALANCE",
-		"LC-OUTSTANDING", "LF-FS-LEDGER", "LF-FREED-REFERENCED",
+		"LC-OUTSTANDING", "LC-COUNTED", "LF-FS-LEDGER", "LF-FREED-REFERENCED",
 		"LF-NOT-FREED", "LF-ALIVE", "LF-FREED", "LF-LEAK-PROBE",
 		"EX-RESULT", "EX-NAME-MAX", "EX-NOT-EMPTY", "EX-OPEN-FILE",
 		"EX-INO-STABLE", "EX-INO-DISTINCT", "EX-ATTR", "EX-DATA",
@@ -1369,6 +1405,7 @@ int main(void)
 		cmocka_unit_test(test_checker__unreferenced_rename_link),
 		cmocka_unit_test(test_checker__unreferenced_silent),
 		cmocka_unit_test(test_checker__unreferenced_export_dots),
+		cmocka_unit_test(test_checker__counted),
 		cmocka_unit_test(test_checker__reuse_type_fires_and_uncertain),
 		cmocka_unit_test(test_checker__reuse_generation_and_create_fire),
 		cmocka_unit_test(test_checker__reuse_silent_same_inode),
