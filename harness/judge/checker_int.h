@@ -55,11 +55,12 @@ struct tid_line {
 	uint32_t tid, line;
 };
 
-/* A nodeid a scenario watches: the references entry replies handed it
- * and FORGETs returned since its `watch` (LC-COUNTED). */
+/* An inode a scenario watches, by st_ino (a filesystem may give a
+ * forgotten inode a new nodeid): the references entry replies handed its
+ * nodeids and FORGETs returned since its `watch` (LC-COUNTED). */
 #define CK_WATCH_MAX 32
 struct ck_watch {
-	uint64_t nodeid;
+	uint64_t ino;
 	uint64_t handed, forgotten;
 };
 
@@ -139,11 +140,12 @@ void lf_on_fs_ledger(struct fc_checker *c, const struct fc_event *ev);
 /* watch.c: `watch`, `handed`, `forgotten` (LC-COUNTED) */
 void watch_reset(struct fc_checker *c);
 /* references handed to (may be -1: a reply undone) or returned by
- * FORGET for nodeid, counted where it is watched */
-void watch_count(struct fc_checker *c, uint64_t nodeid, int64_t handed,
+ * FORGET for a nodeid whose latest entry carried st_ino `ino`, counted
+ * where that inode is watched */
+void watch_count(struct fc_checker *c, uint64_t ino, int64_t handed,
 		 uint64_t forgotten);
-/* a WATCH, HANDED(_MIN) or FORGOTTEN(_MIN) check for nodeid (0: the
- * wire never handed out the scenario's inode) */
+/* a WATCH, HANDED(_MIN) or FORGOTTEN(_MIN) check; nodeid names the
+ * inode's latest nodeid in a message (0: none yet) */
 void watch_on_check(struct fc_checker *c, const struct fc_event *ev,
 		    const struct fc_ev_check *k, uint64_t nodeid);
 

@@ -73,7 +73,7 @@ void lc_on_rejected(struct fc_checker *c, const struct fc_event *ev)
 			} else if (n->refs) {
 				n->refs--;
 				c->st.handed--;
-				watch_count(c, n->nodeid, -1, 0);
+				watch_count(c, n->ino, -1, 0);
 				/* the filesystem counted it; the kernel
 				 * did not (LF-FS-LEDGER allows for it) */
 				n->rejected++;
@@ -118,9 +118,10 @@ static void forget(struct fc_checker *c, const struct fc_event *ev,
 			"has only %llu outstanding",
 			(unsigned long long)nlookup,
 			(unsigned long long)nodeid, (unsigned long long)have);
-	if (n)
+	if (n) {
 		n->refs = have > nlookup ? have - nlookup : 0;
-	watch_count(c, nodeid, 0, nlookup);
+		watch_count(c, n->ino, 0, nlookup);
+	}
 }
 
 /* --- requests ------------------------------------------------------------ */
@@ -296,7 +297,7 @@ static void hand_out(struct fc_checker *c, const struct fc_event *ev,
 	}
 	n->refs++;
 	c->st.handed++;
-	watch_count(c, h->nodeid, 1, 0);
+	watch_count(c, h->ino, 1, 0);
 	ledger_set_type(n, type);
 	n->generation = h->generation;
 	n->ino = h->ino;

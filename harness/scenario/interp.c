@@ -619,6 +619,12 @@ long scn_run_check(struct scn_thr *t, const struct scn_stmt *st,
 			 scn_tag_name(t, v[0].num));
 		return 0;
 	}
+	/* exact counts follow the inode by st_ino: where st_ino does not
+	 * survive the kernel forgetting it, and it may have since the tag
+	 * was bound, the tag names nothing reliably (counted, not judged) */
+	if ((chk.kind == FC_CHECK_WATCH || chk.kind == FC_CHECK_HANDED ||
+	     chk.kind == FC_CHECK_FORGOTTEN) && !scn_tag_judged(t, v[0].num))
+		return 0;
 	if (st->nargs > 1) {
 		chk.expect = (uint64_t)(v[1].num & ~SCN_REFS_AT_LEAST);
 		if (v[1].num & SCN_REFS_AT_LEAST)
