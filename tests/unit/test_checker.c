@@ -641,6 +641,30 @@ static void test_checker__counted(void **state)
 	checker_free(c);
 }
 
+/* The inode is followed by st_ino: the kernel forgot it, and the
+ * filesystem answers the next LOOKUP with a new nodeid for the same file
+ * (passthrough_ll does); both nodeids' counts are the inode's. */
+static void test_checker__counted_across_new_nodeid(void **state)
+{
+	struct fc_checker *c = new_checker();
+	struct fuse_entry_out e = entry(9, 0, REG, 1002);
+	uint64_t u;
+
+	scenario(c, 0, "scenarios/x.scn");
+	lookup(c, 1, "a", 2, REG);			/* ino 1002 */
+	check(c, FC_CHECK_WATCH, 5, 1002, 0);
+	forget(c, 2, 1);
+	u = next_unique++;
+	request(c, FUSE_LOOKUP, u, 1, RUNNER_TID, NULL, 0, "a", NULL);
+	reply(c, u, 0, &e, sizeof(e));			/* nodeid 9 */
+	check(c, FC_CHECK_FORGOTTEN, 6, 1002, 1);
+	check(c, FC_CHECK_HANDED, 7, 1002, 1);
+	forget(c, 9, 1);
+	check(c, FC_CHECK_FORGOTTEN, 8, 1002, 2);
+	assert_int_equal(checker_nviolations(c), 0);
+	checker_free(c);
+}
+
 static void test_checker__unreferenced_silent(void **state)
 {
 	struct fc_checker *c = new_checker();
@@ -1406,6 +1430,7 @@ int main(void)
 		cmocka_unit_test(test_checker__unreferenced_silent),
 		cmocka_unit_test(test_checker__unreferenced_export_dots),
 		cmocka_unit_test(test_checker__counted),
+		cmocka_unit_test(test_checker__counted_across_new_nodeid),
 		cmocka_unit_test(test_checker__reuse_type_fires_and_uncertain),
 		cmocka_unit_test(test_checker__reuse_generation_and_create_fire),
 		cmocka_unit_test(test_checker__reuse_silent_same_inode),
