@@ -109,6 +109,24 @@ static long keep_len(struct scn_thr *t, long ret)
 
 /* --- descriptors --- */
 
+/* Bind a descriptor just opened to its name; a name already open is the
+ * scenario's mistake (the new descriptor is closed). */
+static void bind_opened(struct scn_thr *t, const struct scn_stmt *st,
+			const char *name, int fd)
+{
+	if (!scn_fd_bind(t, name, fd))
+		return;
+	close(fd);
+	scn_fail(t, st, SCN_EX_SCENARIO, "descriptor name %s is already open",
+		 name);
+}
+
+/* room for any file handle (name_to_handle_at, open_by_handle_at) */
+struct scn_fh {
+	struct file_handle fh;
+	unsigned char room[MAX_HANDLE_SZ];
+};
+
 SCN_EXEC(open)
 {
 	int mode = st->nargs > 3 ? (int)v[3].num : 0;
@@ -119,12 +137,7 @@ SCN_EXEC(open)
 
 	if (fd < 0)
 		return fd;
-	if (scn_fd_bind(t, v[0].fdname, fd)) {
-		close(fd);
-		scn_fail(t, st, SCN_EX_SCENARIO,
-			 "descriptor name %s is already open",
-			 v[0].fdname);
-	}
+	bind_opened(t, st, v[0].fdname, fd);
 	return 0;
 }
 
@@ -133,10 +146,7 @@ SCN_EXEC(open)
  * so the handle names the inode, not the path. */
 SCN_EXEC(handle)
 {
-	struct {
-		struct file_handle fh;
-		unsigned char room[MAX_HANDLE_SZ];
-	} h;
+	struct scn_fh h;
 	int fd, mnt_id, rc;
 
 	/* resolved beneath the working directory like every path; the
@@ -160,10 +170,7 @@ SCN_EXEC(handle)
  * directory is then reconnected to the root by LOOKUP ".." upwards. */
 SCN_EXEC(open_handle)
 {
-	struct {
-		struct file_handle fh;
-		unsigned char room[MAX_HANDLE_SZ];
-	} h;
+	struct scn_fh h;
 	int mfd, fd, rc;
 
 	rc = scn_handle_get(t, v[1].s, &h.fh, MAX_HANDLE_SZ);
@@ -185,12 +192,7 @@ SCN_EXEC(open_handle)
 	close(mfd);
 	if (rc)
 		return rc;
-	if (scn_fd_bind(t, v[0].fdname, fd)) {
-		close(fd);
-		scn_fail(t, st, SCN_EX_SCENARIO,
-			 "descriptor name %s is already open",
-			 v[0].fdname);
-	}
+	bind_opened(t, st, v[0].fdname, fd);
 	return 0;
 }
 

@@ -7,6 +7,8 @@ the clean memfs, shows its mechanism in the event log, and catches the
 memfs fault that breaks it."""
 import re
 
+import pytest
+
 HEAD = "# desc: t\n# rules: LC-QUIESCE-BALANCE\n# requires: write\n"
 
 
@@ -42,13 +44,6 @@ def test_interrupt_reaches_the_filesystem_first(fusecheck, tmp_path):
                    for x in lines[at:]), l
     memfs_log = (tmp_path / "out" / "memfs.log").read_text()
     assert memfs_log.count("reply-failed interrupted lookup") == 2
-
-
-def test_interrupt_kept_reference_is_caught(fusecheck):
-    r = fusecheck("run", "--memfs-args", "--fault=interrupted-lookup-kept",
-                  "--only", "interrupt-lookup")
-    assert r.code == 1, r
-    assert "LF-FS-LEDGER" in rules_fired(r), r
 
 
 def test_interrupt_after_the_call_is_harmless(fusecheck, tmp_path):
@@ -88,19 +83,10 @@ def test_handle_reopen_asks_lookup_dot(fusecheck, tmp_path):
     assert "LC-UNREFERENCED-NODEID" not in rules_fired(r)
 
 
-def test_handle_dot_not_counted_is_caught(fusecheck):
-    r = fusecheck("run", "--memfs-args", "--fault=export-dot-no-ref",
-                  "--only", "export-handle-reopen")
-    assert r.code == 1, r
-    assert "LF-FS-LEDGER" in rules_fired(r), r
-
-
-def test_handle_skipped_without_export_support(fusecheck, tmp_path, repo):
+def test_handle_skipped_without_export_support(fusecheck):
     """squashfuse_ll does not accept FUSE_EXPORT_SUPPORT: the scenario is
     skipped with the reason, not failed on ESTALE."""
-    import os
     import shutil
-    import pytest
     if not shutil.which("squashfuse_ll") or not shutil.which("mksquashfs"):
         pytest.skip("squashfuse_ll or mksquashfs missing")
     r = fusecheck("run", "--profile", "squashfuse_ll", "--only",
@@ -126,13 +112,6 @@ def test_mmap_holds_the_unlinked_file(fusecheck, tmp_path):
                               "RELEASE"], ops
 
 
-def test_mmap_free_at_flush_is_caught(fusecheck):
-    r = fusecheck("run", "--memfs-args", "--fault=free-at-flush",
-                  "--only", "unlink-open-mmap")
-    assert r.code == 1, r
-    assert "LF-FREED-REFERENCED" in rules_fired(r), r
-
-
 def test_mread_outside_the_file_is_efault(fusecheck, tmp_path):
     """A page past the end of the file would be SIGBUS for a plain load;
     through process_vm_readv it is EFAULT, and the harness lives on."""
@@ -143,3 +122,15 @@ def test_mread_outside_the_file_is_efault(fusecheck, tmp_path):
                    "quiesce\nbalanced\n")
     r = fusecheck("run", str(scn))
     assert r.code == 0, r
+
+
+@pytest.mark.parametrize("fault,scenario,rule", [
+    ("interrupted-lookup-kept", "interrupt-lookup", "LF-FS-LEDGER"),
+    ("export-dot-no-ref", "export-handle-reopen", "LF-FS-LEDGER"),
+    ("free-at-flush", "unlink-open-mmap", "LF-FREED-REFERENCED"),
+])
+def test_the_fault_each_provokes_is_caught(fusecheck, fault, scenario, rule):
+    r = fusecheck("run", "--memfs-args", f"--fault={fault}",
+                  "--only", scenario)
+    assert r.code == 1, r
+    assert rule in rules_fired(r), r
