@@ -84,8 +84,9 @@ def test_handle_reopen_asks_lookup_dot(fusecheck, tmp_path):
 
 
 def test_handle_skipped_without_export_support(fusecheck):
-    """squashfuse_ll does not accept FUSE_EXPORT_SUPPORT: the scenario is
-    skipped with the reason, not failed on ESTALE."""
+    """squashfuse_ll does not accept FUSE_EXPORT_SUPPORT, so a handle does
+    not open once the kernel forgot the inode (ESTALE, its right): the
+    scenario is skipped with the reason, not failed."""
     import shutil
     if not shutil.which("squashfuse_ll") or not shutil.which("mksquashfs"):
         pytest.skip("squashfuse_ll or mksquashfs missing")
