@@ -159,9 +159,10 @@ SCN_EXEC(handle)
 	close(fd);
 	if (rc < 0)
 		return rc;
-	if (scn_handle_keep(t, v[0].s, &h.fh))
-		return -ENOMEM;
-	return 0;
+	rc = scn_handle_keep(t, v[0].s, &h.fh);
+	if (rc == -ENOSPC)
+		scn_fail(t, st, SCN_EX_SCENARIO, "more than 4096 handles");
+	return rc == -ENOSPC ? 0 : rc;
 }
 
 /* Open a kept handle (open_by_handle_at), binding descriptor name FD.
@@ -218,9 +219,10 @@ SCN_EXEC(mmap)
 	rc = scn_map_keep(t, v[0].s, addr, (size_t)v[2].num);
 	if (rc) {
 		munmap(addr, (size_t)v[2].num);
-		if (rc == -EEXIST) {
-			scn_fail(t, st, SCN_EX_SCENARIO, "mapping name %s is "
-				 "already mapped", v[0].s);
+		if (rc == -EEXIST || rc == -ENOSPC) {
+			scn_fail(t, st, SCN_EX_SCENARIO, rc == -EEXIST ?
+				 "mapping name %s is already mapped" :
+				 "more than 4096 mappings (at %s)", v[0].s);
 			return 0;
 		}
 	}

@@ -37,6 +37,10 @@ struct scn_fdent {
 	int fd;
 };
 
+/* Names a scenario may give handles and mappings: a file of `repeat`
+ * loops must not grow the harness without bound. */
+#define SCN_NAMED_MAX 4096
+
 struct scn_handle {
 	char *name;
 	struct file_handle *fh;
@@ -325,6 +329,10 @@ int scn_map_keep(struct scn_thr *t, const char *name, void *addr,
 			rc = -EEXIST;
 			goto out;
 		}
+	if (r->nmaps == SCN_NAMED_MAX) {
+		rc = -ENOSPC;
+		goto out;
+	}
 	nv = realloc(r->maps, (r->nmaps + 1) * sizeof(*nv));
 	if (!nv) {
 		rc = -ENOMEM;
@@ -387,6 +395,11 @@ int scn_handle_keep(struct scn_thr *t, const char *name,
 			r->handles[k].fh = copy;
 			goto out;
 		}
+	if (r->nhandles == SCN_NAMED_MAX) {
+		free(copy);
+		rc = -ENOSPC;
+		goto out;
+	}
 	nv = realloc(r->handles, (r->nhandles + 1) * sizeof(*nv));
 	if (!nv)
 		goto nomem;

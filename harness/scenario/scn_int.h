@@ -294,7 +294,8 @@ int scn_fd_bind(struct scn_thr *t, const char *name, int fd);
 int scn_fd_take(struct scn_thr *t, const char *name);
 
 /* `handle NAME PATH` keeps a copy of fh under NAME (a name taken again
- * names the newer); 0 or -ENOMEM.  scn_handle_get copies it into fh,
+ * names the newer); 0, -ENOMEM, or -ENOSPC past 4,096 names.
+ * scn_handle_get copies it into fh,
  * which has room for `room` handle bytes: 0, -ENOENT when no handle has
  * the name, -EOVERFLOW. */
 int scn_handle_keep(struct scn_thr *t, const char *name,
@@ -303,7 +304,8 @@ int scn_handle_get(struct scn_thr *t, const char *name,
 		   struct file_handle *fh, size_t room);
 
 /* `mmap NAME FD LENGTH` keeps the mapping under NAME: 0, -EEXIST when
- * the name is taken, -ENOMEM.  scn_map_find: 0 and where it is (take:
+ * the name is taken, -ENOMEM, -ENOSPC past 4,096 mappings.
+ * scn_map_find: 0 and where it is (take:
  * and forget it, for munmap), or -ENOENT. */
 int scn_map_keep(struct scn_thr *t, const char *name, void *addr,
 		 size_t len);

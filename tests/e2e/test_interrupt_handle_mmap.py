@@ -135,3 +135,16 @@ def test_the_fault_each_provokes_is_caught(fusecheck, fault, scenario, rule):
                   "--only", scenario)
     assert r.code == 1, r
     assert rule in rules_fired(r), r
+
+
+def test_handles_are_bounded(fusecheck, tmp_path):
+    """A loop of `handle` statements cannot grow the harness without
+    bound: past 4,096 names each further one is the scenario's failure."""
+    scn = tmp_path / "many.scn"
+    scn.write_text(HEAD + "create a 0644\nrepeat 4100 {\nhandle h$n a\n}\n"
+                   "quiesce\nbalanced\n")
+    r = fusecheck("run", str(scn))
+    assert r.code == 1, r
+    st = r.scenarios()["many"]
+    msgs = [v.get("detail", "") for v in st["violations"]]
+    assert any("more than 4096 handles" in m for m in msgs), msgs
