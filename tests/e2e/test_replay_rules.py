@@ -788,6 +788,19 @@ def ex_link_and_lookup_again(w):
     w.quiesce(0)
 
 
+def ex_export_dots_on_forgotten_nodeids(w):
+    # open_by_handle_at after the kernel forgot d/f: LOOKUP "." of f,
+    # ".." of d (fs/fuse/inode.c fuse_get_dentry, fuse_get_parent)
+    w.lookup(1, "d", 2, mode=S_IFDIR | 0o755, pid=TID)
+    w.lookup(2, "f", 3, pid=TID)
+    w.forget(3, 1)
+    w.forget(2, 1)
+    w.lookup(3, ".", 3, pid=TID)
+    w.lookup(2, "..", 1, mode=S_IFDIR | 0o755, pid=TID)
+    w.forget(3, 1)
+    w.quiesce(0)
+
+
 def ex_rename_exchange_and_notify_delete(w):
     w.lookup(1, "a", 2, pid=TID)
     w.lookup(1, "b", 3, pid=TID)
@@ -869,6 +882,7 @@ EXCEPTIONS = [
     ("rejected-readdirplus-taken-back", ex_rejected_readdirplus),
     ("no-forget-before-unmount", ex_no_forget_before_unmount),
     ("link-and-lookup-same-inode", ex_link_and_lookup_again),
+    ("export-dots-on-forgotten-nodeids", ex_export_dots_on_forgotten_nodeids),
     ("rename-exchange-notify-delete", ex_rename_exchange_and_notify_delete),
     ("uncertain-wrong-type", ex_uncertain_wrong_type),
     ("uncertain-invalid-mode", ex_uncertain_invalid_mode),
