@@ -31,6 +31,10 @@ EXPLAINED = {
                "slower than the host",
     "time_scale": "`fusecheck vm` scales timeouts by 10 in an emulated "
                   "guest; the host run is not scaled",
+    "fs_libfuse": "the same library file: in the guest fusecheck runs "
+                  "chrooted in /newroot (the host's root, read-only) and "
+                  "reads the path from the filesystem's own mount "
+                  "namespace, where the chroot's prefix shows",
 }
 
 # INIT flags a kernel offers only when built with some option.
