@@ -229,16 +229,24 @@ SCN_EXEC(mmap)
 	return rc;
 }
 
+/* The mapping named `name` (take: and forget it): 1, or 0 with the
+ * scenario's failure recorded when no mapping has the name. */
+static int map_named(struct scn_thr *t, const struct scn_stmt *st,
+		     const char *name, int take, void **addr, size_t *len)
+{
+	if (!scn_map_find(t, name, take, addr, len))
+		return 1;
+	scn_fail(t, st, SCN_EX_SCENARIO, "no mapping is named %s", name);
+	return 0;
+}
+
 SCN_EXEC(munmap)
 {
 	void *addr;
 	size_t len;
 
-	if (scn_map_find(t, v[0].s, 1, &addr, &len)) {
-		scn_fail(t, st, SCN_EX_SCENARIO, "no mapping is named %s",
-			 v[0].s);
+	if (!map_named(t, st, v[0].s, 1, &addr, &len))
 		return 0;
-	}
 	return res(munmap(addr, len));
 }
 
@@ -247,11 +255,8 @@ SCN_EXEC(msync)
 	void *addr;
 	size_t len;
 
-	if (scn_map_find(t, v[0].s, 0, &addr, &len)) {
-		scn_fail(t, st, SCN_EX_SCENARIO, "no mapping is named %s",
-			 v[0].s);
+	if (!map_named(t, st, v[0].s, 0, &addr, &len))
 		return 0;
-	}
 	return res(msync(addr, len, MS_SYNC));
 }
 
@@ -264,11 +269,8 @@ static int map_range(struct scn_thr *t, const struct scn_stmt *st,
 	void *addr;
 	size_t len;
 
-	if (scn_map_find(t, name, 0, &addr, &len)) {
-		scn_fail(t, st, SCN_EX_SCENARIO, "no mapping is named %s",
-			 name);
+	if (!map_named(t, st, name, 0, &addr, &len))
 		return 0;
-	}
 	if (off < 0 || (size_t)off > len || size > len - (size_t)off) {
 		scn_fail(t, st, SCN_EX_SCENARIO, "bytes %lld..%lld are outside "
 			 "the %zu-byte mapping", off, off + (long long)size,

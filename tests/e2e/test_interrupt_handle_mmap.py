@@ -148,3 +148,14 @@ def test_handles_are_bounded(fusecheck, tmp_path):
     st = r.scenarios()["many"]
     msgs = [v.get("detail", "") for v in st["violations"]]
     assert any("more than 4096 handles" in m for m in msgs), msgs
+
+
+def test_unknown_mapping_is_the_scenarios_failure(fusecheck, tmp_path):
+    scn = tmp_path / "nomap.scn"
+    scn.write_text(HEAD + "msync m\nmunmap m\nmread m 0 1\nquiesce\n"
+                   "balanced\n")
+    r = fusecheck("run", str(scn))
+    assert r.code == 1, r
+    msgs = [v.get("detail", "") for v in r.scenarios()["nomap"]["violations"]]
+    assert len(msgs) == 3 and all("no mapping is named m" in m
+                                  for m in msgs), msgs
