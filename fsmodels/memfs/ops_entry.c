@@ -87,11 +87,11 @@ static int lookup_dot(fuse_ino_t nodeid, const char *name,
 	int err = 0;
 
 	in = memfs_get_live(nodeid, &err);
-	if (in && name[1]) {
-		if (!S_ISDIR(in->mode))
-			err = -ENOTDIR, in = NULL;
-		else if (in->parent)
-			in = in->parent; /* the root is its own parent */
+	if (in && name[1] && !S_ISDIR(in->mode)) {
+		err = -ENOTDIR;
+		in = NULL;
+	} else if (in && name[1] && in->parent) {
+		in = in->parent; /* the root is its own parent */
 	}
 	if (!in) {
 		memfs_log("lookup nodeid=%llu name=%s -> error=%d", ULL(nodeid),

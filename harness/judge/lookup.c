@@ -126,7 +126,11 @@ static void forget(struct fc_checker *c, const struct fc_event *ev,
 
 /* --- requests ------------------------------------------------------------ */
 
-static int is_dot_name(const char *s, size_t len);
+static int is_dot_name(const char *s, size_t len)
+{
+	return (len == 1 && s[0] == '.') ||
+	       (len == 2 && s[0] == '.' && s[1] == '.');
+}
 
 static void check_referenced(struct fc_checker *c, const struct fc_event *ev,
 			     const struct fc_req *rq, uint64_t nodeid,
@@ -158,6 +162,7 @@ void lc_on_request(struct fc_checker *c, const struct fc_event *ev)
 	struct fc_req rq;
 	uint64_t nid, nl;
 	uint32_t line, i;
+	int export_dot;
 
 	if (proto_decode_request(ev->data, ev->len, &rq))
 		return;
@@ -195,10 +200,9 @@ void lc_on_request(struct fc_checker *c, const struct fc_event *ev)
 	 * (fs/fuse/inode.c fuse_get_dentry, fuse_get_parent): a file
 	 * handle names a nodeid the kernel may have forgotten, and asking
 	 * the filesystem for it again is the point */
-	if (rq.opcode == FUSE_LOOKUP && rq.name &&
-	    is_dot_name(rq.name, rq.name_len))
-		;
-	else if (!rq.op || !rq.op->no_inode) {
+	export_dot = rq.opcode == FUSE_LOOKUP && rq.name &&
+		     is_dot_name(rq.name, rq.name_len);
+	if (!export_dot && (!rq.op || !rq.op->no_inode)) {
 		check_referenced(c, ev, &rq, rq.nodeid, line);
 		if (rq.opcode == FUSE_RENAME || rq.opcode == FUSE_RENAME2)
 			check_referenced(c, ev, &rq, rq.newdir, line);
@@ -308,12 +312,6 @@ static void hand_out(struct fc_checker *c, const struct fc_event *ev,
 	if (h->parent && h->name_len)
 		ledger_add_name(&c->ledger, h->nodeid, h->parent, h->name,
 				h->name_len);
-}
-
-static int is_dot_name(const char *s, size_t len)
-{
-	return (len == 1 && s[0] == '.') ||
-	       (len == 2 && s[0] == '.' && s[1] == '.');
 }
 
 /* The file type the kernel requires of a new entry: create_new_entry()

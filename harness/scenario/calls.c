@@ -21,12 +21,12 @@
 
 /* name, args, nreq, nopt, tail, dflt_len, reqs, flags, check, exec, verify */
 static const struct scn_call calls[] = {
-	{"open", {D, P, SCN_A_OFLAGS, M}, 3, 1, 0, -1, 0, 0, 0,
+	{"open", {D, P, SCN_A_OFLAGS, M}, 3, 1, 0, -1, 0, SCN_CF_BINDS_FD, 0,
 	 scn_x_open, NULL},
 	{"close", {D}, 1, 0, 0, -1, 0, 0, 0, scn_x_close, NULL},
 	{"handle", {N, P}, 2, 0, 0, -1, 0, 0, 0, scn_x_handle, NULL},
-	{"open-handle", {D, N, SCN_A_OFLAGS}, 3, 0, 0, -1, SCN_REQ_EXPORT, 0,
-	 0, scn_x_open_handle, NULL},
+	{"open-handle", {D, N, SCN_A_OFLAGS}, 3, 0, 0, -1, SCN_REQ_EXPORT,
+	 SCN_CF_BINDS_FD, 0, scn_x_open_handle, NULL},
 	{"mmap", {N, D, I}, 3, 0, 0, -1, SCN_REQ_MMAP, 0, 0, scn_x_mmap,
 	 NULL},
 	{"munmap", {N}, 1, 0, 0, -1, 0, 0, 0, scn_x_munmap, NULL},
@@ -286,10 +286,10 @@ const char *scn_result_rule(const struct scn_stmt *st, long ret)
 			return errno_rules[k].rule;
 	/* a call through a descriptor or a mapping that failed where it
 	 * should work: the open file lost its use (deferred removal, stale
-	 * handles) */
-	if (st->call && (st->call->args[0] == SCN_A_FD ||
-			 (st->call->flags & SCN_CF_MAPPED)) && ret < 0 && !want &&
-	    st->call->exec != scn_x_open && st->call->exec != scn_x_open_handle)
+	 * handles); an open that failed had no file yet */
+	if (st->call && !(st->call->flags & SCN_CF_BINDS_FD) &&
+	    (st->call->args[0] == SCN_A_FD ||
+	     (st->call->flags & SCN_CF_MAPPED)) && ret < 0 && !want)
 		return SCN_EX_OPEN_FILE;
 	return SCN_EX_RESULT;
 }

@@ -813,9 +813,8 @@ static int expand_args(struct scn_thr *t, const struct scn_stmt *st,
 	for (k = 0; k < st->nargs; k++) {
 		if (st->call->args[k] != SCN_A_FD || v[k].fd >= 0)
 			continue;
-		/* close and the opens that bind a name need no open fd */
-		if (st->call->exec == scn_x_open ||
-		    st->call->exec == scn_x_open_handle)
+		/* the opens that bind the name need it not open */
+		if (st->call->flags & SCN_CF_BINDS_FD)
 			continue;
 		if (scn_expects_errno(st, EBADF))
 			continue;

@@ -846,17 +846,20 @@ static int close_block(struct parser *p, struct scn_word *w, size_t n)
 
 /* `interrupt` arms the call that follows it in its block: a block, a
  * statement of the harness or the end of the block there would leave it
- * signalling nothing.  0, or the parse error for what came next (next:
- * the call, NULL for a block or the end of one). */
-static int check_interrupted(struct parser *p, const struct scn_call *next,
-			     unsigned col, const char *what)
+ * signalling nothing.  `before` statements of the open block come after
+ * the one looked at (1 once the next statement is in the list).  0, or
+ * the parse error for what came next (next: the call, NULL for a block
+ * or the end of one). */
+static int check_interrupted(struct parser *p, size_t before,
+			     const struct scn_call *next, unsigned col,
+			     const char *what)
 {
 	const struct scn_stmt_list *b = p->stack[p->depth].body;
 	const struct scn_stmt *last;
 
-	if (!b->n)
+	if (b->n <= before)
 		return 0;
-	last = &b->v[b->n - 1];
+	last = &b->v[b->n - 1 - before];
 	if (!last->call || last->call->exec != scn_x_interrupt)
 		return 0;
 	if (next && !(next->flags & SCN_CF_HARNESS))
@@ -880,13 +883,13 @@ static int parse_stmt_line(struct parser *p, const char *text, size_t len)
 		goto out;
 	p->seen_stmt = 1;
 	if (scn_word_is(&w[0], "}")) {
-		rc = check_interrupted(p, NULL, w[0].col, "the end of the "
-				       "block");
+		rc = check_interrupted(p, 0, NULL, w[0].col, "the end of "
+				       "the block");
 		if (!rc)
 			rc = close_block(p, w, n);
 	} else if (scn_word_is(&w[0], "parallel") ||
 		   scn_word_is(&w[0], "repeat")) {
-		rc = check_interrupted(p, NULL, w[0].col, "a block");
+		rc = check_interrupted(p, 0, NULL, w[0].col, "a block");
 		if (!rc)
 			rc = open_block(p, w, n, scn_word_is(&w[0], "parallel")
 						 ? SCN_BLK_PARALLEL
@@ -898,11 +901,8 @@ static int parse_stmt_line(struct parser *p, const char *text, size_t len)
 			rc = parse_call(p, w, n, st);
 		}
 		/* the statement is in the list by now: look one back */
-		if (!rc && p->stack[p->depth].body->n > 1) {
-			p->stack[p->depth].body->n--;
-			rc = check_interrupted(p, st->call, st->col, NULL);
-			p->stack[p->depth].body->n++;
-		}
+		if (!rc)
+			rc = check_interrupted(p, 1, st->call, st->col, NULL);
 	}
 out:
 	scn_words_free(w, n);
@@ -1128,7 +1128,7 @@ static int parse_text(struct parser *p, const char *text, size_t size)
 	}
 	if (p->s->body.n)
 		p->line = p->s->body.v[p->s->body.n - 1].line;
-	rc = check_interrupted(p, NULL, 1, "the end of the file");
+	rc = check_interrupted(p, 0, NULL, 1, "the end of the file");
 	if (rc)
 		return rc;
 	p->line = 1;

@@ -77,6 +77,8 @@ enum scn_call_flag {
 				      `interrupt` could signal */
 	SCN_CF_MAPPED = 1u << 5,   /* works through a mapping, which holds
 				      its file open like a descriptor */
+	SCN_CF_BINDS_FD = 1u << 6, /* opens a file and binds its FD name:
+				      the name need not be open before */
 };
 
 struct scn_thr;
