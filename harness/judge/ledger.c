@@ -44,6 +44,7 @@ int ledger_init(struct ledger *l)
 		return -ENOMEM;
 	}
 	l->idcap = l->dcap = LEDGER_MIN_CAP;
+	u64tab_init(&l->buried, sizeof(uint64_t));
 	return 0;
 }
 
@@ -60,6 +61,7 @@ void ledger_destroy(struct ledger *l)
 	free(l->dents);
 	free(l->names);
 	free(l->aliases);
+	u64tab_fini(&l->buried);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -70,6 +72,7 @@ void ledger_reset(struct ledger *l)
 	l->count = l->dcount = 0;
 	l->names_len = 0;
 	l->naliases = 0;
+	u64tab_clear(&l->buried);
 }
 
 /* --- nodes by nodeid --------------------------------------------------- */
@@ -193,6 +196,15 @@ uint64_t ledger_lookup_name(const struct ledger *l, uint64_t parent,
 	return i == SIZE_MAX ? 0 : at(l, l->dents[i] - 1)->nodeid;
 }
 
+int ledger_name_seen(const struct ledger *l, uint64_t parent,
+		     const char *name, size_t len)
+{
+	uint64_t h = u64tab_name_key(parent, name, len);
+
+	return dent_slot(l, h, parent, name, len) != SIZE_MAX ||
+	       u64tab_find(&l->buried, h) != NULL;
+}
+
 /* Backward-shift deletion keeps linear probing free of tombstones. */
 static void dent_delete(struct ledger *l, size_t i)
 {
@@ -215,15 +227,20 @@ static void dent_delete(struct ledger *l, size_t i)
 
 static void dent_remove_node(struct ledger *l, struct ledger_node *n)
 {
+	uint64_t h;
 	size_t i;
+	int created;
 
 	if (!(n->flags & LEDGER_F_INDEXED))
 		return;
-	i = dent_slot(l, u64tab_name_key(n->parent, name_of(l, n), n->name_len),
-		      n->parent, name_of(l, n), n->name_len);
+	h = u64tab_name_key(n->parent, name_of(l, n), n->name_len);
+	i = dent_slot(l, h, n->parent, name_of(l, n), n->name_len);
 	n->flags &= ~LEDGER_F_INDEXED;
 	if (i != SIZE_MAX)
 		dent_delete(l, i);
+	/* out of memory only makes a later LOOKUP of it judged, as one
+	 * the kernel sends under the directory lock */
+	u64tab_insert(&l->buried, h, &created);
 }
 
 static int grow_dents(struct ledger *l)

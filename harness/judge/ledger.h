@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "util/u64tab.h"
 #include "wire/proto.h"
 
 enum ledger_flag {
@@ -82,6 +83,9 @@ struct ledger {
 		uint16_t name_len;
 	} *aliases;
 	size_t naliases, aliases_cap;
+	/* name keys (u64tab_name_key) of names that left the index: the
+	 * kernel may still hold, or revalidate, a dentry of one */
+	struct u64tab buried;
 };
 
 int ledger_init(struct ledger *l);
@@ -105,6 +109,13 @@ int ledger_add_name(struct ledger *l, uint64_t nodeid, uint64_t parent,
 /* The node currently named (parent, name), or 0. */
 uint64_t ledger_lookup_name(const struct ledger *l, uint64_t parent,
 			    const char *name, size_t len);
+/* The name (parent, name) leads to a node now, or led to one earlier on
+ * this connection (a name that left the index is remembered by its
+ * hash, so a collision may answer 1 for a name never seen; never 0 for
+ * one that was).  The lock checker asks it: the kernel may hold a
+ * positive dentry of such a name. */
+int ledger_name_seen(const struct ledger *l, uint64_t parent,
+		     const char *name, size_t len);
 /* The name no longer leads to nodeid as far as the wire knows (the fs
  * invalidated it); the node keeps its name for messages and eviction. */
 void ledger_unindex_name(struct ledger *l, uint64_t nodeid);

@@ -75,12 +75,6 @@ struct lk_req {
 	char name[4 * NAME_KEEP + 4];  /* escaped, for messages */
 };
 
-/* A set of name hashes (never 0: a hash is never trusted for more than
- * "maybe seen"): a u64tab of bare keys. */
-struct keyset {
-	struct u64tab tab;
-};
-
 /* fh -> union of the FOPEN flags every open reply gave it.  A file handle
  * may be 0, which a u64tab cannot hold: it gets a slot of its own. */
 struct fh_rec {
@@ -104,7 +98,6 @@ struct lock_checker {
 	/* the connection */
 	int init_seen;
 	uint64_t init_flags;
-	struct keyset positive;   /* (parent, name) a dentry may hold */
 	struct fhmap fhs;
 
 	struct lock_stat run[LOCK_NRULES];
@@ -113,23 +106,6 @@ struct lock_checker {
 };
 
 /* --- small tables ----------------------------------------------------- */
-
-static int keyset_add(struct keyset *s, uint64_t key)
-{
-	int created;
-
-	return u64tab_insert(&s->tab, key, &created) ? 0 : -ENOMEM;
-}
-
-static int keyset_has(const struct keyset *s, uint64_t key)
-{
-	return u64tab_find(&s->tab, key) != NULL;
-}
-
-static void keyset_clear(struct keyset *s)
-{
-	u64tab_clear(&s->tab);
-}
 
 static const uint32_t *fhmap_find(const struct fhmap *m, uint64_t fh)
 {
@@ -261,7 +237,6 @@ void lock_on_mount(struct lock_checker *lk)
 	lk->nlive = 0;
 	lk->init_seen = 0;
 	lk->init_flags = 0;
-	keyset_clear(&lk->positive);
 	fhmap_clear(&lk->fhs);
 }
 
@@ -329,7 +304,8 @@ static int write_exempt(const struct lock_checker *lk,
 /* The kind of a request as FC_LK_BIT(its lock kind), 0 when it is exempt
  * or takes no lock. */
 static unsigned classify(struct lock_checker *lk, const struct fc_event *ev,
-			 const struct fc_req *rq, int scenario)
+			 const struct fc_req *rq, unsigned hints,
+			 int scenario)
 {
 	unsigned kind;
 
@@ -338,8 +314,7 @@ static unsigned classify(struct lock_checker *lk, const struct fc_event *ev,
 	kind = FC_LK_BIT(rq->op->lock);
 	if (kind == LK_LOOKUP &&
 	    (is_dot(rq->name, rq->name_len) ||
-	     keyset_has(&lk->positive, u64tab_name_key(rq->nodeid, rq->name,
-						 rq->name_len)))) {
+	     (hints & LOCK_HINT_NAME_SEEN))) {
 		/* maybe d_revalidate or export ops: no directory lock */
 		BOTH(lk, scenario, LOCK_LOOKUP_SHARED, st_->exempt++);
 		if (rule_holds(lk, LOCK_DIROPS_SERIAL))
@@ -446,7 +421,8 @@ static void count_overlap(struct lock_checker *lk, int scenario,
 }
 
 void lock_on_request(struct lock_checker *lk, const struct fc_event *ev,
-		     const struct fc_req *rq, uint32_t line, int scenario)
+		     const struct fc_req *rq, unsigned hints, uint32_t line,
+		     int scenario)
 {
 	struct lk_req nw = { 0 };
 	size_t i, nlen;
@@ -455,7 +431,7 @@ void lock_on_request(struct lock_checker *lk, const struct fc_event *ev,
 
 	if (!lk || !rq)
 		return;
-	nw.kind = classify(lk, ev, rq, scenario);
+	nw.kind = classify(lk, ev, rq, hints, scenario);
 	if (!nw.kind)
 		return;
 	nw.unique = rq->unique;
@@ -496,41 +472,7 @@ void lock_on_request(struct lock_checker *lk, const struct fc_event *ev,
 
 /* --- replies -------------------------------------------------------------- */
 
-static void mark_positive(struct lock_checker *lk, uint64_t parent,
-			  const char *name, size_t len)
-{
-	if (name && len)
-		keyset_add(&lk->positive, u64tab_name_key(parent, name, len));
-}
-
-/* Every (parent, name) the kernel may now hold a positive dentry for:
- * a LOOKUP for it may come from d_revalidate, without the parent lock. */
-static void note_dentries(struct lock_checker *lk,
-			  const struct inflight_req *r, const char *name,
-			  const char *name2, const struct fc_reply *rp)
-{
-	const struct fc_op_info *op = proto_op(r->opcode);
-	struct fc_dirent d;
-	size_t pos = 0;
-
-	if (rp->has_entry && rp->entry.nodeid)
-		mark_positive(lk, r->nodeid, name, r->name_len);
-	if (op && op->reply == FC_RK_DIRENTPLUS)
-		while (proto_dirent_next(rp->body, rp->body_len, 1, &pos,
-					 &d) == 1)
-			if (d.nodeid)
-				mark_positive(lk, r->nodeid, d.name,
-					      d.name_len);
-	if (r->opcode == FUSE_RENAME || r->opcode == FUSE_RENAME2) {
-		/* d_move: the source dentry now sits under the new name;
-		 * with RENAME_EXCHANGE both do */
-		mark_positive(lk, r->nodeid2, name2, r->name2_len);
-		mark_positive(lk, r->nodeid, name, r->name_len);
-	}
-}
-
 void lock_on_reply(struct lock_checker *lk, const struct inflight_req *r,
-		   const char *name, const char *name2,
 		   const struct fc_reply *rp)
 {
 	size_t i;
@@ -548,7 +490,6 @@ void lock_on_reply(struct lock_checker *lk, const struct inflight_req *r,
 		on_init(lk, rp->init_flags, r->scenario);
 	if (rp->has_open)
 		fhmap_or(&lk->fhs, rp->open.fh, rp->open.open_flags);
-	note_dentries(lk, r, name, name2, rp);
 }
 
 /* --- life ------------------------------------------------------------------- */
@@ -561,7 +502,6 @@ struct lock_checker *lock_new(lock_report_fn report, void *arg)
 		return NULL;
 	lk->report = report;
 	lk->arg = arg;
-	u64tab_init(&lk->positive.tab, sizeof(uint64_t));
 	u64tab_init(&lk->fhs.tab, sizeof(struct fh_rec));
 	return lk;
 }
@@ -571,7 +511,6 @@ void lock_free(struct lock_checker *lk)
 	if (!lk)
 		return;
 	free(lk->live);
-	u64tab_fini(&lk->positive.tab);
 	u64tab_fini(&lk->fhs.tab);
 	free(lk->scn);
 	free(lk);

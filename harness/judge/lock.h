@@ -86,13 +86,22 @@ void lock_free(struct lock_checker *lk);
 /* A new connection (FC_EV_MOUNT) / the end of one. */
 void lock_on_mount(struct lock_checker *lk);
 void lock_on_unmount(struct lock_checker *lk);
-/* A decoded request, at its REQUEST event; `scenario` -1 outside. */
+/* What the caller knows of a request that the wire alone does not say. */
+enum lock_hint {
+	/* LOOKUP of a name that led to a node on this connection
+	 * (ledger_name_seen): the kernel may hold a positive dentry of it
+	 * and revalidate it without the directory lock */
+	LOCK_HINT_NAME_SEEN = 1 << 0,
+};
+
+/* A decoded request, at its REQUEST event; hints: enum lock_hint;
+ * `scenario` -1 outside. */
 void lock_on_request(struct lock_checker *lk, const struct fc_event *ev,
-		     const struct fc_req *rq, uint32_t line, int scenario);
+		     const struct fc_req *rq, unsigned hints, uint32_t line,
+		     int scenario);
 /* The reply to in-flight request `r`; rp NULL unless it decoded with
  * error 0. */
 void lock_on_reply(struct lock_checker *lk, const struct inflight_req *r,
-		   const char *name, const char *name2,
 		   const struct fc_reply *rp);
 
 /* Figures of rule `rule` for the whole run. */

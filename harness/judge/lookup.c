@@ -155,6 +155,17 @@ static void check_referenced(struct fc_checker *c, const struct fc_event *ev,
 			   : "never handed out on this connection");
 }
 
+/* A LOOKUP of a name some reply made positive (an entry, a READDIRPLUS
+ * entry, a rename's target) may come from d_revalidate; the ledger
+ * indexes exactly those names, and remembers the ones that left. */
+static unsigned lock_hints(const struct fc_checker *c, const struct fc_req *rq)
+{
+	if (rq->opcode == FUSE_LOOKUP && rq->name && rq->name_len &&
+	    ledger_name_seen(&c->ledger, rq->nodeid, rq->name, rq->name_len))
+		return LOCK_HINT_NAME_SEEN;
+	return 0;
+}
+
 void lc_on_request(struct fc_checker *c, const struct fc_event *ev)
 {
 	struct inflight_req *r;
@@ -230,7 +241,8 @@ void lc_on_request(struct fc_checker *c, const struct fc_event *ev)
 	if (rq.name || rq.name2)
 		inflight_set_names(r, rq.name, rq.name_len, rq.name2,
 				   rq.name2_len);
-	lock_on_request(c->lock, ev, &rq, line, c->scenario);
+	lock_on_request(c->lock, ev, &rq, lock_hints(c, &rq), line,
+			c->scenario);
 }
 
 /* --- replies -------------------------------------------------------------- */
@@ -638,10 +650,9 @@ void lc_on_reply(struct fc_checker *c, const struct fc_event *ev)
 			c->init.max_readahead = rp.max_readahead;
 		}
 		c->cur_undo = NULL;
-		lock_on_reply(c->lock, r, inflight_name(r), inflight_name2(r),
-			      &rp);
+		lock_on_reply(c->lock, r, &rp);
 	} else {
-		lock_on_reply(c->lock, r, NULL, NULL, NULL);
+		lock_on_reply(c->lock, r, NULL);
 	}
 	inflight_remove(&c->inflight, r);
 }

@@ -353,6 +353,79 @@ static void test_lock__revalidation_lookup_exempt(void **state)
 	entry_reply(f, a, 6, S_IFREG | 0644);
 }
 
+/* A name leaves the index (unlink, rename) while a revalidation of its
+ * dentry may still be on its way: its LOOKUP stays exempt. */
+static void test_lock__revalidation_exempt_after_name_left(void **state)
+{
+	struct fx *f = *state;
+	uint64_t a;
+
+	init(f, 0);
+	entry_reply(f, lookup_rq(f, 1, "x"), 5, S_IFREG | 0644);
+	entry_reply(f, lookup_rq(f, 1, "y"), 6, S_IFREG | 0644);
+	reply(f, req(f, FUSE_UNLINK, 1, NULL, 0, "x", NULL), 0, NULL, 0);
+	reply(f, rename_rq(f, 1, "y", 1, "z"), 0, NULL, 0);
+	a = create_rq(f, 1, "w");
+	lookup_rq(f, 1, "x");
+	lookup_rq(f, 1, "y");
+	lookup_rq(f, 1, "z");
+	assert_int_equal(lk_total(f), 0);
+	assert_int_equal(run_stat(f, LOCK_LOOKUP_SHARED)->exempt, 3);
+	entry_reply(f, a, 7, S_IFREG | 0644);
+}
+
+/* A name no reply made positive (a negative entry, an error, another
+ * directory's name) is looked up under the directory lock: judged. */
+static void test_lock__lookup_of_unseen_name_judged(void **state)
+{
+	struct fx *f = *state;
+	uint64_t a;
+
+	init(f, 0);
+	entry_reply(f, lookup_rq(f, 1, "neg"), 0, 0);
+	reply(f, lookup_rq(f, 1, "gone"), -2, NULL, 0);
+	entry_reply(f, lookup_rq(f, 2, "x"), 5, S_IFREG | 0644);
+	a = create_rq(f, 1, "w");
+	lookup_rq(f, 1, "neg");
+	lookup_rq(f, 1, "gone");
+	lookup_rq(f, 1, "x");
+	assert_int_equal(lk_count(f, "LK-LOOKUP-SHARED"), 3);
+	assert_int_equal(run_stat(f, LOCK_LOOKUP_SHARED)->exempt, 0);
+	entry_reply(f, a, 7, S_IFREG | 0644);
+}
+
+/* A READDIRPLUS entry makes its name positive too
+ * (fuse_direntplus_link). */
+static void test_lock__readdirplus_name_exempt(void **state)
+{
+	struct fx *f = *state;
+	unsigned char body[256] = { 0 };
+	struct fuse_direntplus *dp = (struct fuse_direntplus *)body;
+	uint64_t r, a;
+	size_t len;
+
+	init(f, 0);
+	dp->entry_out.nodeid = 9;
+	dp->entry_out.attr.ino = 9;
+	dp->entry_out.attr.mode = S_IFREG | 0644;
+	dp->dirent.ino = 9;
+	dp->dirent.off = 1;
+	dp->dirent.namelen = 4;
+	dp->dirent.type = S_IFREG >> 12;
+	memcpy(dp->dirent.name, "seen", 4);
+	len = FUSE_DIRENTPLUS_SIZE(dp);
+	r = req(f, FUSE_READDIRPLUS, 1, &(struct fuse_read_in){ .fh = 9,
+		.size = 4096 }, sizeof(struct fuse_read_in), NULL, NULL);
+	reply(f, r, 0, body, len);
+	a = create_rq(f, 1, "w");
+	lookup_rq(f, 1, "seen");
+	assert_int_equal(lk_total(f), 0);
+	assert_int_equal(run_stat(f, LOCK_LOOKUP_SHARED)->exempt, 1);
+	lookup_rq(f, 1, "unseen");
+	assert_int_equal(lk_count(f, "LK-LOOKUP-SHARED"), 1);
+	entry_reply(f, a, 7, S_IFREG | 0644);
+}
+
 /* --- LK-READDIR-SHARED ------------------------------------------------------ */
 
 static void test_lock__readdir_vs_exclusive_fires(void **state)
@@ -480,6 +553,9 @@ int main(void)
 		T(test_lock__lookup_vs_exclusive_fires),
 		T(test_lock__lookups_share_with_parallel_dirops),
 		T(test_lock__revalidation_lookup_exempt),
+		T(test_lock__revalidation_exempt_after_name_left),
+		T(test_lock__lookup_of_unseen_name_judged),
+		T(test_lock__readdirplus_name_exempt),
 		T(test_lock__readdir_vs_exclusive_fires),
 		T(test_lock__dirops_serial_fires_without_parallel),
 		T(test_lock__dirops_serial_silent_across_dirs),
