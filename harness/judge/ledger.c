@@ -2,10 +2,15 @@
  *
  * Nodes are appended to chunks of LEDGER_CHUNK records that never move,
  * and never deleted until reset.  Two open-addressing indexes of 32-bit
- * positions find them: by nodeid, and by (parent, name).  Neither index
- * stores a hash: a probe compares the node itself, and backward-shift
- * deletion recomputes a slot's home from its node.  Both grow at 3/4
- * full.  The live tap feeds every message through here under a mutex, so
+ * slots find them: by nodeid, and by (parent, name).  A slot holds the
+ * node's position + 1 in its low pbits bits, and above them the top bits
+ * of the key's hash as a tag: a probe passes a foreign slot without
+ * touching its node (a cache miss each at a million nodes) unless the
+ * tags agree.  pbits is log2(idcap), so the tag costs no memory: nodes
+ * never outnumber 3/4 of idcap, and the tag narrows by one bit each time
+ * the nodeid index doubles (32 - pbits bits: 11 at a million nodes).
+ * Backward-shift deletion recomputes a slot's home from its node.  Both
+ * indexes grow at 3/4 full.  The live tap feeds every message through here under a mutex, so
  * the common operations are O(1) amortized and allocate only when a table,
  * a chunk list or the name arena grows.
  */
@@ -27,6 +32,40 @@ static struct ledger_node *at(const struct ledger *l, uint32_t pos)
 	return &l->chunks[pos / LEDGER_CHUNK][pos % LEDGER_CHUNK];
 }
 
+/* --- slots: position + 1 below pbits, the hash's tag above -------------- */
+
+static uint32_t pos_mask(const struct ledger *l)
+{
+	return l->pbits >= 32 ? UINT32_MAX : (1u << l->pbits) - 1;
+}
+
+static uint32_t tag_at(unsigned pbits, uint64_t h)
+{
+	unsigned tbits = pbits >= 32 ? 0 : 32 - pbits;
+
+	return tbits ? (uint32_t)(h >> (64 - tbits)) << pbits : 0;
+}
+
+static uint32_t slot_tag(const struct ledger *l, uint64_t h)
+{
+	return tag_at(l->pbits, h);
+}
+
+/* the node a used slot names */
+static struct ledger_node *slot_node(const struct ledger *l, uint32_t v)
+{
+	return at(l, (v & pos_mask(l)) - 1);
+}
+
+static unsigned log2_of(size_t cap)
+{
+	unsigned b = 0;
+
+	while ((size_t)1 << b < cap)
+		b++;
+	return b > 32 ? 32 : b;
+}
+
 static const char *name_of(const struct ledger *l,
 			   const struct ledger_node *n)
 {
@@ -44,6 +83,7 @@ int ledger_init(struct ledger *l)
 		return -ENOMEM;
 	}
 	l->idcap = l->dcap = LEDGER_MIN_CAP;
+	l->pbits = log2_of(LEDGER_MIN_CAP);
 	u64tab_init(&l->buried, sizeof(uint64_t));
 	return 0;
 }
@@ -79,10 +119,12 @@ void ledger_reset(struct ledger *l)
 
 static size_t id_slot(const struct ledger *l, uint64_t nodeid)
 {
+	uint64_t h = u64tab_mix(nodeid);
+	uint32_t tag = slot_tag(l, h), tags = ~pos_mask(l), v;
 	size_t mask = l->idcap - 1, i;
 
-	for (i = u64tab_mix(nodeid) & mask; l->ids[i]; i = (i + 1) & mask)
-		if (at(l, l->ids[i] - 1)->nodeid == nodeid)
+	for (i = h & mask; (v = l->ids[i]); i = (i + 1) & mask)
+		if ((v & tags) == tag && slot_node(l, v)->nodeid == nodeid)
 			return i;
 	return i;	/* the empty slot where it would go */
 }
@@ -94,27 +136,37 @@ struct ledger_node *ledger_find(const struct ledger *l, uint64_t nodeid)
 	if (!nodeid || !l->ids)
 		return NULL;
 	i = id_slot(l, nodeid);
-	return l->ids[i] ? at(l, l->ids[i] - 1) : NULL;
+	return l->ids[i] ? slot_node(l, l->ids[i]) : NULL;
 }
 
+/* Doubling the nodeid index takes one bit more for positions, and one
+ * less for tags, in both indexes. */
 static int grow_ids(struct ledger *l)
 {
 	size_t ncap = l->idcap * 2, mask = ncap - 1, i, j;
 	uint32_t *t = calloc(ncap, sizeof(*t));
+	unsigned old_pbits = l->pbits, new_pbits = log2_of(ncap);
+	uint64_t h;
 
 	if (!t)
 		return -ENOMEM;
-	for (i = 0; i < l->idcap; i++) {
-		if (!l->ids[i])
-			continue;
-		j = u64tab_mix(at(l, l->ids[i] - 1)->nodeid) & mask;
-		while (t[j])
-			j = (j + 1) & mask;
-		t[j] = l->ids[i];
+	/* every node is in this index: walk them in the order they sit in
+	 * memory, not in the random order of the slots */
+	for (i = 0; i < l->count; i++) {
+		h = u64tab_mix(at(l, (uint32_t)i)->nodeid);
+		for (j = h & mask; t[j]; j = (j + 1) & mask)
+			;
+		t[j] = (uint32_t)(i + 1) | tag_at(new_pbits, h);
 	}
 	free(l->ids);
 	l->ids = t;
 	l->idcap = ncap;
+	l->pbits = new_pbits;
+	/* a dentry tag is the top bits of its hash: the narrower tag is
+	 * the old one without its lowest bit, which becomes a position bit */
+	if (l->pbits != old_pbits)
+		for (i = 0; i < l->dcap; i++)
+			l->dents[i] &= ~(1u << old_pbits);
 	return 0;
 }
 
@@ -153,7 +205,7 @@ struct ledger_node *ledger_get(struct ledger *l, uint64_t nodeid)
 	memset(n, 0, sizeof(*n));
 	n->nodeid = nodeid;
 	i = id_slot(l, nodeid);
-	l->ids[i] = (uint32_t)++l->count;
+	l->ids[i] = (uint32_t)++l->count | slot_tag(l, u64tab_mix(nodeid));
 	return n;
 }
 
@@ -166,7 +218,7 @@ struct ledger_node *ledger_next(const struct ledger *l, size_t *pos)
 
 static size_t dent_home(const struct ledger *l, uint32_t v)
 {
-	const struct ledger_node *n = at(l, v - 1);
+	const struct ledger_node *n = slot_node(l, v);
 
 	return u64tab_name_key(n->parent, name_of(l, n), n->name_len) &
 	       (l->dcap - 1);
@@ -175,11 +227,15 @@ static size_t dent_home(const struct ledger *l, uint32_t v)
 static size_t dent_slot(const struct ledger *l, uint64_t h, uint64_t parent,
 			const char *name, size_t len)
 {
+	uint32_t tag = slot_tag(l, h), tags = ~pos_mask(l), v;
 	size_t mask = l->dcap - 1, i;
 
-	for (i = h & mask; l->dents[i]; i = (i + 1) & mask) {
-		const struct ledger_node *n = at(l, l->dents[i] - 1);
+	for (i = h & mask; (v = l->dents[i]); i = (i + 1) & mask) {
+		const struct ledger_node *n;
 
+		if ((v & tags) != tag)
+			continue;
+		n = slot_node(l, v);
 		if (n->parent == parent && n->name_len == len &&
 		    !memcmp(name_of(l, n), name, len))
 			return i;
@@ -193,7 +249,7 @@ uint64_t ledger_lookup_name(const struct ledger *l, uint64_t parent,
 	size_t i = dent_slot(l, u64tab_name_key(parent, name, len), parent, name,
 			     len);
 
-	return i == SIZE_MAX ? 0 : at(l, l->dents[i] - 1)->nodeid;
+	return i == SIZE_MAX ? 0 : slot_node(l, l->dents[i])->nodeid;
 }
 
 int ledger_name_seen(const struct ledger *l, uint64_t parent,
@@ -243,29 +299,35 @@ static void dent_remove_node(struct ledger *l, struct ledger_node *n)
 	u64tab_insert(&l->buried, h, &created);
 }
 
+/* The indexed nodes are those flagged LEDGER_F_INDEXED: rehash them in
+ * the order they sit in memory (their names too, mostly), not in the
+ * random order of the old slots. */
 static int grow_dents(struct ledger *l)
 {
-	size_t ncap = l->dcap * 2, i, j;
-	uint32_t *old = l->dents;
-	size_t ocap = l->dcap;
+	size_t ncap = l->dcap * 2, mask = ncap - 1, i, j;
 	uint32_t *d = calloc(ncap, sizeof(*d));
+	const struct ledger_node *n;
+	uint64_t h;
 
 	if (!d)
 		return -ENOMEM;
+	for (i = 0; i < l->count; i++) {
+		n = at(l, (uint32_t)i);
+		if (!(n->flags & LEDGER_F_INDEXED))
+			continue;
+		h = u64tab_name_key(n->parent, name_of(l, n), n->name_len);
+		for (j = h & mask; d[j]; j = (j + 1) & mask)
+			;
+		d[j] = (uint32_t)(i + 1) | slot_tag(l, h);
+	}
+	free(l->dents);
 	l->dents = d;
 	l->dcap = ncap;
-	for (i = 0; i < ocap; i++) {
-		if (!old[i])
-			continue;
-		for (j = dent_home(l, old[i]); d[j]; j = (j + 1) & (ncap - 1))
-			;
-		d[j] = old[i];
-	}
-	free(old);
 	return 0;
 }
 
-static int dent_insert(struct ledger *l, uint64_t h, uint32_t v)
+/* index position + 1 (pos) under name hash h */
+static int dent_insert(struct ledger *l, uint64_t h, uint32_t pos)
 {
 	size_t mask, i;
 
@@ -274,7 +336,7 @@ static int dent_insert(struct ledger *l, uint64_t h, uint32_t v)
 	mask = l->dcap - 1;
 	for (i = h & mask; l->dents[i]; i = (i + 1) & mask)
 		;
-	l->dents[i] = v;
+	l->dents[i] = pos | slot_tag(l, h);
 	l->dcount++;
 	return 0;
 }
@@ -336,7 +398,7 @@ int ledger_set_name(struct ledger *l, uint64_t nodeid, uint64_t parent,
 		return -ENOMEM;
 	slot = dent_slot(l, h, parent, name, len);
 	if (slot != SIZE_MAX) {
-		uint64_t other = at(l, l->dents[slot] - 1)->nodeid;
+		uint64_t other = slot_node(l, l->dents[slot])->nodeid;
 
 		if (other == nodeid)
 			return 0;	/* the common case: nothing changes */
@@ -351,7 +413,7 @@ int ledger_set_name(struct ledger *l, uint64_t nodeid, uint64_t parent,
 	n->parent = parent;
 	n->flags &= ~LEDGER_F_UNLINKED;
 	i = id_slot(l, nodeid);
-	if (dent_insert(l, h, l->ids[i]))
+	if (dent_insert(l, h, l->ids[i] & pos_mask(l)))
 		return -ENOMEM;
 	n->flags |= LEDGER_F_INDEXED;
 	return 0;

@@ -69,10 +69,11 @@ static inline void ledger_set_type(struct ledger_node *n, uint32_t mode)
 struct ledger {
 	struct ledger_node **chunks;
 	size_t nchunks, count;
-	uint32_t *ids;        /* nodeid -> position + 1; 0 empty */
+	uint32_t *ids;        /* nodeid -> position + 1 and a tag; 0 empty */
 	size_t idcap;
-	uint32_t *dents;      /* (parent, name) -> position + 1; 0 empty */
+	uint32_t *dents;      /* (parent, name) -> position + 1 and a tag */
 	size_t dcap, dcount;
+	unsigned pbits;       /* low bits of a slot that hold position + 1 */
 	char *names;
 	size_t names_len, names_cap;
 	/* earlier names of aliased nodes (hard links), for the notify
