@@ -8,7 +8,7 @@ packages=(
 	# build
 	gcc meson ninja-build pkg-config
 	libfuse3-dev libjansson-dev libxml2-dev libcmocka-dev libzstd-dev
-	libarchive-dev
+	libarchive-dev libxxhash-dev
 	# run: FUSE userspace and the mount helpers some filesystems need
 	fuse3
 	# tests: pytest, and real filesystems from Debian to attach to

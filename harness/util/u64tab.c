@@ -1,6 +1,8 @@
 /* util/u64tab.c - open addressing on 64-bit keys (util/u64tab.h). */
 #include <stdlib.h>
 #include <string.h>
+#include <xxhash.h>
+
 #include "util/u64tab.h"
 
 #define U64TAB_MIN_CAP 64
@@ -149,13 +151,7 @@ void *u64tab_next(const struct u64tab *t, size_t *pos)
 
 uint64_t u64tab_name_key(uint64_t parent, const char *name, size_t len)
 {
-	uint64_t h = 0xcbf29ce484222325ULL ^ u64tab_mix(parent);
-	size_t i;
+	uint64_t h = XXH3_64bits_withSeed(name, len, u64tab_mix(parent));
 
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)name[i];
-		h *= 0x100000001b3ULL;
-	}
-	h = u64tab_mix(h);
 	return h ? h : 1;
 }

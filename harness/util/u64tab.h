@@ -41,9 +41,9 @@ void *u64tab_next(const struct u64tab *t, size_t *pos);
 
 /* The table's key mixer (splitmix64 finalizer), for hashes built on it. */
 uint64_t u64tab_mix(uint64_t x);
-/* The one hash of a directory entry (parent nodeid, name bytes): FNV-1a
- * over the name seeded with the mixed parent, mixed again.  Never 0, so
- * it can be a key of its own. */
+/* The one hash of a directory entry (parent nodeid, name bytes): XXH3
+ * (libxxhash) of the name seeded with the mixed parent.  Never 0, so it
+ * can be a key of its own. */
 uint64_t u64tab_name_key(uint64_t parent, const char *name, size_t len);
 
 #endif
