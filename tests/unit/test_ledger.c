@@ -1,0 +1,134 @@
+/* test_ledger.c - the ledger's two indexes through growth: nodes found by
+ * nodeid and by name after the nodeid index has doubled many times (the
+ * tag in every dentry slot narrows then), names that move, leave and are
+ * remembered, and a reset. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "judge/ledger.h"
+
+#define NAMED 300
+#define MANY 200000
+
+static int setup(void **state)
+{
+	static struct ledger l;
+
+	if (ledger_init(&l))
+		return -1;
+	*state = &l;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	ledger_destroy(*state);
+	return 0;
+}
+
+static void name_of(char *buf, size_t size, uint64_t i)
+{
+	snprintf(buf, size, "file-%llu", (unsigned long long)i);
+}
+
+static uint64_t find_name(const struct ledger *l, uint64_t parent,
+			  uint64_t i)
+{
+	char name[32];
+
+	name_of(name, sizeof(name), i);
+	return ledger_lookup_name(l, parent, name, strlen(name));
+}
+
+/* Names indexed while the nodeid index was small still resolve after it
+ * doubled to hold 200,000 nodes (each doubling moves a bit of every
+ * dentry slot from tag to position). */
+static void test_ledger__names_survive_nodeid_growth(void **state)
+{
+	struct ledger *l = *state;
+	char name[32];
+	uint64_t i;
+
+	for (i = 0; i < NAMED; i++) {
+		name_of(name, sizeof(name), i);
+		assert_int_equal(ledger_set_name(l, 1000 + i, 1, name,
+						 strlen(name)), 0);
+	}
+	for (i = 0; i < MANY; i++)
+		assert_non_null(ledger_get(l, 0x10000000ull + i * 4096));
+	for (i = 0; i < NAMED; i++)
+		assert_int_equal(find_name(l, 1, i), 1000 + i);
+	for (i = 0; i < MANY; i += 997)
+		assert_int_equal(ledger_find(l, 0x10000000ull + i * 4096)->nodeid,
+				 0x10000000ull + i * 4096);
+	assert_null(ledger_find(l, 3));
+	assert_int_equal(find_name(l, 2, 0), 0);
+	assert_int_equal(find_name(l, 1, NAMED), 0);
+}
+
+/* Many names in many directories, then some renamed and some unlinked:
+ * every name leads where the last change put it. */
+static void test_ledger__names_move_and_leave(void **state)
+{
+	struct ledger *l = *state;
+	char name[32], to[32];
+	uint64_t i;
+
+	for (i = 0; i < MANY; i++) {
+		name_of(name, sizeof(name), i);
+		assert_int_equal(ledger_set_name(l, 10 + i, 2 + i % 7, name,
+						 strlen(name)), 0);
+	}
+	for (i = 0; i < MANY; i += 3)
+		ledger_unlink_name(l, 10 + i);
+	for (i = 1; i < MANY; i += 3) {
+		snprintf(to, sizeof(to), "moved-%llu", (unsigned long long)i);
+		assert_int_equal(ledger_set_name(l, 10 + i, 1, to, strlen(to)),
+				 0);
+	}
+	for (i = 0; i < MANY; i++) {
+		uint64_t want = i % 3 == 2 ? 10 + i : 0;
+
+		assert_int_equal(find_name(l, 2 + i % 7, i), want);
+		/* gone or moved: still seen (a revalidation may come) */
+		name_of(name, sizeof(name), i);
+		assert_true(ledger_name_seen(l, 2 + i % 7, name,
+					     strlen(name)));
+	}
+	assert_int_equal(ledger_lookup_name(l, 1, "moved-4", 7), 14);
+	assert_true(ledger_find(l, 10)->flags & LEDGER_F_UNLINKED);
+	assert_false(ledger_name_seen(l, 1, "never", 5));
+}
+
+/* A reset forgets nodes, names and the names that left. */
+static void test_ledger__reset_forgets(void **state)
+{
+	struct ledger *l = *state;
+
+	assert_int_equal(ledger_set_name(l, 5, 1, "a", 1), 0);
+	ledger_unlink_name(l, 5);
+	assert_true(ledger_name_seen(l, 1, "a", 1));
+	ledger_reset(l);
+	assert_null(ledger_find(l, 5));
+	assert_false(ledger_name_seen(l, 1, "a", 1));
+	assert_int_equal(ledger_set_name(l, 6, 1, "a", 1), 0);
+	assert_int_equal(ledger_lookup_name(l, 1, "a", 1), 6);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+		T(test_ledger__names_survive_nodeid_growth),
+		T(test_ledger__names_move_and_leave),
+		T(test_ledger__reset_forgets),
+#undef T
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
