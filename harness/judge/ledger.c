@@ -261,6 +261,16 @@ int ledger_name_seen(const struct ledger *l, uint64_t parent,
 	       u64tab_find(&l->buried, h) != NULL;
 }
 
+void ledger_name_saw(struct ledger *l, uint64_t parent, const char *name,
+		     size_t len)
+{
+	int created;
+
+	if (len)
+		u64tab_insert(&l->buried, u64tab_name_key(parent, name, len),
+			      &created);
+}
+
 /* Backward-shift deletion keeps linear probing free of tombstones. */
 static void dent_delete(struct ledger *l, size_t i)
 {

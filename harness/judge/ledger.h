@@ -117,6 +117,10 @@ uint64_t ledger_lookup_name(const struct ledger *l, uint64_t parent,
  * positive dentry of such a name. */
 int ledger_name_seen(const struct ledger *l, uint64_t parent,
 		     const char *name, size_t len);
+/* Remember (parent, name) as seen without a node to index it by (a
+ * rename of a name the ledger never saw: the kernel moved a dentry). */
+void ledger_name_saw(struct ledger *l, uint64_t parent, const char *name,
+		     size_t len);
 /* The name no longer leads to nodeid as far as the wire knows (the fs
  * invalidated it); the node keeps its name for messages and eviction. */
 void ledger_unindex_name(struct ledger *l, uint64_t nodeid);

@@ -506,15 +506,23 @@ static void reply_rename(struct fc_checker *c, const struct fc_event *ev,
 		if (src)
 			ledger_set_name(&c->ledger, src, newdir, nn,
 					r->name2_len);
+		else
+			ledger_name_saw(&c->ledger, newdir, nn, r->name2_len);
 		if (dst)
 			ledger_set_name(&c->ledger, dst, olddir, on,
 					r->name_len);
+		else
+			ledger_name_saw(&c->ledger, olddir, on, r->name_len);
 		return;
 	}
 	if (dst && dst != src)
 		ledger_unlink_name(&c->ledger, dst);  /* renamed over */
 	if (src)
 		ledger_set_name(&c->ledger, src, newdir, nn, r->name2_len);
+	else {	/* a dentry the wire never showed: its names, as seen */
+		ledger_name_saw(&c->ledger, olddir, on, r->name_len);
+		ledger_name_saw(&c->ledger, newdir, nn, r->name2_len);
+	}
 }
 
 typedef void (*reply_fn)(struct fc_checker *c, const struct fc_event *ev,

@@ -374,6 +374,33 @@ static void test_lock__revalidation_exempt_after_name_left(void **state)
 	entry_reply(f, a, 7, S_IFREG | 0644);
 }
 
+/* A rename of names the wire never showed positive (the tap came
+ * later): the kernel held a dentry of each, so either may be revalidated,
+ * as after a rename of names it did show. */
+static void test_lock__rename_of_unseen_names_exempt(void **state)
+{
+	struct fx *f = *state;
+	struct {
+		struct fuse_rename2_in in;
+	} x = { { .newdir = 1, .flags = RENAME_EXCHANGE } };
+	uint64_t a;
+
+	init(f, 0);
+	reply(f, rename_rq(f, 1, "old", 1, "new"), 0, NULL, 0);
+	reply(f, req(f, FUSE_RENAME2, 1, &x.in, sizeof(x.in), "p", "q"), 0,
+	      NULL, 0);
+	a = create_rq(f, 1, "w");
+	lookup_rq(f, 1, "new");
+	lookup_rq(f, 1, "p");
+	lookup_rq(f, 1, "q");
+	lookup_rq(f, 1, "old");
+	assert_int_equal(lk_total(f), 0);
+	assert_int_equal(run_stat(f, LOCK_LOOKUP_SHARED)->exempt, 4);
+	lookup_rq(f, 1, "other");
+	assert_int_equal(lk_count(f, "LK-LOOKUP-SHARED"), 1);
+	entry_reply(f, a, 7, S_IFREG | 0644);
+}
+
 /* A name no reply made positive (a negative entry, an error, another
  * directory's name) is looked up under the directory lock: judged. */
 static void test_lock__lookup_of_unseen_name_judged(void **state)
@@ -554,6 +581,7 @@ int main(void)
 		T(test_lock__lookups_share_with_parallel_dirops),
 		T(test_lock__revalidation_lookup_exempt),
 		T(test_lock__revalidation_exempt_after_name_left),
+		T(test_lock__rename_of_unseen_names_exempt),
 		T(test_lock__lookup_of_unseen_name_judged),
 		T(test_lock__readdirplus_name_exempt),
 		T(test_lock__readdir_vs_exclusive_fires),
