@@ -72,7 +72,8 @@ struct lk_req {
 	unsigned nobj;
 	unsigned kind;
 	uint32_t opcode, line;
-	char name[4 * NAME_KEEP + 4];  /* escaped, for messages */
+	uint32_t name_len;     /* bytes kept in name */
+	char name[NAME_KEEP];  /* raw, escaped only for a message */
 };
 
 /* fh -> union of the FOPEN flags every open reply gave it.  A file handle
@@ -367,7 +368,12 @@ static void conflict(struct lock_checker *lk, int scenario, unsigned rule,
 		     uint64_t obj)
 {
 	struct lock_conflict cf = { 0 };
+	char a[4 * NAME_KEEP + 4], b[4 * NAME_KEEP + 4];
 
+	text_escape(nw->name, nw->name_len, TEXT_ASCII | TEXT_QUOTES, a,
+		    sizeof(a));
+	text_escape(old->name, old->name_len, TEXT_ASCII | TEXT_QUOTES, b,
+		    sizeof(b));
 	cf.rule = rule;
 	cf.nodeid = obj;
 	cf.seq = nw->seq;
@@ -379,10 +385,10 @@ static void conflict(struct lock_checker *lk, int scenario, unsigned rule,
 	snprintf(cf.detail, sizeof(cf.detail),
 		 "%s \"%s\" (seq %llu, line %u) arrived on nodeid %llu while "
 		 "%s \"%s\" (seq %llu, line %u) was still in flight there",
-		 proto_op_name(nw->opcode), nw->name,
+		 proto_op_name(nw->opcode), a,
 		 (unsigned long long)nw->seq, nw->line,
 		 (unsigned long long)obj, proto_op_name(old->opcode),
-		 old->name, (unsigned long long)old->seq, old->line);
+		 b, (unsigned long long)old->seq, old->line);
 	BOTH(lk, scenario, rule, st_->violations++);
 	if (lk->report)
 		lk->report(lk->arg, &cf);
@@ -443,9 +449,10 @@ void lock_on_request(struct lock_checker *lk, const struct fc_event *ev,
 	if (rq->op->lock == FC_LK_PARENTS_EXCL && rq->newdir != rq->nodeid)
 		nw.obj[nw.nobj++] = rq->newdir;
 	nlen = rq->name_len < NAME_KEEP ? rq->name_len : NAME_KEEP;
-	if (rq->name)
-		text_escape(rq->name, nlen, TEXT_ASCII | TEXT_QUOTES,
-			    nw.name, sizeof(nw.name));
+	if (rq->name) {
+		memcpy(nw.name, rq->name, nlen);
+		nw.name_len = (uint32_t)nlen;
+	}
 
 	for (i = 0; i < lk->nlive; i++) {
 		const struct lk_req *old = &lk->live[i];
