@@ -526,7 +526,7 @@ int checker_resolve(const struct fc_checker *c, const char *path,
 		if (k == 2 && p[0] == '.' && p[1] == '.') {
 			n = cur ? ledger_find(&c->ledger, cur) : NULL;
 			if (cur != FUSE_ROOT_ID)
-				cur = n ? n->parent : 0;
+				cur = n ? ledger_parent(&c->ledger, n) : 0;
 		} else if (k && !(k == 1 && p[0] == '.') && cur) {
 			cur = ledger_lookup_name(&c->ledger, cur, p, k);
 		}

@@ -20,11 +20,14 @@
 #include <string.h>
 
 #include "judge/ledger.h"
+#include "util/bigmem.h"
 #include "util/u64tab.h"
 
 #define LEDGER_MIN_CAP 1024
 #define LEDGER_MAX_DEPTH 128
 #define LEDGER_CHUNK 4096
+/* 48 pages: a chunk wastes none */
+#define CHUNK_BYTES (LEDGER_CHUNK * sizeof(struct ledger_node))
 #define ROOT_ID 1
 
 static struct ledger_node *at(const struct ledger *l, uint32_t pos)
@@ -72,19 +75,30 @@ static const char *name_of(const struct ledger *l,
 	return l->names + n->name_off;
 }
 
+static uint64_t parent_of(const struct ledger *l, const struct ledger_node *n)
+{
+	return n->up ? at(l, n->up - 1)->nodeid : 0;
+}
+
+uint64_t ledger_parent(const struct ledger *l, const struct ledger_node *n)
+{
+	return parent_of(l, n);
+}
+
 int ledger_init(struct ledger *l)
 {
 	memset(l, 0, sizeof(*l));
-	l->ids = calloc(LEDGER_MIN_CAP, sizeof(*l->ids));
-	l->dents = calloc(LEDGER_MIN_CAP, sizeof(*l->dents));
+	l->ids = bigmem_zalloc(LEDGER_MIN_CAP * sizeof(*l->ids));
+	l->dents = bigmem_zalloc(LEDGER_MIN_CAP * sizeof(*l->dents));
 	if (!l->ids || !l->dents) {
-		free(l->ids);
-		free(l->dents);
+		bigmem_free(l->ids, LEDGER_MIN_CAP * sizeof(*l->ids));
+		bigmem_free(l->dents, LEDGER_MIN_CAP * sizeof(*l->dents));
 		return -ENOMEM;
 	}
 	l->idcap = l->dcap = LEDGER_MIN_CAP;
 	l->pbits = log2_of(LEDGER_MIN_CAP);
 	u64tab_init(&l->buried, sizeof(uint64_t));
+	u64tab_init(&l->extras, sizeof(struct ledger_extra));
 	return 0;
 }
 
@@ -95,13 +109,14 @@ void ledger_destroy(struct ledger *l)
 	if (!l->ids)
 		return;
 	for (i = 0; i < l->nchunks; i++)
-		free(l->chunks[i]);
+		bigmem_free(l->chunks[i], CHUNK_BYTES);
 	free(l->chunks);
-	free(l->ids);
-	free(l->dents);
+	bigmem_free(l->ids, l->idcap * sizeof(*l->ids));
+	bigmem_free(l->dents, l->dcap * sizeof(*l->dents));
 	free(l->names);
 	free(l->aliases);
 	u64tab_fini(&l->buried);
+	u64tab_fini(&l->extras);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -113,6 +128,7 @@ void ledger_reset(struct ledger *l)
 	l->names_len = 0;
 	l->naliases = 0;
 	u64tab_clear(&l->buried);
+	u64tab_clear(&l->extras);
 }
 
 /* --- nodes by nodeid --------------------------------------------------- */
@@ -144,7 +160,7 @@ struct ledger_node *ledger_find(const struct ledger *l, uint64_t nodeid)
 static int grow_ids(struct ledger *l)
 {
 	size_t ncap = l->idcap * 2, mask = ncap - 1, i, j;
-	uint32_t *t = calloc(ncap, sizeof(*t));
+	uint32_t *t = bigmem_zalloc(ncap * sizeof(*t));
 	unsigned old_pbits = l->pbits, new_pbits = log2_of(ncap);
 	uint64_t h;
 
@@ -158,7 +174,7 @@ static int grow_ids(struct ledger *l)
 			;
 		t[j] = (uint32_t)(i + 1) | tag_at(new_pbits, h);
 	}
-	free(l->ids);
+	bigmem_free(l->ids, l->idcap * sizeof(*l->ids));
 	l->ids = t;
 	l->idcap = ncap;
 	l->pbits = new_pbits;
@@ -183,7 +199,7 @@ static int node_room(struct ledger *l)
 	if (!nc)
 		return -ENOMEM;
 	l->chunks = nc;
-	nc[l->nchunks] = malloc(LEDGER_CHUNK * sizeof(**nc));
+	nc[l->nchunks] = bigmem_zalloc(CHUNK_BYTES);
 	if (!nc[l->nchunks])
 		return -ENOMEM;
 	l->nchunks++;
@@ -220,7 +236,7 @@ static size_t dent_home(const struct ledger *l, uint32_t v)
 {
 	const struct ledger_node *n = slot_node(l, v);
 
-	return u64tab_name_key(n->parent, name_of(l, n), n->name_len) &
+	return u64tab_name_key(parent_of(l, n), name_of(l, n), n->name_len) &
 	       (l->dcap - 1);
 }
 
@@ -236,7 +252,7 @@ static size_t dent_slot(const struct ledger *l, uint64_t h, uint64_t parent,
 		if ((v & tags) != tag)
 			continue;
 		n = slot_node(l, v);
-		if (n->parent == parent && n->name_len == len &&
+		if (n->name_len == len && parent_of(l, n) == parent &&
 		    !memcmp(name_of(l, n), name, len))
 			return i;
 	}
@@ -299,8 +315,8 @@ static void dent_remove_node(struct ledger *l, struct ledger_node *n)
 
 	if (!(n->flags & LEDGER_F_INDEXED))
 		return;
-	h = u64tab_name_key(n->parent, name_of(l, n), n->name_len);
-	i = dent_slot(l, h, n->parent, name_of(l, n), n->name_len);
+	h = u64tab_name_key(parent_of(l, n), name_of(l, n), n->name_len);
+	i = dent_slot(l, h, parent_of(l, n), name_of(l, n), n->name_len);
 	n->flags &= ~LEDGER_F_INDEXED;
 	if (i != SIZE_MAX)
 		dent_delete(l, i);
@@ -315,7 +331,7 @@ static void dent_remove_node(struct ledger *l, struct ledger_node *n)
 static int grow_dents(struct ledger *l)
 {
 	size_t ncap = l->dcap * 2, mask = ncap - 1, i, j;
-	uint32_t *d = calloc(ncap, sizeof(*d));
+	uint32_t *d = bigmem_zalloc(ncap * sizeof(*d));
 	const struct ledger_node *n;
 	uint64_t h;
 
@@ -325,12 +341,13 @@ static int grow_dents(struct ledger *l)
 		n = at(l, (uint32_t)i);
 		if (!(n->flags & LEDGER_F_INDEXED))
 			continue;
-		h = u64tab_name_key(n->parent, name_of(l, n), n->name_len);
+		h = u64tab_name_key(parent_of(l, n), name_of(l, n),
+				    n->name_len);
 		for (j = h & mask; d[j]; j = (j + 1) & mask)
 			;
 		d[j] = (uint32_t)(i + 1) | slot_tag(l, h);
 	}
-	free(l->dents);
+	bigmem_free(l->dents, l->dcap * sizeof(*l->dents));
 	l->dents = d;
 	l->dcap = ncap;
 	return 0;
@@ -399,13 +416,15 @@ int ledger_set_name(struct ledger *l, uint64_t nodeid, uint64_t parent,
 	uint64_t h = u64tab_name_key(parent, name, len);
 	struct ledger_node *n;
 	size_t slot, i;
-	uint32_t off;
+	uint32_t off, up;
 
-	if (!len || len > LEDGER_NAME_MAX)
+	if (!len || len > LEDGER_NAME_MAX || !parent)
 		return 0;	/* nothing to name it by */
+	/* the parent is kept as a position: it needs a node of its own */
 	n = ledger_get(l, nodeid);
-	if (!n)
+	if (!n || !ledger_get(l, parent))
 		return -ENOMEM;
+	up = l->ids[id_slot(l, parent)] & pos_mask(l);
 	slot = dent_slot(l, h, parent, name, len);
 	if (slot != SIZE_MAX) {
 		uint64_t other = slot_node(l, l->dents[slot])->nodeid;
@@ -420,7 +439,7 @@ int ledger_set_name(struct ledger *l, uint64_t nodeid, uint64_t parent,
 		return -ENOMEM;
 	n->name_off = off;
 	n->name_len = (uint16_t)len & LEDGER_NAME_MAX;
-	n->parent = parent;
+	n->up = up;
 	n->flags &= ~LEDGER_F_UNLINKED;
 	i = id_slot(l, nodeid);
 	if (dent_insert(l, h, l->ids[i] & pos_mask(l)))
@@ -444,7 +463,7 @@ static int alias_keep(struct ledger *l, const struct ledger_node *n)
 		l->aliases_cap = cap;
 	}
 	l->aliases[l->naliases++] = (struct ledger_alias){
-		.nodeid = n->nodeid, .parent = n->parent,
+		.nodeid = n->nodeid, .parent = parent_of(l, n),
 		.name_off = n->name_off, .name_len = n->name_len };
 	return 0;
 }
@@ -455,12 +474,84 @@ int ledger_add_name(struct ledger *l, uint64_t nodeid, uint64_t parent,
 	struct ledger_node *n = ledger_find(l, nodeid);
 
 	if (n && (n->flags & LEDGER_F_INDEXED) && len &&
-	    (n->parent != parent || n->name_len != len ||
+	    (parent_of(l, n) != parent || n->name_len != len ||
 	     memcmp(name_of(l, n), name, len))) {
 		if (alias_keep(l, n))
 			return -ENOMEM;
 	}
 	return ledger_set_name(l, nodeid, parent, name, len);
+}
+
+/* --- what few nodes have -------------------------------------------- */
+
+static struct ledger_extra *extra_of(const struct ledger *l,
+				     const struct ledger_node *n)
+{
+	return n->flags & LEDGER_F_EXTRA ? u64tab_find(&l->extras, n->nodeid)
+					 : NULL;
+}
+
+uint32_t ledger_nopen(const struct ledger *l, const struct ledger_node *n)
+{
+	const struct ledger_extra *e = extra_of(l, n);
+
+	return e ? e->nopen : 0;
+}
+
+uint32_t ledger_rejected(const struct ledger *l, const struct ledger_node *n)
+{
+	const struct ledger_extra *e = extra_of(l, n);
+
+	return e ? e->rejected : 0;
+}
+
+/* n's record, made when it has none; NULL when memory runs out */
+static struct ledger_extra *extra_get(struct ledger *l, struct ledger_node *n)
+{
+	struct ledger_extra *e = extra_of(l, n);
+	int created;
+
+	if (e)
+		return e;
+	e = u64tab_insert(&l->extras, n->nodeid, &created);
+	if (e)
+		n->flags |= LEDGER_F_EXTRA;
+	return e;
+}
+
+/* a record back at zero goes, so the table holds what is open now */
+static void extra_put(struct ledger *l, struct ledger_node *n,
+		      struct ledger_extra *e)
+{
+	if (e->nopen || e->rejected)
+		return;
+	u64tab_remove(&l->extras, e);
+	n->flags &= (uint16_t)~LEDGER_F_EXTRA;
+}
+
+void ledger_count_open(struct ledger *l, struct ledger_node *n, int delta)
+{
+	struct ledger_extra *e;
+
+	if (delta < 0) {
+		e = extra_of(l, n);
+		if (!e || !e->nopen)
+			return;
+		e->nopen--;
+		extra_put(l, n, e);
+		return;
+	}
+	e = extra_get(l, n);
+	if (e && e->nopen < UINT32_MAX)
+		e->nopen++;
+}
+
+void ledger_count_rejected(struct ledger *l, struct ledger_node *n)
+{
+	struct ledger_extra *e = extra_get(l, n);
+
+	if (e && e->rejected < UINT32_MAX)
+		e->rejected++;
 }
 
 /* --- names to evict ---------------------------------------------------- */
@@ -469,8 +560,9 @@ static unsigned depth_of(const struct ledger *l, const struct ledger_node *n)
 {
 	unsigned d = 0;
 
-	while (n && n->parent && n->parent != ROOT_ID && d < LEDGER_MAX_DEPTH) {
-		n = ledger_find(l, n->parent);
+	while (n && n->up && parent_of(l, n) != ROOT_ID &&
+	       d < LEDGER_MAX_DEPTH) {
+		n = at(l, n->up - 1);
 		d++;
 	}
 	return d;
@@ -521,7 +613,8 @@ int ledger_named_refs(const struct ledger *l, struct fc_dentry **out,
 		if (!nd->refs || !(nd->flags & LEDGER_F_INDEXED))
 			continue;
 		memcpy(names, name_of(l, nd), nd->name_len);
-		v[k] = (struct fc_dentry){ nd->parent, names, nd->name_len,
+		v[k] = (struct fc_dentry){ parent_of(l, nd), names,
+					     nd->name_len,
 					     depth_of(l, nd) };
 		names += nd->name_len;
 		k++;
@@ -596,7 +689,7 @@ void ledger_path(const struct ledger *l, uint64_t nodeid, char *buf,
 			break;
 		}
 		chain[depth++] = n;
-		id = n->parent;
+		id = parent_of(l, n);
 	}
 	while (depth--) {
 		put(buf, size, &off, name_of(l, chain[depth]),

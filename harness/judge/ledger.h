@@ -25,30 +25,37 @@ enum ledger_flag {
 	LEDGER_F_LEAK_TOLD = 1 << 5,  /* LC-QUIESCE-BALANCE reported for
 					 the entry of seq_ref (a new entry
 					 clears it) */
+	LEDGER_F_EXTRA = 1 << 6,      /* open handles or rejected
+					 references: a record in extras */
 };
+
+/* The most references a node counts: one more makes it uncertain
+ * (LEDGER_F_UNCERTAIN), which no run of 4 billion entry replies to one
+ * inode reaches in practice. */
+#define LEDGER_REFS_MAX UINT32_MAX
 
 /* Longest name the ledger keeps (a FUSE name has at most 1024 bytes; a
  * longer one from a filesystem's READDIRPLUS names nothing). */
 #define LEDGER_NAME_MAX 4095u
 
-/* 64 bytes, one cache line: a million live nodeids fit in about 90 MB
- * with the indexes and names (bench/scale, bench/replay). */
+/* 48 bytes: a million live nodeids fit in about 65 MB with the indexes
+ * and names (bench/replay, bench/scale).  What every node needs is here;
+ * what few have (open handles, rejected references) is in the ledger's
+ * extras, and the parent is a position, not a nodeid. */
 struct ledger_node {
 	uint64_t nodeid;      /* never 0 */
-	uint64_t refs;        /* outstanding lookups */
 	uint64_t generation;
 	uint64_t ino;         /* attr.ino of the latest entry */
-	uint64_t parent;      /* 0: no name known */
 	uint64_t seq_ref;     /* latest reply that handed it out */
+	uint32_t refs;        /* outstanding lookups, at most LEDGER_REFS_MAX */
+	uint32_t up;          /* the parent's position + 1; 0: no name known
+				 (ledger_parent gives its nodeid) */
 	uint32_t name_off;    /* raw bytes in the ledger's name arena */
 	uint16_t name_len : 12; /* at most LEDGER_NAME_MAX */
 	uint16_t ftype : 4;   /* (mode & S_IFMT) >> 12: ledger_type() */
 	uint16_t flags;       /* enum ledger_flag */
-	uint32_t nopen;       /* open handles seen on the wire */
-	uint32_t rejected;    /* references undone because the kernel
-				 refused the reply (the fs still counts) */
 };
-_Static_assert(sizeof(struct ledger_node) == 64, "a node is one cache line");
+_Static_assert(sizeof(struct ledger_node) == 48, "a node is 48 bytes");
 
 /* The file type of the latest entry (mode & S_IFMT). */
 static inline uint32_t ledger_type(const struct ledger_node *n)
@@ -87,6 +94,15 @@ struct ledger {
 	/* name keys (u64tab_name_key) of names that left the index: the
 	 * kernel may still hold, or revalidate, a dentry of one */
 	struct u64tab buried;
+	/* struct ledger_extra of the nodes flagged LEDGER_F_EXTRA */
+	struct u64tab extras;
+};
+
+struct ledger_extra {
+	uint64_t nodeid;
+	uint32_t nopen;       /* open handles seen on the wire */
+	uint32_t rejected;    /* references undone because the kernel
+				 refused the reply (the fs still counts) */
 };
 
 int ledger_init(struct ledger *l);
@@ -97,6 +113,18 @@ void ledger_reset(struct ledger *l);
 struct ledger_node *ledger_find(const struct ledger *l, uint64_t nodeid);
 /* Find or add (zeroed) nodeid; NULL only when memory runs out. */
 struct ledger_node *ledger_get(struct ledger *l, uint64_t nodeid);
+
+/* The nodeid of n's parent, 0 when n has no name. */
+uint64_t ledger_parent(const struct ledger *l, const struct ledger_node *n);
+
+/* Open handles of n seen on the wire; references the kernel refused. */
+uint32_t ledger_nopen(const struct ledger *l, const struct ledger_node *n);
+uint32_t ledger_rejected(const struct ledger *l,
+			 const struct ledger_node *n);
+/* One handle more (delta 1) or less (-1, never below 0). */
+void ledger_count_open(struct ledger *l, struct ledger_node *n, int delta);
+/* One reference of n the kernel refused (the filesystem counted it). */
+void ledger_count_rejected(struct ledger *l, struct ledger_node *n);
 
 /* Give nodeid the name (parent, name); a node that held that name until
  * now loses it (marked unlinked).  Clears the node's unlinked flag. */

@@ -288,7 +288,7 @@ void lf_on_fs_ledger(struct fc_checker *c, const struct fc_event *ev)
 			wire = n ? n->refs : 0;
 			/* references of rejected replies: the fs counted
 			 * them, the kernel never got them */
-			slack = n ? n->rejected : 0;
+			slack = n ? ledger_rejected(&c->ledger, n) : 0;
 			if (fi->nlookup < wire ||
 			    (quiet && fi->nlookup > wire + slack))
 				ck_violate(c, "LF-FS-LEDGER", fi->nodeid, h.line,
@@ -303,7 +303,8 @@ void lf_on_fs_ledger(struct fc_checker *c, const struct fc_event *ev)
 	}
 
 	while ((n = ledger_next(&c->ledger, &pos))) {
-		if (n->nodeid == ROOT_ID || (!n->refs && !n->nopen))
+		if (n->nodeid == ROOT_ID ||
+		    (!n->refs && !ledger_nopen(&c->ledger, n)))
 			continue;
 		if (snap_by_nodeid(c, n->nodeid))
 			continue;

@@ -68,15 +68,14 @@ void lc_on_rejected(struct fc_checker *c, const struct fc_event *ev)
 			if (!n)
 				continue;
 			if (u->items[k].kind == UNDO_OPEN) {
-				if (n->nopen)
-					n->nopen--;
+				ledger_count_open(&c->ledger, n, -1);
 			} else if (n->refs) {
 				n->refs--;
 				c->st.handed--;
 				watch_count(c, n->ino, -1, 0);
 				/* the filesystem counted it; the kernel
 				 * did not (LF-FS-LEDGER allows for it) */
-				n->rejected++;
+				ledger_count_rejected(&c->ledger, n);
 			}
 		}
 		u->unique = 0;
@@ -200,8 +199,8 @@ void lc_on_request(struct fc_checker *c, const struct fc_event *ev)
 	case FUSE_RELEASEDIR:
 		/* counted down when asked: a snapshot may lag, never lead */
 		n = ledger_find(&c->ledger, rq.nodeid);
-		if (n && n->nopen)
-			n->nopen--;
+		if (n)
+			ledger_count_open(&c->ledger, n, -1);
 		break;
 	default:
 		break;
@@ -311,7 +310,10 @@ static void hand_out(struct fc_checker *c, const struct fc_event *ev,
 			(unsigned long long)refs);
 		n = ledger_find(&c->ledger, h->nodeid);
 	}
-	n->refs++;
+	if (n->refs < LEDGER_REFS_MAX)
+		n->refs++;
+	else	/* counted no further: no balance can be judged */
+		n->flags |= LEDGER_F_UNCERTAIN;
 	c->st.handed++;
 	watch_count(c, h->ino, 1, 0);
 	ledger_set_type(n, type);
@@ -434,7 +436,7 @@ static void reply_entry(struct fc_checker *c, const struct fc_event *ev,
 	hand_out(c, ev, r, &h);
 	n = ledger_find(&c->ledger, h.nodeid);
 	if (rp->has_open && n) {
-		n->nopen++;
+		ledger_count_open(&c->ledger, n, 1);
 		undo_add(c, r->unique, h.nodeid, UNDO_OPEN);
 	}
 }
@@ -446,7 +448,7 @@ static void reply_open(struct fc_checker *c, const struct fc_event *ev,
 
 	if (!n)
 		return;
-	n->nopen++;
+	ledger_count_open(&c->ledger, n, 1);
 	undo_add(c, r->unique, r->nodeid, UNDO_OPEN);
 }
 
