@@ -120,6 +120,57 @@ static void test_ledger__reset_forgets(void **state)
 	assert_int_equal(ledger_lookup_name(l, 1, "a", 1), 6);
 }
 
+/* Open handles and rejected references live beside the node: counted
+ * up and down, never below 0, and the record goes when both are 0. */
+static void test_ledger__extras_count(void **state)
+{
+	struct ledger *l = *state;
+	struct ledger_node *n = ledger_get(l, 7), *m = ledger_get(l, 8);
+
+	assert_int_equal(ledger_nopen(l, n), 0);
+	ledger_count_open(l, n, -1);
+	assert_int_equal(ledger_nopen(l, n), 0);
+	ledger_count_open(l, n, 1);
+	ledger_count_open(l, n, 1);
+	ledger_count_rejected(l, m);
+	assert_int_equal(ledger_nopen(l, n), 2);
+	assert_int_equal(ledger_nopen(l, m), 0);
+	assert_int_equal(ledger_rejected(l, m), 1);
+	assert_int_equal(ledger_rejected(l, n), 0);
+	ledger_count_open(l, n, -1);
+	ledger_count_open(l, n, -1);
+	ledger_count_open(l, n, -1);
+	assert_int_equal(ledger_nopen(l, n), 0);
+	assert_false(n->flags & LEDGER_F_EXTRA);
+	assert_true(m->flags & LEDGER_F_EXTRA);
+	assert_int_equal(l->extras.count, 1);
+}
+
+/* The parent is kept as a position: a name in a directory the ledger
+ * never saw gives that directory a node, and the path walks up. */
+static void test_ledger__parent_by_position(void **state)
+{
+	struct ledger *l = *state;
+	char path[64];
+
+	assert_non_null(ledger_get(l, 1));
+	assert_int_equal(ledger_set_name(l, 40, 1, "d", 1), 0);
+	assert_int_equal(ledger_set_name(l, 41, 40, "f", 1), 0);
+	assert_int_equal(ledger_set_name(l, 50, 99, "g", 1), 0);
+	assert_int_equal(ledger_parent(l, ledger_find(l, 41)), 40);
+	assert_int_equal(ledger_parent(l, ledger_find(l, 50)), 99);
+	assert_int_equal(ledger_parent(l, ledger_find(l, 99)), 0);
+	ledger_path(l, 41, path, sizeof(path));
+	assert_string_equal(path, "d/f");
+	ledger_path(l, 50, path, sizeof(path));
+	assert_string_equal(path, "<nodeid 99>/g");
+	/* moved to another directory */
+	assert_int_equal(ledger_set_name(l, 41, 1, "top", 3), 0);
+	ledger_path(l, 41, path, sizeof(path));
+	assert_string_equal(path, "top");
+	assert_int_equal(ledger_lookup_name(l, 40, "f", 1), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -127,6 +178,8 @@ int main(void)
 		T(test_ledger__names_survive_nodeid_growth),
 		T(test_ledger__names_move_and_leave),
 		T(test_ledger__reset_forgets),
+		T(test_ledger__extras_count),
+		T(test_ledger__parent_by_position),
 #undef T
 	};
 
