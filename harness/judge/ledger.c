@@ -637,6 +637,54 @@ int ledger_named_refs(const struct ledger *l, struct fc_dentry **out,
 	return 0;
 }
 
+/* A counting sort by depth (at most LEDGER_MAX_DEPTH): O(n), and the
+ * depths are walked once, kept in a byte each. */
+int ledger_referenced_ids(const struct ledger *l, uint64_t **out,
+			  size_t *n)
+{
+	size_t start[LEDGER_MAX_DEPTH + 2] = { 0 }, pos, k = 0, d;
+	const struct ledger_node *nd;
+	unsigned char *depth;
+	uint64_t *v;
+
+	for (pos = 0; pos < l->count; pos++) {
+		nd = at(l, (uint32_t)pos);
+		k += nd->refs && nd->nodeid != ROOT_ID;
+	}
+	v = malloc((k ? k : 1) * sizeof(*v));
+	depth = malloc(k ? k : 1);
+	if (!v || !depth) {
+		free(v);
+		free(depth);
+		return -ENOMEM;
+	}
+	k = 0;
+	for (pos = 0; pos < l->count; pos++) {
+		nd = at(l, (uint32_t)pos);
+		if (!nd->refs || nd->nodeid == ROOT_ID)
+			continue;
+		d = depth_of(l, nd);
+		depth[k] = (unsigned char)d;
+		v[k++] = nd->nodeid;
+		/* deepest first: slot of depth d after every deeper one */
+		start[LEDGER_MAX_DEPTH - d + 1]++;
+	}
+	for (d = 1; d <= LEDGER_MAX_DEPTH + 1; d++)
+		start[d] += start[d - 1];
+	*out = malloc((k ? k : 1) * sizeof(**out));
+	if (!*out) {
+		free(v);
+		free(depth);
+		return -ENOMEM;
+	}
+	for (pos = 0; pos < k; pos++)
+		(*out)[start[LEDGER_MAX_DEPTH - depth[pos]]++] = v[pos];
+	free(v);
+	free(depth);
+	*n = k;
+	return 0;
+}
+
 /* --- paths ------------------------------------------------------------- */
 
 static void put(char *buf, size_t size, size_t *off, const char *s,

@@ -169,6 +169,12 @@ void ledger_path(const struct ledger *l, uint64_t nodeid, char *buf,
 int ledger_named_refs(const struct ledger *l, struct fc_dentry **out,
 		      size_t *n);
 
+/* The nodeids the kernel still references, root aside, deepest first
+ * (a child before its directory), in one malloc'd array (*out, free()
+ * it): what FUSE_NOTIFY_PRUNE is given, by nodeid, names or not. */
+int ledger_referenced_ids(const struct ledger *l, uint64_t **out,
+			  size_t *n);
+
 /* Iterate: *pos starts at 0; returns the next used node or NULL. */
 struct ledger_node *ledger_next(const struct ledger *l, size_t *pos);
 

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -171,6 +172,35 @@ static void test_ledger__parent_by_position(void **state)
 	assert_int_equal(ledger_lookup_name(l, 40, "f", 1), 0);
 }
 
+/* What a prune quiesce is given: every nodeid the kernel references,
+ * the root and forgotten ones aside, a child always before its
+ * directory, nodes without a name too. */
+static void test_ledger__referenced_ids_deepest_first(void **state)
+{
+	struct ledger *l = *state;
+	uint64_t ids[] = { 20, 21, 22, 23, 24 }, *v;
+	size_t n, i, at_of[30] = { 0 };
+
+	ledger_get(l, 1)->refs = 1;
+	/* 20/21/22 is a chain, 23 sits in the root, 24 has no name */
+	assert_int_equal(ledger_set_name(l, 20, 1, "a", 1), 0);
+	assert_int_equal(ledger_set_name(l, 21, 20, "b", 1), 0);
+	assert_int_equal(ledger_set_name(l, 22, 21, "c", 1), 0);
+	assert_int_equal(ledger_set_name(l, 23, 1, "d", 1), 0);
+	for (i = 0; i < 5; i++)
+		ledger_get(l, ids[i])->refs = 1;
+	assert_int_equal(ledger_set_name(l, 25, 23, "gone", 4), 0);
+	assert_int_equal(ledger_referenced_ids(l, &v, &n), 0);
+	assert_int_equal(n, 5);
+	for (i = 0; i < n; i++)
+		at_of[v[i]] = i + 1;
+	free(v);
+	for (i = 0; i < 5; i++)
+		assert_true(at_of[ids[i]]);
+	assert_false(at_of[25]);	/* no references */
+	assert_true(at_of[22] < at_of[21] && at_of[21] < at_of[20]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -180,6 +210,7 @@ int main(void)
 		T(test_ledger__reset_forgets),
 		T(test_ledger__extras_count),
 		T(test_ledger__parent_by_position),
+		T(test_ledger__referenced_ids_deepest_first),
 #undef T
 	};
 
