@@ -106,8 +106,10 @@ static void remember_kernel_flags(struct tap *t, const void *buf, size_t n)
 {
 	struct fc_req req;
 
-	if (proto_decode_request(buf, n, &req) == 0)
+	if (proto_decode_request(buf, n, &req) == 0) {
 		t->kernel_flags = req.init_flags;
+		t->kernel_minor = req.minor;
+	}
 }
 
 /* A message held back until `due` (CLOCK_MONOTONIC microseconds): a

@@ -55,6 +55,8 @@ struct tap {
 	uint32_t spin_us;     /* look for traffic this long before sleeping */
 	uint64_t init_set;    /* INIT flags to add, when the kernel offered them */
 	uint64_t kernel_flags; /* offered by the kernel's INIT request */
+	uint32_t kernel_minor; /* the protocol minor it speaks (0: no INIT
+				  seen yet) */
 
 	struct tap_pending pending;   /* unique -> opcode of requests */
 	struct tap_notify_q *nq;

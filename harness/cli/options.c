@@ -234,8 +234,8 @@ int run_parse_args(int argc, char **argv, struct run_opts *o,
 			o->quiesce_how = quiesce_how_parse(optarg);
 			if (o->quiesce_how < 0) {
 				fprintf(stderr, "fusecheck: --quiesce takes "
-					"auto, drop-caches or notify, not "
-					"'%s'\n", optarg);
+					"auto, prune, notify or drop-caches, "
+					"not '%s'\n", optarg);
 				return 2;
 			}
 			break;

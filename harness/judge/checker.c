@@ -497,6 +497,12 @@ int checker_named_refs(const struct fc_checker *c, struct fc_dentry **out,
 	return ledger_named_refs(&c->ledger, out, n);
 }
 
+int checker_referenced_ids(const struct fc_checker *c, uint64_t **out,
+			   size_t *n)
+{
+	return ledger_referenced_ids(&c->ledger, out, n);
+}
+
 static int is_dots(const char *s, size_t n)
 {
 	return (n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.');

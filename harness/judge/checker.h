@@ -86,6 +86,10 @@ void checker_lc_stats(const struct fc_checker *c, struct fc_lc_stats *out);
  * quiesce evicts children before their parents); free(*out). */
 int checker_named_refs(const struct fc_checker *c, struct fc_dentry **out,
 		       size_t *n);
+/* The nodeids the kernel still references, root aside, deepest first, in
+ * one malloc'd array (free() it): for FUSE_NOTIFY_PRUNE. */
+int checker_referenced_ids(const struct fc_checker *c, uint64_t **out,
+			   size_t *n);
 /* The nodeid the wire gave to path (relative to the mount's root, '/'
  * between names; "." and ".." components as the kernel would take
  * them), walked from the root through the names entry replies gave:

@@ -56,7 +56,7 @@ void lf_on_quiesce(struct fc_checker *c, const struct fc_event *ev)
 		return;
 	memcpy(&q, ev->data, ev->len < sizeof(q) ? ev->len : sizeof(q));
 	if (q.method != FC_QUIESCE_DROP_CACHES &&
-	    q.method != FC_QUIESCE_NOTIFY)
+	    q.method != FC_QUIESCE_NOTIFY && q.method != FC_QUIESCE_PRUNE)
 		why = "caches could not be dropped";
 	else if (q.settled == 2)
 		why = "the connection was no longer healthy (aborted or "

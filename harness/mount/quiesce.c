@@ -1,7 +1,7 @@
 /* mount/quiesce.c - make the kernel let go of what it caches of this mount
- * (FUSE_NOTIFY_INVAL_ENTRY of the names the wire ledger holds, or
- * drop_caches) and wait, by barrier, until every FORGET that follows has
- * been read: "settled" means nothing was in flight when the eviction
+ * (FUSE_NOTIFY_PRUNE of the nodeids the wire ledger holds, or
+ * FUSE_NOTIFY_INVAL_ENTRY of their names, or drop_caches) and wait, by
+ * barrier, until every FORGET that follows has been read: "settled" means nothing was in flight when the eviction
  * began, the tap drained what the kernel had queued afterwards
  * (tap_drain), and a last round brought no new FORGET. */
 #include <errno.h>
@@ -29,6 +29,13 @@ static int drop_caches(void)
 	return err;
 }
 
+static int drop_evict(struct session *s, uint64_t deadline)
+{
+	(void)s;
+	(void)deadline;
+	return drop_caches();
+}
+
 int quiesce_can_drop(void)
 {
 	return access("/proc/sys/vm/drop_caches", W_OK) == 0;
@@ -50,11 +57,11 @@ int quiesce_how_parse(const char *s)
 {
 	static const char *const names[] = {
 		[QUIESCE_AUTO] = "auto", [QUIESCE_DROP] = "drop-caches",
-		[QUIESCE_NOTIFY] = "notify",
+		[QUIESCE_NOTIFY] = "notify", [QUIESCE_PRUNE] = "prune",
 	};
 	int k;
 
-	for (k = 0; k < 3; k++)
+	for (k = 0; k < (int)(sizeof(names) / sizeof(names[0])); k++)
 		if (!strcmp(s, names[k]))
 			return k;
 	return -1;
@@ -65,12 +72,13 @@ int quiesce_how_parse(const char *s)
  * deepest first so that a directory is unused by the time its turn
  * comes.  A dentry still in use (an open file, a cwd) stays, as with
  * drop_caches.  0, or -ENOTCONN once the connection is gone. */
-static int notify_evict(struct session *s)
+static int notify_evict(struct session *s, uint64_t deadline)
 {
 	struct fc_dentry *v;
 	size_t n, i;
 	int rc;
 
+	(void)deadline;
 	if (!s->judge.named_refs)
 		return 0;
 	evlog_lock(s->log);
@@ -88,6 +96,63 @@ static int notify_evict(struct session *s)
 	free(v);
 	return rc;
 }
+
+static uint64_t now_ms(void);
+
+/* Evict by nodeid: FUSE_NOTIFY_PRUNE of every nodeid behind an
+ * outstanding reference, deepest first (a directory's dentry is in use
+ * while a child's is cached), in messages of a thousand.  Aliases (hard
+ * links) go with their inode, a nodeid the wire never named goes too,
+ * and no directory lock is taken.  A directory that keeps negative
+ * dentries (names looked up and not found, which the wire ledger does
+ * not hold) is still in use after it: once the tap has read the FORGETs
+ * the prune brought, the names still referenced are invalidated as the
+ * notify quiesce does, which drops a directory's negative children with
+ * it (d_invalidate).  0, or -ENOTCONN once the connection is gone. */
+static int prune_evict(struct session *s, uint64_t deadline)
+{
+	uint64_t *v;
+	size_t n;
+	int rc;
+
+	if (!s->judge.referenced_ids)
+		return 0;
+	evlog_lock(s->log);
+	rc = s->judge.referenced_ids(s->judge.arg, &v, &n);
+	evlog_unlock(s->log);
+	if (rc)
+		return rc;
+	rc = evict_prune(s->devfd, v, n);
+	free(v);
+	if (rc == -ENOTCONN)
+		return rc;
+	rc = tap_drain(&s->tap, (unsigned)(deadline > now_ms() ?
+					   deadline - now_ms() : 0));
+	if (rc)
+		return 0;	/* evict_rounds' own drain reports it */
+	return notify_evict(s, deadline);
+}
+
+/* The method by which this mount can evict what `how` asks for: prune
+ * only where the kernel's INIT spoke 7.45 or later. */
+static int evict_how(const struct session *s, int how)
+{
+	if (how == QUIESCE_DROP)
+		return QUIESCE_DROP;
+	if (how != QUIESCE_NOTIFY &&
+	    s->tap.kernel_minor >= EVICT_PRUNE_MINOR)
+		return QUIESCE_PRUNE;
+	return QUIESCE_NOTIFY;
+}
+
+static const struct {
+	int (*evict)(struct session *s, uint64_t deadline);
+	uint32_t method;       /* enum fc_quiesce_method */
+} evictors[] = {
+	[QUIESCE_DROP] = { drop_evict, FC_QUIESCE_DROP_CACHES },
+	[QUIESCE_NOTIFY] = { notify_evict, FC_QUIESCE_NOTIFY },
+	[QUIESCE_PRUNE] = { prune_evict, FC_QUIESCE_PRUNE },
+};
 
 /* The tap's counters: FORGET messages relayed, requests awaiting a
  * reply. */
@@ -180,13 +245,12 @@ static uint32_t evict_rounds(struct session *s, int how, uint64_t deadline,
 	size_t busy;
 	int err;
 
-	ev->method = how == QUIESCE_NOTIFY ? FC_QUIESCE_NOTIFY :
-					     FC_QUIESCE_DROP_CACHES;
+	ev->method = evictors[how].method;
 	for (round = 0; round < 16; round++) {
 		if (!wait_idle(s, deadline))
 			return 0;
 		read_counts(s, &before, &busy);
-		if (how == QUIESCE_NOTIFY ? notify_evict(s) : drop_caches()) {
+		if (evictors[how].evict(s, deadline)) {
 			ev->method = FC_QUIESCE_NONE;
 			return 0;
 		}
@@ -215,7 +279,7 @@ int quiesce_run(struct session *s, const struct quiesce_opts *q,
 	/* auto: this mount's own names first, no host-wide drop; only when
 	 * references remain after a full quiesce, and this process may, is
 	 * drop_caches used as well (and named in the event) */
-	how = q->how == QUIESCE_DROP ? QUIESCE_DROP : QUIESCE_NOTIFY;
+	how = evict_how(s, q->how);
 	ev.settled = evict_rounds(s, how, deadline, &ev);
 	if (q->how == QUIESCE_AUTO && full && ev.settled == 1 &&
 	    referenced(s) && quiesce_can_drop())

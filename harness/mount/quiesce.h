@@ -9,15 +9,20 @@
 
 /* How a quiesce makes the kernel let go of what it caches. */
 enum quiesce_how {
-	QUIESCE_AUTO = 0,      /* notify; then drop_caches where references
-				  remain after a full quiesce and this
-				  process may write it */
+	QUIESCE_AUTO = 0,      /* prune where the kernel speaks FUSE 7.45,
+				  else notify; then drop_caches where
+				  references remain after a full quiesce
+				  and this process may write it */
 	QUIESCE_DROP,          /* /proc/sys/vm/drop_caches: every
 				  filesystem on the host; root */
 	QUIESCE_NOTIFY,        /* FUSE_NOTIFY_INVAL_ENTRY of every name the
 				  wire ledger holds (hard links' other
 				  names too): this mount only, no
 				  privilege */
+	QUIESCE_PRUNE,         /* FUSE_NOTIFY_PRUNE of every nodeid the
+				  kernel holds (FUSE 7.45; notify on an
+				  older kernel): this mount only, no
+				  privilege, no directory locks */
 };
 
 struct quiesce_opts {
@@ -26,7 +31,8 @@ struct quiesce_opts {
 	int how;               /* enum quiesce_how */
 };
 
-/* "auto", "drop-caches", "notify" -> enum quiesce_how; -1 unknown */
+/* "auto", "drop-caches", "notify", "prune" -> enum quiesce_how; -1
+ * unknown */
 int quiesce_how_parse(const char *s);
 
 /* Quiesce and log FC_EV_QUIESCE (and, with a reference filesystem, its

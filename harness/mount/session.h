@@ -41,6 +41,9 @@ struct judge_view {
 	/* the names behind outstanding references, deepest first, in one
 	 * malloc'd block: 0 or -errno */
 	int (*named_refs)(void *arg, struct fc_dentry **out, size_t *n);
+	/* the nodeids behind outstanding references, deepest first, in
+	 * one malloc'd array: 0 or -errno */
+	int (*referenced_ids)(void *arg, uint64_t **out, size_t *n);
 	/* how many nodeids the kernel still holds references to */
 	size_t (*referenced)(void *arg);
 	/* what the judge knows of a request awaiting its reply: path and

@@ -34,7 +34,8 @@ struct scn_ctx {
 static const char *method_name(uint32_t method)
 {
 	return method == FC_QUIESCE_DROP_CACHES ? "drop_caches" :
-	       method == FC_QUIESCE_NOTIFY ? "notify" : "none";
+	       method == FC_QUIESCE_NOTIFY ? "notify" :
+	       method == FC_QUIESCE_PRUNE ? "prune" : "none";
 }
 
 static void cb_mark(void *ctx, uint32_t line)
@@ -167,6 +168,11 @@ static int view_named_refs(void *arg, struct fc_dentry **out, size_t *n)
 	return checker_named_refs(arg, out, n);
 }
 
+static int view_referenced_ids(void *arg, uint64_t **out, size_t *n)
+{
+	return checker_referenced_ids(arg, out, n);
+}
+
 static size_t view_referenced(void *arg)
 {
 	return checker_referenced(arg);
@@ -261,6 +267,7 @@ static int start(struct run_ctx *rc, const struct scn *s,
 			sess->judge = (struct judge_view){
 				.arg = rc->judge,
 				.named_refs = view_named_refs,
+				.referenced_ids = view_referenced_ids,
 				.referenced = view_referenced,
 				.describe = view_describe,
 				.line_of = view_line_of,

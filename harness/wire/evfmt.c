@@ -471,6 +471,7 @@ static void fmt_quiesce(struct evout *o, const struct fc_event *ev)
 	    q.method == FC_QUIESCE_DROP_CACHES ? "drop_caches" :
 	    q.method == FC_QUIESCE_NONE	       ? "none" :
 	    q.method == FC_QUIESCE_NOTIFY      ? "notify" :
+	    q.method == FC_QUIESCE_PRUNE       ? "prune" :
 						 "unknown",
 	    q.settled, q.full);
 	if (ev->len >= sizeof(q))

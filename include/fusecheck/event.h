@@ -124,6 +124,9 @@ enum fc_quiesce_method {
 	FC_QUIESCE_NOTIFY = 3,       /* this mount only: the tap wrote
 					FUSE_NOTIFY_INVAL_ENTRY for every
 					name the wire ledger holds */
+	FC_QUIESCE_PRUNE = 4,        /* this mount only: the tap wrote
+					FUSE_NOTIFY_PRUNE (FUSE 7.45) of
+					every nodeid the kernel holds */
 };
 
 struct fc_ev_quiesce {

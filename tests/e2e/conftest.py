@@ -100,3 +100,10 @@ def fusecheck(fusecheck_bin, tmp_path):
         return Run(proc, out_dir)
 
     return run
+
+
+def evict_method(report):
+    """The eviction a quiesce picks by default: prune where the kernel's
+    INIT spoke FUSE 7.45 or later (Linux 6.18), notify before."""
+    minor = report["run"]["init"]["kernel"]["minor"]
+    return "prune" if minor >= 45 else "notify"

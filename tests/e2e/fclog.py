@@ -50,6 +50,8 @@ ST_BROKEN = 3
 # enum fc_quiesce_method
 Q_DROP_CACHES = 1
 Q_NONE = 2
+Q_NOTIFY = 3
+Q_PRUNE = 4
 
 # enum fc_check_kind
 CHECK_BALANCED = 1

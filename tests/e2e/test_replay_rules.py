@@ -23,7 +23,8 @@ import pytest
 import fclog
 from fclog import (CHECK_ALIVE, CHECK_BALANCED, CHECK_FORGOTTEN_MIN,
                    CHECK_FREED, CHECK_HANDED, CHECK_OUTSTANDING, CHECK_WATCH, Dirent, FsInode, LogWriter, OPENDIR,
-                   Q_DROP_CACHES, Q_NONE, RELEASEDIR, RENAME_EXCHANGE,
+                   Q_DROP_CACHES, Q_NONE, Q_PRUNE, RELEASEDIR,
+                   RENAME_EXCHANGE,
                    ROOT_ID, S_IFDIR, S_IFREG, ST_BROKEN, ST_FAIL,
                    ST_PASS, ST_SKIP)
 
@@ -248,6 +249,15 @@ def quiesce_balance(w, fire):
     q = w.quiesce(15)
     w.quiesce(0)                       # the same leak is reported once
     return [V("LC-QUIESCE-BALANCE", 2, "f", 15, q, lk.reply)]
+
+
+def quiesce_balance_by_prune(w, fire):
+    """a quiesce by FUSE_NOTIFY_PRUNE judges the balance as the others do"""
+    lk = w.lookup(1, "f", 2, pid=TID)
+    if not fire:
+        w.forget(2, 1)
+    q = w.quiesce(0, method=Q_PRUNE)
+    return [V("LC-QUIESCE-BALANCE", 2, "f", 0, q, lk.reply)]
 
 
 def quiesce_balance_nested_path(w, fire):
@@ -641,6 +651,7 @@ RULE_CASES = [
     ("LC-QUIESCE-BALANCE", quiesce_balance_unlinked_path),
     ("LC-QUIESCE-BALANCE", quiesce_balance_renamed_path),
     ("LC-QUIESCE-BALANCE", quiesce_balance_readdirplus),
+    ("LC-QUIESCE-BALANCE", quiesce_balance_by_prune),
     ("LC-QUIESCE-BALANCE", balanced_check),
     ("LC-OUTSTANDING", outstanding),
     ("LC-OUTSTANDING", outstanding_unseen_inode),

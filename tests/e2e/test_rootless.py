@@ -6,6 +6,7 @@ The test makes the conditions of a machine where /dev/fuse is open to
 users (Debian's default, mode 0666) inside a mount namespace of its own:
 a device node it makes on a tmpfs of its own, bound over /dev/fuse there.
 The binaries and scenarios are copied where the user can read them."""
+import json
 import os
 import shutil
 import subprocess
@@ -13,7 +14,7 @@ import tempfile
 
 import pytest
 
-from conftest import BUILD, REPO
+from conftest import BUILD, REPO, evict_method
 
 NOBODY = 65534
 
@@ -57,7 +58,8 @@ def run_as_nobody(top, *args):
 def test_default_suite_as_an_ordinary_user(world):
     r = run_as_nobody(world, "run", "--out", world + "/out")
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr
-    assert "quiesce: notify" in r.stdout
+    with open(world + "/out/report.json") as f:
+        assert "quiesce: %s" % evict_method(json.load(f)) in r.stdout
     assert " 0 failed" in r.stdout and " 0 broken" in r.stdout
     assert os.listdir(world + "/tmp") == []
 
