@@ -31,6 +31,9 @@ EXPLAINED = {
                "slower than the host",
     "time_scale": "`fusecheck vm` scales timeouts by 10 in an emulated "
                   "guest; the host run is not scaled",
+    "quiesce_method": "the quiesce evicts by FUSE_NOTIFY_PRUNE where the "
+                      "kernel speaks 7.45 (6.18), by FUSE_NOTIFY_INVAL_ENTRY "
+                      "of names before (6.1, 6.12)",
     "fs_libfuse": "the same library file: in the guest fusecheck runs "
                   "chrooted in /newroot (the host's root, read-only) and "
                   "reads the path from the filesystem's own mount "
