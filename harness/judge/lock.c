@@ -76,17 +76,20 @@ struct lk_req {
 	char name[NAME_KEEP];  /* raw, escaped only for a message */
 };
 
-/* fh -> union of the FOPEN flags every open reply gave it.  A file handle
- * may be 0, which a u64tab cannot hold: it gets a slot of its own. */
+/* fh -> union of the FOPEN flags of the open replies that gave it and
+ * whose RELEASE has not come yet: the map holds the handles open now,
+ * not every handle a long run ever saw (a filesystem may hand out a new
+ * fh for every open).  A file handle may be 0, which a u64tab cannot
+ * hold: it gets a record of its own. */
 struct fh_rec {
 	uint64_t fh;
 	uint32_t flags;
+	uint32_t opens;          /* open replies minus RELEASE(DIR)s */
 };
 
 struct fhmap {
 	struct u64tab tab;       /* of struct fh_rec */
-	int has_zero;
-	uint32_t zero_flags;
+	struct fh_rec zero;      /* fh 0, when opens > 0 */
 };
 
 struct lock_checker {
@@ -113,31 +116,43 @@ static const uint32_t *fhmap_find(const struct fhmap *m, uint64_t fh)
 	const struct fh_rec *r;
 
 	if (!fh)
-		return m->has_zero ? &m->zero_flags : NULL;
+		return m->zero.opens ? &m->zero.flags : NULL;
 	r = u64tab_find(&m->tab, fh);
 	return r ? &r->flags : NULL;
 }
 
 static void fhmap_or(struct fhmap *m, uint64_t fh, uint32_t flags)
 {
-	struct fh_rec *r;
+	struct fh_rec *r = &m->zero;
 	int created;
 
-	if (!fh) {
-		m->has_zero = 1;
-		m->zero_flags |= flags;
+	if (fh)
+		r = u64tab_insert(&m->tab, fh, &created);
+	if (!r)
 		return;
-	}
-	r = u64tab_insert(&m->tab, fh, &created);
-	if (r)
-		r->flags |= flags;
+	r->flags |= flags;
+	if (r->opens < UINT32_MAX)
+		r->opens++;
+}
+
+/* RELEASE or RELEASEDIR of fh: the last one forgets it (a filesystem may
+ * give the same value to a new open, with flags of its own) */
+static void fhmap_release(struct fhmap *m, uint64_t fh)
+{
+	struct fh_rec *r = fh ? u64tab_find(&m->tab, fh) : &m->zero;
+
+	if (!r || !r->opens || --r->opens)
+		return;
+	if (fh)
+		u64tab_remove(&m->tab, r);
+	else
+		r->flags = 0;
 }
 
 static void fhmap_clear(struct fhmap *m)
 {
 	u64tab_clear(&m->tab);
-	m->has_zero = 0;
-	m->zero_flags = 0;
+	m->zero = (struct fh_rec){ 0 };
 }
 
 /* --- statistics -------------------------------------------------------- */
@@ -437,6 +452,8 @@ void lock_on_request(struct lock_checker *lk, const struct fc_event *ev,
 
 	if (!lk || !rq)
 		return;
+	if (rq->opcode == FUSE_RELEASE || rq->opcode == FUSE_RELEASEDIR)
+		fhmap_release(&lk->fhs, rq->fh);
 	nw.kind = classify(lk, ev, rq, hints, scenario);
 	if (!nw.kind)
 		return;

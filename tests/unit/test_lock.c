@@ -529,6 +529,38 @@ static void test_lock__write_exemptions(void **state)
 	assert_int_equal(run_stat(f, LOCK_WRITE_INODE)->exempt, 7);
 }
 
+static void release_fh(struct fx *f, uint64_t nodeid, uint64_t fh)
+{
+	struct fuse_release_in in = { .fh = fh };
+
+	reply(f, req(f, FUSE_RELEASE, nodeid, &in, sizeof(in), NULL, NULL), 0,
+	      NULL, 0);
+}
+
+/* A file handle's flags last until its RELEASE: a filesystem that gives
+ * the same fh value to a later open, without FOPEN_PARALLEL_DIRECT_WRITES,
+ * has its writes judged again; and the map holds only open handles. */
+static void test_lock__fh_flags_end_at_release(void **state)
+{
+	struct fx *f = *state;
+	uint64_t a;
+
+	init(f, FUSE_ASYNC_DIO);
+	open_fh(f, 5, 70, FOPEN_DIRECT_IO | FOPEN_PARALLEL_DIRECT_WRITES);
+	open_fh(f, 5, 70, FOPEN_DIRECT_IO | FOPEN_PARALLEL_DIRECT_WRITES);
+	release_fh(f, 5, 70);
+	/* one open of fh 70 is left: still exempt */
+	write_rq(f, 5, 70, 0, O_WRONLY);
+	write_rq(f, 5, 70, 0, O_WRONLY);
+	assert_int_equal(lk_total(f), 0);
+	release_fh(f, 5, 70);
+	open_fh(f, 6, 70, 0);
+	a = write_rq(f, 6, 70, 0, O_WRONLY);
+	write_rq(f, 6, 70, 0, O_WRONLY);
+	assert_int_equal(lk_count(f, "LK-WRITE-INODE"), 1);
+	reply(f, a, 0, "\x10\0\0\0\0\0\0\0", 8);
+}
+
 static void test_lock__write_with_writeback_not_applicable(void **state)
 {
 	struct fx *f = *state;
@@ -589,6 +621,7 @@ int main(void)
 		T(test_lock__dirops_serial_silent_across_dirs),
 		T(test_lock__write_overlap_fires),
 		T(test_lock__write_exemptions),
+		T(test_lock__fh_flags_end_at_release),
 		T(test_lock__write_with_writeback_not_applicable),
 		T(test_lock__write_before_init_not_judged),
 		T(test_lock__unmount_ends_intervals),
