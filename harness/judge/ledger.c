@@ -10,9 +10,12 @@
  * never outnumber 3/4 of idcap, and the tag narrows by one bit each time
  * the nodeid index doubles (32 - pbits bits: 11 at a million nodes).
  * Backward-shift deletion recomputes a slot's home from its node.  Both
- * indexes grow at 3/4 full.  The live tap feeds every message through here under a mutex, so
- * the common operations are O(1) amortized and allocate only when a table,
- * a chunk list or the name arena grows.
+ * indexes grow at 3/4 full.  The live tap feeds every message through
+ * here under a mutex, so the common operations are O(1) amortized and
+ * allocate only when a table, a chunk list or the name arena grows.
+ * What few nodes have (open handles, rejected references) sits in the
+ * extras table; names that left the index are remembered by hash in
+ * `buried` for the lock checker (ledger_name_seen).
  */
 #include <errno.h>
 #include <stdio.h>
