@@ -1,9 +1,10 @@
 /* mount/quiesce.c - make the kernel let go of what it caches of this mount
  * (FUSE_NOTIFY_PRUNE of the nodeids the wire ledger holds, or
  * FUSE_NOTIFY_INVAL_ENTRY of their names, or drop_caches) and wait, by
- * barrier, until every FORGET that follows has been read: "settled" means nothing was in flight when the eviction
- * began, the tap drained what the kernel had queued afterwards
- * (tap_drain), and a last round brought no new FORGET. */
+ * barrier, until every FORGET that follows has been read: "settled"
+ * means nothing was in flight when the eviction began, the tap drained
+ * what the kernel had queued afterwards (tap_drain), and a last round
+ * brought no new FORGET. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -15,6 +16,16 @@
 #include "mount/evict.h"
 #include "mount/interrupt.h"
 #include "mount/quiesce.h"
+
+static uint64_t now_us(void)
+{
+	return clock_now_ns() / 1000u;
+}
+
+static uint64_t now_ms(void)
+{
+	return clock_now_ns() / 1000000u;
+}
 
 static int drop_caches(void)
 {
@@ -97,8 +108,6 @@ static int notify_evict(struct session *s, uint64_t deadline)
 	return rc;
 }
 
-static uint64_t now_ms(void);
-
 /* Evict by nodeid: FUSE_NOTIFY_PRUNE of every nodeid behind an
  * outstanding reference, deepest first (a directory's dentry is in use
  * while a child's is cached), in messages of a thousand.  Aliases (hard
@@ -160,16 +169,6 @@ static void read_counts(struct session *s, uint64_t *forgets, size_t *busy)
 {
 	*forgets = atomic_load(&s->tap.forgets_sent);
 	*busy = tap_pending_count(&s->tap.pending);
-}
-
-static uint64_t now_us(void)
-{
-	return clock_now_ns() / 1000u;
-}
-
-static uint64_t now_ms(void)
-{
-	return clock_now_ns() / 1000000u;
 }
 
 /* The connection can no longer come to rest: nothing to wait for. */
