@@ -228,6 +228,21 @@ struct ledger_node *ledger_get(struct ledger *l, uint64_t nodeid)
 	return n;
 }
 
+size_t ledger_longest_probe(const struct ledger *l)
+{
+	size_t mask = l->idcap - 1, i, d, most = 0;
+
+	for (i = 0; i < l->idcap; i++) {
+		if (!l->ids[i])
+			continue;
+		d = (i - (u64tab_mix(slot_node(l, l->ids[i])->nodeid) & mask)) &
+		    mask;
+		if (d > most)
+			most = d;
+	}
+	return most;
+}
+
 struct ledger_node *ledger_next(const struct ledger *l, size_t *pos)
 {
 	return *pos < l->count ? at(l, (uint32_t)(*pos)++) : NULL;

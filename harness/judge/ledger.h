@@ -175,6 +175,10 @@ int ledger_named_refs(const struct ledger *l, struct fc_dentry **out,
 int ledger_referenced_ids(const struct ledger *l, uint64_t **out,
 			  size_t *n);
 
+/* The longest distance of a node's slot from its home slot in the
+ * nodeid index (bench and tests: it shows whether keys cluster). */
+size_t ledger_longest_probe(const struct ledger *l);
+
 /* Iterate: *pos starts at 0; returns the next used node or NULL. */
 struct ledger_node *ledger_next(const struct ledger *l, size_t *pos);
 

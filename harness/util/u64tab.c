@@ -1,15 +1,40 @@
 /* util/u64tab.c - open addressing on 64-bit keys (util/u64tab.h). */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/random.h>
 #include <xxhash.h>
 
 #include "util/u64tab.h"
 
 #define U64TAB_MIN_CAP 64
 
+/* A secret of this process, added to every key before it is mixed.  The
+ * filesystem under test chooses nodeids, file handles and names, and the
+ * mixer alone is invertible: with it public, a filesystem could choose
+ * keys that all land in one run of slots and make every probe walk it.
+ * Set once before main (getrandom; the clock and pid where it cannot
+ * answer); it changes only the order of a table's slots, which no
+ * output depends on. */
+static uint64_t mix_secret;
+
+__attribute__((constructor)) static void mix_secret_init(void)
+{
+	struct timespec ts;
+
+	if (getrandom(&mix_secret, sizeof(mix_secret), GRND_NONBLOCK) ==
+	    (ssize_t)sizeof(mix_secret))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	mix_secret = (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ULL ^
+		     (uint64_t)ts.tv_sec ^ ((uint64_t)getpid() << 32);
+}
+
 uint64_t u64tab_mix(uint64_t x)
 {
 	/* Keys are often sequential (uniques, nodeids): spread them. */
+	x += mix_secret;
 	x ^= x >> 30;
 	x *= 0xbf58476d1ce4e5b9ULL;
 	x ^= x >> 27;

@@ -39,7 +39,9 @@ void u64tab_remove(struct u64tab *t, void *rec);
 /* Iterate: *pos starts at 0; NULL at the end. */
 void *u64tab_next(const struct u64tab *t, size_t *pos);
 
-/* The table's key mixer (splitmix64 finalizer), for hashes built on it. */
+/* The table's key mixer (splitmix64 finalizer of the key plus a secret of
+ * the process, so that keys the filesystem chooses cannot be made to
+ * collide), for hashes built on it. */
 uint64_t u64tab_mix(uint64_t x);
 /* The one hash of a directory entry (parent nodeid, name bytes): XXH3
  * (libxxhash) of the name seeded with the mixed parent.  Never 0, so it

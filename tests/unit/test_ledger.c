@@ -201,6 +201,52 @@ static void test_ledger__referenced_ids_deepest_first(void **state)
 	assert_true(at_of[22] < at_of[21] && at_of[21] < at_of[20]);
 }
 
+/* The inverse of the splitmix64 finalizer as it was public (no secret):
+ * what a hostile filesystem could compute to choose its nodeids. */
+static uint64_t inverse_odd(uint64_t a)
+{
+	uint64_t x = a;	/* Newton: right to 3 bits, doubling each step */
+	int i;
+
+	for (i = 0; i < 5; i++)
+		x *= 2 - a * x;
+	return x;
+}
+
+static uint64_t unshift(uint64_t y, unsigned s)
+{
+	uint64_t x = y;
+	unsigned i;
+
+	for (i = 0; i < 64 / s + 1; i++)
+		x = y ^ (x >> s);
+	return x;
+}
+
+static uint64_t public_unmix(uint64_t h)
+{
+	h = unshift(h, 31);
+	h *= inverse_odd(0x94d049bb133111ebULL);
+	h = unshift(h, 27);
+	h *= inverse_odd(0xbf58476d1ce4e5b9ULL);
+	return unshift(h, 30);
+}
+
+/* Nodeids chosen to collide under the public mixer (every one's hash has
+ * its low 32 bits zero) spread like any others: the mixer takes a secret
+ * of the process, so the filesystem cannot make every probe walk the
+ * whole index. */
+static void test_ledger__chosen_nodeids_do_not_cluster(void **state)
+{
+	struct ledger *l = *state;
+	uint64_t i;
+
+	for (i = 1; i <= 20000; i++)
+		assert_non_null(ledger_get(l, public_unmix(i << 32)));
+	assert_int_equal(l->count, 20000);
+	assert_true(ledger_longest_probe(l) < 1000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -211,6 +257,7 @@ int main(void)
 		T(test_ledger__extras_count),
 		T(test_ledger__parent_by_position),
 		T(test_ledger__referenced_ids_deepest_first),
+		T(test_ledger__chosen_nodeids_do_not_cluster),
 #undef T
 	};
 
