@@ -63,6 +63,16 @@ static inline uint32_t ledger_type(const struct ledger_node *n)
 	return (uint32_t)n->ftype << 12;
 }
 
+/* One reference more; at LEDGER_REFS_MAX the node is counted no further
+ * and made uncertain (no balance can be judged of it). */
+static inline void ledger_add_ref(struct ledger_node *n)
+{
+	if (n->refs < LEDGER_REFS_MAX)
+		n->refs++;
+	else
+		n->flags |= LEDGER_F_UNCERTAIN;
+}
+
 static inline void ledger_set_type(struct ledger_node *n, uint32_t mode)
 {
 	n->ftype = (uint16_t)((mode & 0170000u) >> 12);
@@ -176,7 +186,7 @@ int ledger_referenced_ids(const struct ledger *l, uint64_t **out,
 			  size_t *n);
 
 /* The longest distance of a node's slot from its home slot in the
- * nodeid index (bench and tests: it shows whether keys cluster). */
+ * nodeid index (for tests: it shows whether keys cluster). */
 size_t ledger_longest_probe(const struct ledger *l);
 
 /* Iterate: *pos starts at 0; returns the next used node or NULL. */

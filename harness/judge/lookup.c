@@ -310,10 +310,7 @@ static void hand_out(struct fc_checker *c, const struct fc_event *ev,
 			(unsigned long long)refs);
 		n = ledger_find(&c->ledger, h->nodeid);
 	}
-	if (n->refs < LEDGER_REFS_MAX)
-		n->refs++;
-	else	/* counted no further: no balance can be judged */
-		n->flags |= LEDGER_F_UNCERTAIN;
+	ledger_add_ref(n);
 	c->st.handed++;
 	watch_count(c, h->ino, 1, 0);
 	ledger_set_type(n, type);

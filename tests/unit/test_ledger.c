@@ -247,6 +247,25 @@ static void test_ledger__chosen_nodeids_do_not_cluster(void **state)
 	assert_true(ledger_longest_probe(l) < 1000);
 }
 
+/* A reference count is 32 bits: one past the most leaves it there and
+ * makes the node uncertain rather than wrapping to 0. */
+static void test_ledger__refs_saturate(void **state)
+{
+	struct ledger *l = *state;
+	struct ledger_node *n = ledger_get(l, 9);
+
+	ledger_add_ref(n);
+	assert_int_equal(n->refs, 1);
+	assert_false(n->flags & LEDGER_F_UNCERTAIN);
+	n->refs = LEDGER_REFS_MAX - 1;
+	ledger_add_ref(n);
+	assert_int_equal(n->refs, LEDGER_REFS_MAX);
+	assert_false(n->flags & LEDGER_F_UNCERTAIN);
+	ledger_add_ref(n);
+	assert_int_equal(n->refs, LEDGER_REFS_MAX);
+	assert_true(n->flags & LEDGER_F_UNCERTAIN);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -258,6 +277,7 @@ int main(void)
 		T(test_ledger__parent_by_position),
 		T(test_ledger__referenced_ids_deepest_first),
 		T(test_ledger__chosen_nodeids_do_not_cluster),
+		T(test_ledger__refs_saturate),
 #undef T
 	};
 
