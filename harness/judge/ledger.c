@@ -29,7 +29,7 @@
 #define LEDGER_MIN_CAP 1024
 #define LEDGER_MAX_DEPTH 128
 #define LEDGER_CHUNK 4096
-/* 48 pages: a chunk wastes none */
+/* 40 pages: a chunk wastes none */
 #define CHUNK_BYTES (LEDGER_CHUNK * sizeof(struct ledger_node))
 #define ROOT_ID 1
 
@@ -541,7 +541,7 @@ static struct ledger_extra *extra_get(struct ledger *l, struct ledger_node *n)
 static void extra_put(struct ledger *l, struct ledger_node *n,
 		      struct ledger_extra *e)
 {
-	if (e->nopen || e->rejected)
+	if (e->nopen || e->rejected || e->ino_hi || e->gen_hi)
 		return;
 	u64tab_remove(&l->extras, e);
 	n->flags &= (uint16_t)~LEDGER_F_EXTRA;
@@ -562,6 +562,42 @@ void ledger_count_open(struct ledger *l, struct ledger_node *n, int delta)
 	e = extra_get(l, n);
 	if (e && e->nopen < UINT32_MAX)
 		e->nopen++;
+}
+
+uint64_t ledger_ino(const struct ledger *l, const struct ledger_node *n)
+{
+	const struct ledger_extra *e = extra_of(l, n);
+
+	return (e ? (uint64_t)e->ino_hi << 32 : 0) | n->ino_lo;
+}
+
+uint64_t ledger_generation(const struct ledger *l,
+			   const struct ledger_node *n)
+{
+	const struct ledger_extra *e = extra_of(l, n);
+
+	return (e ? (uint64_t)e->gen_hi << 32 : 0) | n->gen_lo;
+}
+
+int ledger_set_identity(struct ledger *l, struct ledger_node *n,
+			uint64_t ino, uint64_t generation)
+{
+	uint32_t ino_hi = (uint32_t)(ino >> 32);
+	uint32_t gen_hi = (uint32_t)(generation >> 32);
+	struct ledger_extra *e;
+
+	n->ino_lo = (uint32_t)ino;
+	n->gen_lo = (uint32_t)generation;
+	/* the common case: both fit, and no record has to be looked at */
+	if (!ino_hi && !gen_hi && !(n->flags & LEDGER_F_EXTRA))
+		return 0;
+	e = ino_hi || gen_hi ? extra_get(l, n) : extra_of(l, n);
+	if (!e)
+		return ino_hi || gen_hi ? -ENOMEM : 0;
+	e->ino_hi = ino_hi;
+	e->gen_hi = gen_hi;
+	extra_put(l, n, e);
+	return 0;
 }
 
 void ledger_count_rejected(struct ledger *l, struct ledger_node *n)

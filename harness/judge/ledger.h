@@ -25,8 +25,10 @@ enum ledger_flag {
 	LEDGER_F_LEAK_TOLD = 1 << 5,  /* LC-QUIESCE-BALANCE reported for
 					 the entry of seq_ref (a new entry
 					 clears it) */
-	LEDGER_F_EXTRA = 1 << 6,      /* open handles or rejected
-					 references: a record in extras */
+	LEDGER_F_EXTRA = 1 << 6,      /* open handles, rejected
+					 references or an ino or generation
+					 wider than 32 bits: a record in
+					 extras */
 };
 
 /* The most references a node counts: one more makes it uncertain
@@ -38,24 +40,26 @@ enum ledger_flag {
  * longer one from a filesystem's READDIRPLUS names nothing). */
 #define LEDGER_NAME_MAX 4095u
 
-/* 48 bytes: a million live nodeids fit in about 65 MB with the indexes
+/* 40 bytes: a million live nodeids fit in about 64 MB with the indexes
  * and names (bench/replay, bench/scale).  What every node needs is here;
- * what few have (open handles, rejected references) is in the ledger's
- * extras, and the parent is a position, not a nodeid. */
+ * what few have (open handles, rejected references, the high halves of
+ * an ino or generation beyond 32 bits) is in the ledger's extras, and
+ * the parent is a position, not a nodeid.  Read ino and generation
+ * through ledger_ino() and ledger_generation(). */
 struct ledger_node {
 	uint64_t nodeid;      /* never 0 */
-	uint64_t generation;
-	uint64_t ino;         /* attr.ino of the latest entry */
 	uint64_t seq_ref;     /* latest reply that handed it out */
 	uint32_t refs;        /* outstanding lookups, at most LEDGER_REFS_MAX */
 	uint32_t up;          /* the parent's position + 1; 0: no name known
 				 (ledger_parent gives its nodeid) */
 	uint32_t name_off;    /* raw bytes in the ledger's name arena */
+	uint32_t ino_lo;      /* attr.ino of the latest entry, low half */
+	uint32_t gen_lo;      /* its generation, low half */
 	uint16_t name_len : 12; /* at most LEDGER_NAME_MAX */
 	uint16_t ftype : 4;   /* (mode & S_IFMT) >> 12: ledger_type() */
 	uint16_t flags;       /* enum ledger_flag */
 };
-_Static_assert(sizeof(struct ledger_node) == 48, "a node is 48 bytes");
+_Static_assert(sizeof(struct ledger_node) == 40, "a node is 40 bytes");
 
 /* The file type of the latest entry (mode & S_IFMT). */
 static inline uint32_t ledger_type(const struct ledger_node *n)
@@ -113,6 +117,8 @@ struct ledger_extra {
 	uint32_t nopen;       /* open handles seen on the wire */
 	uint32_t rejected;    /* references undone because the kernel
 				 refused the reply (the fs still counts) */
+	uint32_t ino_hi;      /* high halves of the node's ino and */
+	uint32_t gen_hi;      /* generation (most are 0: no record) */
 };
 
 int ledger_init(struct ledger *l);
@@ -126,6 +132,15 @@ struct ledger_node *ledger_get(struct ledger *l, uint64_t nodeid);
 
 /* The nodeid of n's parent, 0 when n has no name. */
 uint64_t ledger_parent(const struct ledger *l, const struct ledger_node *n);
+
+/* attr.ino and generation of n's latest entry (0 before one). */
+uint64_t ledger_ino(const struct ledger *l, const struct ledger_node *n);
+uint64_t ledger_generation(const struct ledger *l,
+			   const struct ledger_node *n);
+/* Record them; -ENOMEM when a value wider than 32 bits finds no room
+ * (the node then keeps only the low halves). */
+int ledger_set_identity(struct ledger *l, struct ledger_node *n,
+			uint64_t ino, uint64_t generation);
 
 /* Open handles of n seen on the wire; references the kernel refused. */
 uint32_t ledger_nopen(const struct ledger *l, const struct ledger_node *n);

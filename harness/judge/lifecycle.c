@@ -85,7 +85,8 @@ static struct ledger_node *node_of_ino(struct fc_checker *c, uint64_t ino)
 
 	/* rare (scenario assertions): a scan is fine */
 	while ((n = ledger_next(&c->ledger, &pos)))
-		if ((n->flags & LEDGER_F_TYPED) && n->ino == ino &&
+		if ((n->flags & LEDGER_F_TYPED) &&
+		    ledger_ino(&c->ledger, n) == ino &&
 		    (!best || n->seq_ref > best->seq_ref))
 			best = n;
 	return best;

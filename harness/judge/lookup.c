@@ -72,7 +72,7 @@ void lc_on_rejected(struct fc_checker *c, const struct fc_event *ev)
 			} else if (n->refs) {
 				n->refs--;
 				c->st.handed--;
-				watch_count(c, n->ino, -1, 0);
+				watch_count(c, ledger_ino(&c->ledger, n), -1, 0);
 				/* the filesystem counted it; the kernel
 				 * did not (LF-FS-LEDGER allows for it) */
 				ledger_count_rejected(&c->ledger, n);
@@ -119,7 +119,7 @@ static void forget(struct fc_checker *c, const struct fc_event *ev,
 			(unsigned long long)nodeid, (unsigned long long)have);
 	if (n) {
 		n->refs = have > nlookup ? have - nlookup : 0;
-		watch_count(c, n->ino, 0, nlookup);
+		watch_count(c, ledger_ino(&c->ledger, n), 0, nlookup);
 	}
 }
 
@@ -292,7 +292,8 @@ static void hand_out(struct fc_checker *c, const struct fc_event *ev,
 		why = "a request that creates a new inode";
 	else if (same_inode_check && type != ledger_type(n))
 		why = "a different file type";
-	else if (same_inode_check && h->generation != n->generation)
+	else if (same_inode_check &&
+		 h->generation != ledger_generation(&c->ledger, n))
 		why = "a different generation";
 	if (why) {
 		uint64_t prev = n->seq_ref, refs = n->refs;
@@ -314,8 +315,8 @@ static void hand_out(struct fc_checker *c, const struct fc_event *ev,
 	c->st.handed++;
 	watch_count(c, h->ino, 1, 0);
 	ledger_set_type(n, type);
-	n->generation = h->generation;
-	n->ino = h->ino;
+	if (ledger_set_identity(&c->ledger, n, h->ino, h->generation))
+		n->flags |= LEDGER_F_UNCERTAIN;	/* out of memory */
 	n->flags |= LEDGER_F_TYPED;
 	n->flags &= (uint16_t)~LEDGER_F_LEAK_TOLD;
 	n->seq_ref = ev->seq;

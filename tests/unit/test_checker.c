@@ -715,6 +715,27 @@ static void test_checker__reuse_generation_and_create_fire(void **state)
 	checker_free(c);
 }
 
+/* The node keeps a generation's low half; the high half lives in the
+ * ledger's extras and still counts: the same wide generation is the
+ * same inode, one that differs only above bit 31 is not. */
+static void test_checker__reuse_wide_generation(void **state)
+{
+	struct fc_checker *c = new_checker();
+	uint64_t u;
+
+	for (int i = 0; i < 2; i++) {
+		u = next_unique++;
+		request(c, FUSE_LOOKUP, u, 1, RUNNER_TID, NULL, 0, "w", NULL);
+		entry_reply(c, u, 9, (1ull << 32) | 7, REG);
+	}
+	assert_int_equal(count_rule(c, "LC-NODEID-REUSE"), 0);
+	u = next_unique++;
+	request(c, FUSE_LOOKUP, u, 1, RUNNER_TID, NULL, 0, "w", NULL);
+	entry_reply(c, u, 9, (2ull << 32) | 7, REG);
+	assert_int_equal(count_rule(c, "LC-NODEID-REUSE"), 1);
+	checker_free(c);
+}
+
 static void test_checker__reuse_silent_same_inode(void **state)
 {
 	struct fc_checker *c = new_checker();
@@ -1433,6 +1454,7 @@ int main(void)
 		cmocka_unit_test(test_checker__counted_across_new_nodeid),
 		cmocka_unit_test(test_checker__reuse_type_fires_and_uncertain),
 		cmocka_unit_test(test_checker__reuse_generation_and_create_fire),
+		cmocka_unit_test(test_checker__reuse_wide_generation),
 		cmocka_unit_test(test_checker__reuse_silent_same_inode),
 		cmocka_unit_test(test_checker__unstable_nodeid_fires),
 		cmocka_unit_test(test_checker__unstable_nodeid_silent),

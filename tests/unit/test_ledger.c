@@ -147,6 +147,36 @@ static void test_ledger__extras_count(void **state)
 	assert_int_equal(l->extras.count, 1);
 }
 
+/* ino and generation keep their low halves in the node and any high
+ * half in extras, which the node leaves again once both fit. */
+static void test_ledger__wide_identity(void **state)
+{
+	struct ledger *l = *state;
+	struct ledger_node *n = ledger_get(l, 7), *m = ledger_get(l, 8);
+	uint64_t big = 0x123456789abcdef0ull;
+
+	assert_int_equal(ledger_set_identity(l, m, 42, 3), 0);
+	assert_false(m->flags & LEDGER_F_EXTRA);
+	assert_int_equal(ledger_set_identity(l, n, big, 5), 0);
+	assert_true(n->flags & LEDGER_F_EXTRA);
+	assert_true(ledger_ino(l, n) == big);
+	assert_int_equal(ledger_generation(l, n), 5);
+	assert_int_equal(ledger_set_identity(l, n, 9, big + 1), 0);
+	assert_int_equal(ledger_ino(l, n), 9);
+	assert_true(ledger_generation(l, n) == big + 1);
+	/* an open handle keeps the record when the identity narrows */
+	ledger_count_open(l, n, 1);
+	assert_int_equal(ledger_set_identity(l, n, 10, 11), 0);
+	assert_true(n->flags & LEDGER_F_EXTRA);
+	assert_int_equal(ledger_generation(l, n), 11);
+	ledger_count_open(l, n, -1);
+	assert_false(n->flags & LEDGER_F_EXTRA);
+	assert_int_equal(l->extras.count, 0);
+	assert_int_equal(ledger_ino(l, n), 10);
+	assert_int_equal(ledger_ino(l, m), 42);
+	assert_int_equal(ledger_generation(l, m), 3);
+}
+
 /* The parent is kept as a position: a name in a directory the ledger
  * never saw gives that directory a node, and the path walks up. */
 static void test_ledger__parent_by_position(void **state)
@@ -274,6 +304,7 @@ int main(void)
 		T(test_ledger__names_move_and_leave),
 		T(test_ledger__reset_forgets),
 		T(test_ledger__extras_count),
+		T(test_ledger__wide_identity),
 		T(test_ledger__parent_by_position),
 		T(test_ledger__referenced_ids_deepest_first),
 		T(test_ledger__chosen_nodeids_do_not_cluster),
