@@ -160,9 +160,55 @@ struct ledger_node *ledger_find(const struct ledger *l, uint64_t nodeid)
 
 /* Doubling the nodeid index takes one bit more for positions, and one
  * less for tags, in both indexes. */
+/* A growing index is filled by walking the nodes in memory order, but
+ * each lands in a random slot of the new table: a slot is asked for
+ * PLACE_AHEAD nodes before it is written, so the writes do not wait on
+ * the cache one by one. */
+#define PLACE_AHEAD 32
+
+struct place_ring {
+	uint64_t h[PLACE_AHEAD];
+	uint32_t v[PLACE_AHEAD];
+	unsigned first, n;
+};
+
+static void place_now(uint32_t *t, size_t mask, uint64_t h, uint32_t v)
+{
+	size_t j;
+
+	for (j = h & mask; t[j]; j = (j + 1) & mask)
+		;
+	t[j] = v;
+}
+
+/* slot value v under hash h, written PLACE_AHEAD calls later */
+static void place_ahead(struct place_ring *r, uint32_t *t, size_t mask,
+			uint64_t h, uint32_t v)
+{
+	unsigned k;
+
+	if (r->n == PLACE_AHEAD) {
+		place_now(t, mask, r->h[r->first], r->v[r->first]);
+		r->first = (r->first + 1) % PLACE_AHEAD;
+		r->n--;
+	}
+	k = (r->first + r->n) % PLACE_AHEAD;
+	r->h[k] = h;
+	r->v[k] = v;
+	r->n++;
+	__builtin_prefetch(&t[h & mask], 1);
+}
+
+static void place_rest(struct place_ring *r, uint32_t *t, size_t mask)
+{
+	for (; r->n; r->n--, r->first = (r->first + 1) % PLACE_AHEAD)
+		place_now(t, mask, r->h[r->first], r->v[r->first]);
+}
+
 static int grow_ids(struct ledger *l)
 {
-	size_t ncap = l->idcap * 2, mask = ncap - 1, i, j;
+	struct place_ring ring = { 0 };
+	size_t ncap = l->idcap * 2, mask = ncap - 1, i;
 	uint32_t *t = bigmem_zalloc(ncap * sizeof(*t));
 	unsigned old_pbits = l->pbits, new_pbits = log2_of(ncap);
 	uint64_t h;
@@ -173,10 +219,10 @@ static int grow_ids(struct ledger *l)
 	 * memory, not in the random order of the slots */
 	for (i = 0; i < l->count; i++) {
 		h = u64tab_mix(at(l, (uint32_t)i)->nodeid);
-		for (j = h & mask; t[j]; j = (j + 1) & mask)
-			;
-		t[j] = (uint32_t)(i + 1) | tag_at(new_pbits, h);
+		place_ahead(&ring, t, mask, h,
+			    (uint32_t)(i + 1) | tag_at(new_pbits, h));
 	}
+	place_rest(&ring, t, mask);
 	bigmem_free(l->ids, l->idcap * sizeof(*l->ids));
 	l->ids = t;
 	l->idcap = ncap;
@@ -209,23 +255,38 @@ static int node_room(struct ledger *l)
 	return 0;
 }
 
-struct ledger_node *ledger_get(struct ledger *l, uint64_t nodeid)
+/* nodeid's position + 1, its node added (zeroed) when it has none; 0
+ * only when memory runs out.  One probe: the slot found empty is where
+ * it goes unless the table had to grow. */
+static uint32_t get_pos(struct ledger *l, uint64_t nodeid)
 {
-	struct ledger_node *n = ledger_find(l, nodeid);
-	size_t i;
+	size_t i = id_slot(l, nodeid);
+	struct ledger_node *n;
 
-	if (n || !nodeid)
-		return n;
-	if ((l->count + 1) * 4 > l->idcap * 3 && grow_ids(l))
-		return NULL;
+	if (l->ids[i])
+		return l->ids[i] & pos_mask(l);
+	if ((l->count + 1) * 4 > l->idcap * 3) {
+		if (grow_ids(l))
+			return 0;
+		i = id_slot(l, nodeid);
+	}
 	if (node_room(l))
-		return NULL;
+		return 0;
 	n = at(l, (uint32_t)l->count);
 	memset(n, 0, sizeof(*n));
 	n->nodeid = nodeid;
-	i = id_slot(l, nodeid);
 	l->ids[i] = (uint32_t)++l->count | slot_tag(l, u64tab_mix(nodeid));
-	return n;
+	return (uint32_t)l->count;
+}
+
+struct ledger_node *ledger_get(struct ledger *l, uint64_t nodeid)
+{
+	uint32_t pos;
+
+	if (!nodeid)
+		return NULL;
+	pos = get_pos(l, nodeid);
+	return pos ? at(l, pos - 1) : NULL;
 }
 
 size_t ledger_longest_probe(const struct ledger *l)
@@ -348,7 +409,8 @@ static void dent_remove_node(struct ledger *l, struct ledger_node *n)
  * random order of the old slots. */
 static int grow_dents(struct ledger *l)
 {
-	size_t ncap = l->dcap * 2, mask = ncap - 1, i, j;
+	struct place_ring ring = { 0 };
+	size_t ncap = l->dcap * 2, mask = ncap - 1, i;
 	uint32_t *d = bigmem_zalloc(ncap * sizeof(*d));
 	const struct ledger_node *n;
 	uint64_t h;
@@ -361,10 +423,10 @@ static int grow_dents(struct ledger *l)
 			continue;
 		h = u64tab_name_key(parent_of(l, n), name_of(l, n),
 				    n->name_len);
-		for (j = h & mask; d[j]; j = (j + 1) & mask)
-			;
-		d[j] = (uint32_t)(i + 1) | slot_tag(l, h);
+		place_ahead(&ring, d, mask, h,
+			    (uint32_t)(i + 1) | slot_tag(l, h));
 	}
+	place_rest(&ring, d, mask);
 	bigmem_free(l->dents, l->dcap * sizeof(*l->dents));
 	l->dents = d;
 	l->dcap = ncap;
@@ -433,16 +495,19 @@ int ledger_set_name(struct ledger *l, uint64_t nodeid, uint64_t parent,
 {
 	uint64_t h = u64tab_name_key(parent, name, len);
 	struct ledger_node *n;
-	size_t slot, i;
-	uint32_t off, up;
+	uint32_t off, up, pos;
+	size_t slot;
 
-	if (!len || len > LEDGER_NAME_MAX || !parent)
+	if (!len || len > LEDGER_NAME_MAX || !parent || !nodeid)
 		return 0;	/* nothing to name it by */
-	/* the parent is kept as a position: it needs a node of its own */
-	n = ledger_get(l, nodeid);
-	if (!n || !ledger_get(l, parent))
+	/* the parent is kept as a position: it needs a node of its own
+	 * (taken first: adding nodeid cannot move it, positions never
+	 * change) */
+	up = get_pos(l, parent);
+	pos = up ? get_pos(l, nodeid) : 0;
+	if (!pos)
 		return -ENOMEM;
-	up = l->ids[id_slot(l, parent)] & pos_mask(l);
+	n = at(l, pos - 1);
 	slot = dent_slot(l, h, parent, name, len);
 	if (slot != SIZE_MAX) {
 		uint64_t other = slot_node(l, l->dents[slot])->nodeid;
@@ -459,8 +524,7 @@ int ledger_set_name(struct ledger *l, uint64_t nodeid, uint64_t parent,
 	n->name_len = (uint16_t)len & LEDGER_NAME_MAX;
 	n->up = up;
 	n->flags &= ~LEDGER_F_UNLINKED;
-	i = id_slot(l, nodeid);
-	if (dent_insert(l, h, l->ids[i] & pos_mask(l)))
+	if (dent_insert(l, h, pos))
 		return -ENOMEM;
 	n->flags |= LEDGER_F_INDEXED;
 	return 0;
