@@ -25,10 +25,58 @@ static const char replay_usage[] =
 "\n"
 "Exit status: 0 no violations, 1 violations, 2 the log cannot be read.\n";
 
+/* Events read but not yet judged: the checker is told of each as it is
+ * read (checker_prefetch) and judges it LOOKAHEAD events later, by
+ * when the index slots it needs are in the cache (about twice as fast
+ * at a million nodeids: bench/replay).  Only events up to AHEAD_MAX
+ * bytes are copied to wait there; a larger one (a READ's data, a big
+ * READDIR) is judged from the reader's buffer after those before it,
+ * so a log of huge records holds no more than it did without. */
+#define LOOKAHEAD 16
+#define AHEAD_MAX (64u << 10)
+
+struct ahead {
+	struct fc_event ev;
+	void *buf;
+	size_t cap;
+};
+
+/* Copy ev (its data is the reader's until the next read) into a. */
+static int ahead_keep(struct ahead *a, const struct fc_event *ev)
+{
+	if (ev->len > a->cap) {
+		void *nb = realloc(a->buf, ev->len);
+
+		if (!nb)
+			return -ENOMEM;
+		a->buf = nb;
+		a->cap = ev->len;
+	}
+	a->ev = *ev;
+	if (ev->len)
+		memcpy(a->buf, ev->data, ev->len);
+	a->ev.data = a->buf;
+	return 0;
+}
+
+/* Judge the held events, oldest first. */
+static void ahead_flush(struct verdicts *v, struct ahead *ring, size_t next,
+			size_t *held)
+{
+	size_t i;
+
+	for (i = 0; i < *held; i++)
+		verdicts_feed(v, &ring[(next + LOOKAHEAD - *held + i) %
+				       LOOKAHEAD].ev);
+	*held = 0;
+}
+
 static int read_log(const char *path, struct verdicts *v)
 {
+	struct ahead ring[LOOKAHEAD] = { 0 };
 	struct evlog_reader r;
 	struct fc_event ev;
+	size_t next = 0, held = 0, i;
 	int rc;
 
 	rc = evlog_reader_open(&r, path);
@@ -38,8 +86,29 @@ static int read_log(const char *path, struct verdicts *v)
 			strerror(-rc));
 		return 2;
 	}
-	while ((rc = evlog_reader_next(&r, &ev)) > 0)
-		verdicts_feed(v, &ev);
+	while ((rc = evlog_reader_next(&r, &ev)) > 0) {
+		struct ahead *a = &ring[next];
+
+		if (ev.len > AHEAD_MAX) {
+			ahead_flush(v, ring, next, &held);
+			verdicts_feed(v, &ev);
+			continue;
+		}
+		if (held == LOOKAHEAD) {
+			verdicts_feed(v, &a->ev);	/* the oldest */
+			held--;
+		}
+		rc = ahead_keep(a, &ev);
+		if (rc)
+			break;
+		held++;
+		checker_prefetch(v->checker, &a->ev);
+		next = (next + 1) % LOOKAHEAD;
+	}
+	/* the rest; after a damaged record too, as before */
+	ahead_flush(v, ring, next, &held);
+	for (i = 0; i < LOOKAHEAD; i++)
+		free(ring[i].buf);
 	if (rc < 0) {
 		char why[256];
 

@@ -373,6 +373,29 @@ static void ring_push(struct fc_checker *c, const struct fc_event *ev)
 		c->ring_count++;
 }
 
+void checker_prefetch(struct fc_checker *c, const struct fc_event *ev)
+{
+	struct fuse_in_header ih;
+	struct fuse_out_header oh;
+	struct fuse_entry_out eo;
+	const char *name;
+	size_t len;
+
+	if (ev->kind == FC_EV_REQUEST && ev->len > sizeof(ih)) {
+		memcpy(&ih, ev->data, sizeof(ih));
+		ledger_prefetch_id(&c->ledger, ih.nodeid);
+		if (ih.opcode != FUSE_LOOKUP)
+			return;
+		name = (const char *)ev->data + sizeof(ih);
+		len = strnlen(name, ev->len - sizeof(ih));
+		ledger_prefetch_name(&c->ledger, ih.nodeid, name, len);
+	} else if (ev->kind == FC_EV_REPLY &&
+		   ev->len == sizeof(oh) + sizeof(eo)) {
+		memcpy(&eo, (const char *)ev->data + sizeof(oh), sizeof(eo));
+		ledger_prefetch_id(&c->ledger, eo.nodeid);
+	}
+}
+
 void checker_feed(struct fc_checker *c, const struct fc_event *ev)
 {
 	if (!c || !ev || (ev->len && !ev->data))

@@ -63,6 +63,8 @@ struct fc_checker *checker_new(void);
 void checker_free(struct fc_checker *c);
 
 /* Feed one event.  Must be called in seq order. */
+/* A hint for a reader that looks ahead: ev will be fed soon. */
+void checker_prefetch(struct fc_checker *c, const struct fc_event *ev);
 void checker_feed(struct fc_checker *c, const struct fc_event *ev);
 
 size_t checker_nviolations(const struct fc_checker *c);

@@ -289,6 +289,19 @@ struct ledger_node *ledger_get(struct ledger *l, uint64_t nodeid)
 	return pos ? at(l, pos - 1) : NULL;
 }
 
+void ledger_prefetch_id(const struct ledger *l, uint64_t nodeid)
+{
+	__builtin_prefetch(&l->ids[u64tab_mix(nodeid) & (l->idcap - 1)]);
+}
+
+void ledger_prefetch_name(const struct ledger *l, uint64_t parent,
+			  const char *name, size_t len)
+{
+	uint64_t h = u64tab_name_key(parent, name, len);
+
+	__builtin_prefetch(&l->dents[h & (l->dcap - 1)]);
+}
+
 size_t ledger_longest_probe(const struct ledger *l)
 {
 	size_t mask = l->idcap - 1, i, d, most = 0;

@@ -204,6 +204,12 @@ int ledger_referenced_ids(const struct ledger *l, uint64_t **out,
  * nodeid index (for tests: it shows whether keys cluster). */
 size_t ledger_longest_probe(const struct ledger *l);
 
+/* Hints, for a reader that looks ahead: bring the index slot where
+ * nodeid, or (parent, name), would be found into the cache. */
+void ledger_prefetch_id(const struct ledger *l, uint64_t nodeid);
+void ledger_prefetch_name(const struct ledger *l, uint64_t parent,
+			  const char *name, size_t len);
+
 /* Iterate: *pos starts at 0; returns the next used node or NULL. */
 struct ledger_node *ledger_next(const struct ledger *l, size_t *pos);
 

@@ -485,9 +485,9 @@ class LogWriter:
     def release(self, nodeid, fh, opcode=RELEASE):
         return self.simple(opcode, nodeid, RELEASE_IN.pack(fh, 0, 0, 0))
 
-    def readdirplus(self, nodeid, fh, entries, pid=0):
+    def readdirplus(self, nodeid, fh, entries, pid=0, size=4096):
         r = self.request(READDIRPLUS, nodeid,
-                         READ_IN.pack(fh, 0, 4096, 0, 0, 0, 0), pid=pid)
+                         READ_IN.pack(fh, 0, size, 0, 0, 0, 0), pid=pid)
         return Op(r.seq, self.readdirplus_reply(r.unique, entries),
                   r.unique)
 

@@ -306,6 +306,22 @@ def quiesce_balance_readdirplus(w, fire):
     return [V("LC-QUIESCE-BALANCE", 3, "d/a", 0, q, rd.reply)]
 
 
+def quiesce_balance_past_large_record(w, fire):
+    """a record too large for replay's look-ahead (over 64 KiB) is judged
+    in its place: after its request, before the FORGETs that follow"""
+    w.mkdir(1, "d", 2, pid=TID)
+    w.open(2, 7, opcode=OPENDIR)
+    rd = w.readdirplus(2, 7, [Dirent("f%04d" % i, 10 + i)
+                              for i in range(600)], pid=TID, size=1 << 17)
+    assert len(w.records[-1][1]) > 64 << 10
+    w.release(2, 7, opcode=RELEASEDIR)
+    w.forget(2, 1)
+    for i in range(600 if not fire else 599):
+        w.forget(10 + i, 1)
+    q = w.quiesce(0)
+    return [V("LC-QUIESCE-BALANCE", 609, "d/f0599", 0, q, rd.reply)]
+
+
 def balanced_check(w, fire):
     lk = w.lookup(1, "f", 2, pid=TID)
     if not fire:
@@ -652,6 +668,7 @@ RULE_CASES = [
     ("LC-QUIESCE-BALANCE", quiesce_balance_renamed_path),
     ("LC-QUIESCE-BALANCE", quiesce_balance_readdirplus),
     ("LC-QUIESCE-BALANCE", quiesce_balance_by_prune),
+    ("LC-QUIESCE-BALANCE", quiesce_balance_past_large_record),
     ("LC-QUIESCE-BALANCE", balanced_check),
     ("LC-OUTSTANDING", outstanding),
     ("LC-OUTSTANDING", outstanding_unseen_inode),
