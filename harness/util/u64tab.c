@@ -17,30 +17,18 @@
  * Set once before main (getrandom; the clock and pid where it cannot
  * answer); it changes only the order of a table's slots, which no
  * output depends on. */
-static uint64_t mix_secret;
+uint64_t u64tab_mix_secret;
 
 __attribute__((constructor)) static void mix_secret_init(void)
 {
 	struct timespec ts;
 
-	if (getrandom(&mix_secret, sizeof(mix_secret), GRND_NONBLOCK) ==
-	    (ssize_t)sizeof(mix_secret))
+	if (getrandom(&u64tab_mix_secret, sizeof(u64tab_mix_secret),
+		      GRND_NONBLOCK) == (ssize_t)sizeof(u64tab_mix_secret))
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	mix_secret = (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ULL ^
-		     (uint64_t)ts.tv_sec ^ ((uint64_t)getpid() << 32);
-}
-
-uint64_t u64tab_mix(uint64_t x)
-{
-	/* Keys are often sequential (uniques, nodeids): spread them. */
-	x += mix_secret;
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	x ^= x >> 31;
-	return x;
+	u64tab_mix_secret = (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ULL ^
+			    (uint64_t)ts.tv_sec ^ ((uint64_t)getpid() << 32);
 }
 
 static uint64_t key_at(const struct u64tab *t, size_t i)

@@ -39,10 +39,24 @@ void u64tab_remove(struct u64tab *t, void *rec);
 /* Iterate: *pos starts at 0; NULL at the end. */
 void *u64tab_next(const struct u64tab *t, size_t *pos);
 
+/* The secret u64tab_mix adds (set before main; see u64tab.c). */
+extern uint64_t u64tab_mix_secret;
+
 /* The table's key mixer (splitmix64 finalizer of the key plus a secret of
  * the process, so that keys the filesystem chooses cannot be made to
- * collide), for hashes built on it. */
-uint64_t u64tab_mix(uint64_t x);
+ * collide), for hashes built on it.  Inline: every probe of every
+ * table starts here. */
+static inline uint64_t u64tab_mix(uint64_t x)
+{
+	/* Keys are often sequential (uniques, nodeids): spread them. */
+	x += u64tab_mix_secret;
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return x;
+}
 /* The one hash of a directory entry (parent nodeid, name bytes): XXH3
  * (libxxhash) of the name seeded with the mixed parent.  Never 0, so it
  * can be a key of its own. */
