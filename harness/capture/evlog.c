@@ -169,16 +169,21 @@ int evlog_reader_open(struct evlog_reader *r, const char *path)
 
 	memset(r, 0, sizeof(*r));
 	r->path = path;
+	r->iobuf = malloc(EVLOG_IOBUF);
+	if (!r->iobuf)
+		return -ENOMEM;
 	r->file = fopen(path, "rb");
 	if (!r->file)
-		return -errno;
+		goto fail_errno;
+	setvbuf(r->file, r->iobuf, _IOFBF, EVLOG_IOBUF);
 	/* plain or zstd, told by the first bytes */
 	n = fread(magic, 1, 8, r->file);
 	if (zfile_is_zstd(magic, n)) {
 		fclose(r->file);
 		r->file = zfile_open_read(path);
 		if (!r->file)
-			return -errno;
+			goto fail_errno;
+		setvbuf(r->file, r->iobuf, _IOFBF, EVLOG_IOBUF);
 		n = fread(magic, 1, 8, r->file);
 	}
 	if (n == 8 && !memcmp(magic, FC_LOG_MAGIC, 8))
@@ -188,10 +193,17 @@ int evlog_reader_open(struct evlog_reader *r, const char *path)
 	if (!r->version) {
 		fclose(r->file);
 		r->file = NULL;
+		free(r->iobuf);
+		r->iobuf = NULL;
 		return -EPROTO;
 	}
 	r->offset = 8;
 	return 0;
+fail_errno:
+	n = errno;
+	free(r->iobuf);
+	r->iobuf = NULL;
+	return -(int)n;
 }
 
 struct awaited_rec {
@@ -305,6 +317,7 @@ void evlog_reader_close(struct evlog_reader *r)
 {
 	if (r->file)
 		fclose(r->file);
+	free(r->iobuf);	/* after the fclose that last used it */
 	free(r->buf);
 	if (r->pair)
 		u64tab_fini(&r->awaited);
