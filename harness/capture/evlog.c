@@ -27,25 +27,37 @@ void evlog_set_sink(struct evlog *log,
 
 int evlog_open(struct evlog *log, const char *path, int compress)
 {
+	int err;
+
 	memset(log, 0, sizeof(*log));
 	pthread_mutex_init(&log->lock, NULL);
 	if (!path)
 		return 0;
 	/* compressed, the log costs a CI disk a fraction of 100 bytes an
 	 * event; the records inside are the same (capture/zfile.c) */
+	log->iobuf = malloc(EVLOG_IOBUF);
+	if (!log->iobuf)
+		return -ENOMEM;
 	log->file = compress ? zfile_open_write(path) : fopen(path, "wb");
 	if (!log->file)
-		return -errno;
-	/* A large buffer: the tap appends for every message it relays. */
-	setvbuf(log->file, NULL, _IOFBF, 1 << 20);
+		goto free_iobuf;
+	/* A large buffer: the tap appends for every message it relays,
+	 * under the log's lock. */
+	setvbuf(log->file, log->iobuf, _IOFBF, EVLOG_IOBUF);
 	if (fwrite(FC_LOG_MAGIC, 8, 1, log->file) != 1) {
-		int err = -errno;
+		int err = errno;
 
 		fclose(log->file);
 		log->file = NULL;
-		return err ? err : -EIO;
+		errno = err ? err : EIO;
+		goto free_iobuf;
 	}
 	return 0;
+free_iobuf:
+	err = errno;
+	free(log->iobuf);
+	log->iobuf = NULL;
+	return -err;
 }
 
 static void write_record(struct evlog *log, const struct fc_event *ev)
@@ -158,6 +170,8 @@ int evlog_close(struct evlog *log)
 			err = -errno;
 		log->file = NULL;
 	}
+	free(log->iobuf);	/* after the fclose that flushed it */
+	log->iobuf = NULL;
 	pthread_mutex_destroy(&log->lock);
 	return err;
 }

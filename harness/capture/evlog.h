@@ -35,10 +35,17 @@ struct fc_log_rec {
 	uint32_t orig_len;
 };
 
+/* The stdio buffer of a log's reader and writer.  Given as memory: glibc's
+ * setvbuf ignores the size it is asked for when it is given no buffer, and
+ * keeps one page: a system call per 4 KiB, a third of a large replay's
+ * time.  256 KiB makes them a few hundred a replay. */
+#define EVLOG_IOBUF (256u << 10)
+
 struct evlog {
 	pthread_mutex_t lock;
 	uint64_t seq;
 	FILE *file;               /* NULL: events only go to the sink */
+	void *iobuf;              /* file's buffer: EVLOG_IOBUF bytes */
 	/* every event, in seq order, under the lock; NULL: none */
 	void (*sink)(void *arg, const struct fc_event *ev);
 	void *sink_arg;
@@ -68,12 +75,6 @@ void evlog_unlock(struct evlog *log);
 int evlog_close(struct evlog *log);
 
 /* Reading back. */
-/* The stdio buffer of a log's reader and writer.  Given as memory: glibc's
- * setvbuf ignores the size it is asked for when it is given no buffer, and
- * keeps one page: a system call per 4 KiB, a third of a large replay's
- * time.  256 KiB makes them a few hundred a replay. */
-#define EVLOG_IOBUF (256u << 10)
-
 struct evlog_reader {
 	FILE *file;
 	void *iobuf;              /* file's buffer: EVLOG_IOBUF bytes */
