@@ -10,13 +10,17 @@
 
 static FILE *log_file;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Given to setvbuf: without a buffer of its own, glibc ignores the size
+ * asked and keeps one page, a write a few dozen lines.  Static: the log
+ * is opened once, and closed only as memfs ends. */
+static char log_buf[1 << 16];
 
 int memfs_log_open(const char *path)
 {
 	log_file = fopen(path, "a");
 	if (!log_file)
 		return -errno;
-	setvbuf(log_file, NULL, _IOFBF, 1 << 16);
+	setvbuf(log_file, log_buf, _IOFBF, sizeof(log_buf));
 	return 0;
 }
 
