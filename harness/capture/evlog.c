@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include "util/clock.h"
 #include "capture/evlog.h"
+#include "capture/readahead.h"
 #include "capture/zfile.h"
 #include "wire/proto.h"
 
@@ -180,24 +181,24 @@ int evlog_reader_open(struct evlog_reader *r, const char *path)
 {
 	char magic[8];
 	size_t n;
+	int err;
 
 	memset(r, 0, sizeof(*r));
 	r->path = path;
-	r->iobuf = malloc(EVLOG_IOBUF);
-	if (!r->iobuf)
-		return -ENOMEM;
 	r->file = fopen(path, "rb");
 	if (!r->file)
-		goto fail_errno;
-	setvbuf(r->file, r->iobuf, _IOFBF, EVLOG_IOBUF);
+		return -errno;
+	/* Unbuffered: the read-ahead thread reads whole blocks, each in one
+	 * read, straight into the block.  (Not the zstd stream below: a
+	 * stream of fopencookie's, unbuffered, is read a byte a call.) */
+	setvbuf(r->file, NULL, _IONBF, 0);
 	/* plain or zstd, told by the first bytes */
 	n = fread(magic, 1, 8, r->file);
 	if (zfile_is_zstd(magic, n)) {
 		fclose(r->file);
 		r->file = zfile_open_read(path);
 		if (!r->file)
-			goto fail_errno;
-		setvbuf(r->file, r->iobuf, _IOFBF, EVLOG_IOBUF);
+			return -errno;
 		n = fread(magic, 1, 8, r->file);
 	}
 	if (n == 8 && !memcmp(magic, FC_LOG_MAGIC, 8))
@@ -205,19 +206,18 @@ int evlog_reader_open(struct evlog_reader *r, const char *path)
 	else if (n == 8 && !memcmp(magic, FC_LOG_MAGIC_V1, 8))
 		r->version = 1;
 	if (!r->version) {
-		fclose(r->file);
-		r->file = NULL;
-		free(r->iobuf);
-		r->iobuf = NULL;
-		return -EPROTO;
+		err = -EPROTO;
+		goto close_file;
 	}
 	r->offset = 8;
+	err = readahead_start(&r->ra, r->file);
+	if (err)
+		goto close_file;
 	return 0;
-fail_errno:
-	n = errno;
-	free(r->iobuf);
-	r->iobuf = NULL;
-	return -(int)n;
+close_file:
+	fclose(r->file);
+	r->file = NULL;
+	return err;
 }
 
 struct awaited_rec {
@@ -267,43 +267,49 @@ static void pair_event(struct evlog_reader *r, const struct fc_event *ev)
  * more than one message (at most a few MiB) per record. */
 #define EVLOG_MAX_REC (64u << 20)
 
+/* Why a take came up short: damage (-EPROTO) where the stream ended,
+ * the error where it could not be read or the buffer not grow. */
+static int short_take(const struct evlog_reader *r, size_t n)
+{
+	if (r->cap < n)
+		return -ENOMEM;
+	return readahead_status(&r->ra) ? -EIO : -EPROTO;
+}
+
 int evlog_reader_next(struct evlog_reader *r, struct fc_event *ev)
 {
 	struct fc_log_rec rec;
+	const void *p;
 	size_t padded;
-	/* one reader, one thread: no stdio lock taken twice a record */
-	size_t got;
 
-	if (r->ended)	/* nothing may follow the end record */
-		return fgetc_unlocked(r->file) == EOF && feof(r->file) ? 0 :
-		       -EPROTO;
-	got = fread_unlocked(&rec, 1, sizeof(rec), r->file);
-	if (got == 0 && feof(r->file))
+	if (!readahead_more(&r->ra)) {
+		if (readahead_status(&r->ra))
+			return -EIO;
+		if (r->ended)
+			return 0;
 		return r->version >= 2 ? -EPIPE : 0;
-	if (got != sizeof(rec))
-		return ferror(r->file) ? -EIO : -EPROTO;
+	}
+	if (r->ended)	/* nothing may follow the end record */
+		return -EPROTO;
+	p = readahead_take(&r->ra, sizeof(rec), &r->buf, &r->cap);
+	if (!p)
+		return short_take(r, sizeof(rec));
+	memcpy(&rec, p, sizeof(rec));
 	if (rec.len > EVLOG_MAX_REC || rec.orig_len < rec.len ||
 	    rec.kind == 0 || rec.kind >= FC_EV_KIND_MAX)
 		return -EPROTO;
 	padded = (rec.len + 7u) & ~7u;
-	if (padded > r->cap) {
-		void *nb = realloc(r->buf, padded ? padded : 8);
-
-		if (!nb)
-			return -ENOMEM;
-		r->buf = nb;
-		r->cap = padded;
-	}
-	if (padded && fread_unlocked(r->buf, 1, padded, r->file) != padded)
-		return ferror(r->file) ? -EIO : -EPROTO;
+	p = readahead_take(&r->ra, padded, &r->buf, &r->cap);
+	if (!p)
+		return short_take(r, padded);
 	ev->seq = rec.seq;
 	ev->time_ns = rec.time_ns;
 	ev->kind = rec.kind;
 	ev->tid = rec.tid;
 	ev->len = rec.len;
 	ev->orig_len = rec.orig_len;
-	ev->data = r->buf;
-	ev->give = NULL;	/* the reader's buffer: never given away */
+	ev->data = p;	/* in the read-ahead block, or in r->buf */
+	ev->give = NULL;	/* the reader's: never given away */
 	r->offset += sizeof(rec) + padded;
 	if (rec.kind == FC_EV_LOG_END)
 		r->ended = 1;
@@ -329,9 +335,9 @@ const char *evlog_reader_why(const struct evlog_reader *r, int rc, char *buf,
 
 void evlog_reader_close(struct evlog_reader *r)
 {
+	readahead_stop(&r->ra);	/* the thread reads r->file until then */
 	if (r->file)
 		fclose(r->file);
-	free(r->iobuf);	/* after the fclose that last used it */
 	free(r->buf);
 	if (r->pair)
 		u64tab_fini(&r->awaited);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <pthread.h>
 #include <fusecheck/event.h>
+#include "capture/readahead.h"
 #include "util/u64tab.h"
 
 /* 8 bytes, the version in the last.  Version 2 files end with an
@@ -35,10 +36,10 @@ struct fc_log_rec {
 	uint32_t orig_len;
 };
 
-/* The stdio buffer of a log's reader and writer.  Given as memory: glibc's
- * setvbuf ignores the size it is asked for when it is given no buffer, and
- * keeps one page: a system call per 4 KiB, a third of a large replay's
- * time.  256 KiB makes them a few hundred a replay. */
+/* The stdio buffer of a log's writer.  Given as memory: glibc's setvbuf
+ * ignores the size it is asked for when it is given no buffer, and keeps
+ * one page: a system call per 4 KiB.  (The reader reads ahead in blocks
+ * of its own: capture/readahead.h.) */
 #define EVLOG_IOBUF (256u << 10)
 
 struct evlog {
@@ -77,7 +78,7 @@ int evlog_close(struct evlog *log);
 /* Reading back. */
 struct evlog_reader {
 	FILE *file;
-	void *iobuf;              /* file's buffer: EVLOG_IOBUF bytes */
+	struct readahead ra;      /* reads file on a thread of its own */
 	const char *path;
 	void *buf;
 	size_t cap;

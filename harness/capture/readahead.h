@@ -1,0 +1,53 @@
+/* capture/readahead.h - a stream read ahead by a thread of its own, in a few
+ * blocks, so that reading a log (its system calls, the copy out of the page
+ * cache, zstd's decompression) runs beside the checker that judges it. */
+#ifndef FC_READAHEAD_H
+#define FC_READAHEAD_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* Bounded memory whatever the file: RA_BLOCKS blocks of RA_BLOCK bytes. */
+#define RA_BLOCKS 4
+#define RA_BLOCK (64u << 10)
+
+struct ra_block {
+	char *data;
+	size_t len;
+};
+
+struct readahead {
+	FILE *file;               /* the reading thread's alone once started */
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;      /* a block filled, a block freed, a stop */
+	struct ra_block blocks[RA_BLOCKS];
+	unsigned filled;          /* blocks filled so far (under lock) */
+	unsigned taken;           /* blocks given back so far (under lock) */
+	int done;                 /* the thread stopped: end of file or error */
+	int status;               /* then: 0 end of file, -EIO read error */
+	int stop;                 /* the taker asks the thread to stop */
+	/* the taker's side */
+	struct ra_block *cur;     /* the block being taken from, or NULL */
+	size_t pos;               /* in cur */
+};
+
+/* Start reading file ahead; the taker must not touch file until
+ * readahead_stop.  0 or -errno. */
+int readahead_start(struct readahead *ra, FILE *file);
+/* n contiguous bytes of the stream: in place when they lie in one block,
+ * else copied into *scratch (grown as needed, *cap its size).  Valid until
+ * the next call.  NULL when the stream ends first (readahead_status says
+ * how) or scratch cannot grow (*cap left below n). */
+const void *readahead_take(struct readahead *ra, size_t n, void **scratch,
+			   size_t *cap);
+/* 1 when the stream holds at least one more byte, 0 at its end (waits
+ * for the thread).  What a take returned in place may go. */
+int readahead_more(struct readahead *ra);
+/* After a short take or the end: 0 the stream ended, -EIO it could not be read. */
+int readahead_status(const struct readahead *ra);
+/* Stop the thread and free the blocks; the file stays open. */
+void readahead_stop(struct readahead *ra);
+
+#endif
