@@ -441,7 +441,8 @@ static void test_evlog__records_across_blocks_read_back_whole(void **state)
 {
 	char path[] = "/tmp/test_capture.XXXXXX";
 	const uint32_t big = 3 * RA_BLOCK + 77;
-	unsigned char *payload = malloc(big);
+	/* record k is payload + k: the room for the big one's offset too */
+	unsigned char *payload = malloc(big + 700);
 	struct evlog log;
 	struct evlog_reader r;
 	struct fc_event ev;
@@ -452,7 +453,7 @@ static void test_evlog__records_across_blocks_read_back_whole(void **state)
 	assert_true(fd >= 0);
 	assert_non_null(payload);
 	close(fd);
-	for (i = 0; i < big; i++)
+	for (i = 0; i < big + 700; i++)
 		payload[i] = (unsigned char)(i * 7 + 3);
 	for (k = 0; k < 700; k++)
 		len[k] = k == 350 ? big : (k * 389u) % 1500u;
