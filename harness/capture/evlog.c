@@ -318,6 +318,11 @@ int evlog_reader_next(struct evlog_reader *r, struct fc_event *ev)
 	return 1;
 }
 
+int evlog_reader_read_ahead(struct evlog_reader *r)
+{
+	return readahead_spawn(&r->ra);
+}
+
 const char *evlog_reader_why(const struct evlog_reader *r, int rc, char *buf,
 			     size_t size)
 {

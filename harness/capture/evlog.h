@@ -91,6 +91,10 @@ struct evlog_reader {
 };
 
 int evlog_reader_open(struct evlog_reader *r, const char *path);
+/* Read the log ahead on a thread of its own, beside the caller's work on
+ * each event (a large log's replay); right after evlog_reader_open.  0, or
+ * -errno and the reader reads for itself as before. */
+int evlog_reader_read_ahead(struct evlog_reader *r);
 /* 1: *ev filled (data valid until the next call); 0: end; -EPROTO: the
  * file is damaged at r->offset; -EPIPE: a version 2 file ends without
  * its LOG_END record (cut short at r->offset); other -errno: read

@@ -1,7 +1,10 @@
-/* capture/readahead.c - a stream read ahead by a thread of its own.  The
- * thread fills the next free block while the taker works through the
- * filled ones; each block is handed over under the lock, and its bytes
- * are the thread's before and the taker's after (readahead.h).  Reading a
+/* capture/readahead.c - a stream read in blocks, ahead by a thread of its
+ * own where one was spawned.  The thread fills the next free block while
+ * the taker works through the filled ones; each block is handed over
+ * under the lock, and its bytes are the thread's before and the taker's
+ * after (readahead.h).  Without a thread the taker fills one block
+ * itself when it needs the next: a small log (a fuzzer's input, a
+ * scenario's) pays for no thread.  Reading a
  * large log was a third or more of a replay's time on one CPU: system
  * calls and the copy out of the page cache for a plain log, zstd's
  * decompression for a compressed one (bench/replay). */
@@ -10,68 +13,90 @@
 #include <string.h>
 #include "capture/readahead.h"
 
+/* Fill the next free block from the file: the thread's work, or the
+ * taker's own where there is no thread.  The block is not among the
+ * filled ones, so no taker reads it meanwhile.  1 when the stream ended. */
+static int fill_block(struct readahead *ra, struct ra_block *b)
+{
+	size_t n = fread_unlocked(b->data, 1, RA_BLOCK, ra->file);
+	int end = n < RA_BLOCK;	/* fread is short only at the end */
+
+	pthread_mutex_lock(&ra->lock);
+	b->len = n;
+	if (n)
+		ra->filled++;
+	if (end) {
+		ra->done = 1;
+		ra->status = ferror(ra->file) ? -EIO : 0;
+	}
+	pthread_cond_broadcast(&ra->cond);
+	pthread_mutex_unlock(&ra->lock);
+	return end;
+}
+
 static void *read_blocks(void *arg)
 {
 	struct readahead *ra = arg;
 	struct ra_block *b;
-	size_t n;
-	int end;
 
-	for (;;) {
+	do {
 		pthread_mutex_lock(&ra->lock);
-		while (ra->filled - ra->taken == RA_BLOCKS && !ra->stop)
+		while (ra->filled - ra->taken == ra->nblocks && !ra->stop)
 			pthread_cond_wait(&ra->cond, &ra->lock);
 		if (ra->stop) {
 			pthread_mutex_unlock(&ra->lock);
 			return NULL;
 		}
-		/* not among the filled ones: no taker reads it meanwhile */
-		b = &ra->blocks[ra->filled % RA_BLOCKS];
+		b = &ra->blocks[ra->filled % ra->nblocks];
 		pthread_mutex_unlock(&ra->lock);
+	} while (!fill_block(ra, b));
+	return NULL;
+}
 
-		n = fread_unlocked(b->data, 1, RA_BLOCK, ra->file);
-		end = n < RA_BLOCK;	/* fread is short only at the end */
+/* nblocks blocks of RA_BLOCK bytes, in one allocation */
+static int alloc_blocks(struct readahead *ra, unsigned nblocks)
+{
+	char *mem = malloc((size_t)nblocks * RA_BLOCK);
+	unsigned i;
 
-		pthread_mutex_lock(&ra->lock);
-		b->len = n;
-		if (n)
-			ra->filled++;
-		if (end) {
-			ra->done = 1;
-			ra->status = ferror(ra->file) ? -EIO : 0;
-		}
-		pthread_cond_broadcast(&ra->cond);
-		pthread_mutex_unlock(&ra->lock);
-		if (end)
-			return NULL;
-	}
+	if (!mem)
+		return -ENOMEM;
+	free(ra->blocks[0].data);
+	for (i = 0; i < RA_BLOCKS; i++)
+		ra->blocks[i].data = i < nblocks ? mem + (size_t)i * RA_BLOCK :
+				     NULL;
+	ra->nblocks = nblocks;
+	return 0;
 }
 
 int readahead_start(struct readahead *ra, FILE *file)
 {
-	char *mem;
-	int err, i;
+	int err;
 
 	memset(ra, 0, sizeof(*ra));
-	mem = malloc((size_t)RA_BLOCKS * RA_BLOCK);
-	if (!mem)
-		return -ENOMEM;
-	for (i = 0; i < RA_BLOCKS; i++)
-		ra->blocks[i].data = mem + (size_t)i * RA_BLOCK;
+	err = alloc_blocks(ra, 1);
+	if (err)
+		return err;
 	ra->file = file;
 	pthread_mutex_init(&ra->lock, NULL);
 	pthread_cond_init(&ra->cond, NULL);
+	return 0;
+}
+
+int readahead_spawn(struct readahead *ra)
+{
+	int err;
+
+	if (ra->threaded || ra->filled || ra->done)
+		return -EINVAL;	/* only before the first take */
+	err = alloc_blocks(ra, RA_BLOCKS);
+	if (err)
+		return err;
 	err = pthread_create(&ra->thread, NULL, read_blocks, ra);
 	if (err)
-		goto destroy_sync;
+		return -err;	/* the taker reads for itself, as before */
+	ra->threaded = 1;
 	return 0;
-
-destroy_sync:
-	pthread_cond_destroy(&ra->cond);
-	pthread_mutex_destroy(&ra->lock);
-	free(mem);
-	memset(ra, 0, sizeof(*ra));
-	return -err;
 }
 
 /* The oldest filled block, waiting for the thread; NULL at the end. */
@@ -79,11 +104,13 @@ static struct ra_block *next_block(struct readahead *ra)
 {
 	struct ra_block *b = NULL;
 
+	if (!ra->threaded && ra->filled == ra->taken && !ra->done)
+		fill_block(ra, &ra->blocks[ra->filled % ra->nblocks]);
 	pthread_mutex_lock(&ra->lock);
 	while (ra->filled == ra->taken && !ra->done)
 		pthread_cond_wait(&ra->cond, &ra->lock);
 	if (ra->filled != ra->taken)
-		b = &ra->blocks[ra->taken % RA_BLOCKS];
+		b = &ra->blocks[ra->taken % ra->nblocks];
 	pthread_mutex_unlock(&ra->lock);
 	return b;
 }
@@ -170,11 +197,13 @@ void readahead_stop(struct readahead *ra)
 {
 	if (!ra->blocks[0].data)
 		return;	/* never started */
-	pthread_mutex_lock(&ra->lock);
-	ra->stop = 1;
-	pthread_cond_broadcast(&ra->cond);
-	pthread_mutex_unlock(&ra->lock);
-	pthread_join(ra->thread, NULL);
+	if (ra->threaded) {
+		pthread_mutex_lock(&ra->lock);
+		ra->stop = 1;
+		pthread_cond_broadcast(&ra->cond);
+		pthread_mutex_unlock(&ra->lock);
+		pthread_join(ra->thread, NULL);
+	}
 	pthread_cond_destroy(&ra->cond);
 	pthread_mutex_destroy(&ra->lock);
 	free(ra->blocks[0].data);

@@ -1,6 +1,7 @@
-/* capture/readahead.h - a stream read ahead by a thread of its own, in a few
- * blocks, so that reading a log (its system calls, the copy out of the page
- * cache, zstd's decompression) runs beside the checker that judges it. */
+/* capture/readahead.h - a stream read in blocks, and ahead by a thread of
+ * its own when asked (readahead_spawn), so that reading a large log (its
+ * system calls, the copy out of the page cache, zstd's decompression)
+ * runs beside the checker that judges it. */
 #ifndef FC_READAHEAD_H
 #define FC_READAHEAD_H
 
@@ -8,7 +9,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* Bounded memory whatever the file: RA_BLOCKS blocks of RA_BLOCK bytes. */
+/* Bounded memory whatever the file: at most RA_BLOCKS blocks of RA_BLOCK
+ * bytes (one without a thread). */
 #define RA_BLOCKS 4
 #define RA_BLOCK (64u << 10)
 
@@ -23,6 +25,8 @@ struct readahead {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;      /* a block filled, a block freed, a stop */
 	struct ra_block blocks[RA_BLOCKS];
+	unsigned nblocks;         /* RA_BLOCKS with a thread, else 1 */
+	int threaded;             /* readahead_spawn started the thread */
 	unsigned filled;          /* blocks filled so far (under lock) */
 	unsigned taken;           /* blocks given back so far (under lock) */
 	int done;                 /* the thread stopped: end of file or error */
@@ -33,9 +37,13 @@ struct readahead {
 	size_t pos;               /* in cur */
 };
 
-/* Start reading file ahead; the taker must not touch file until
- * readahead_stop.  0 or -errno. */
+/* Read file in blocks, one at a time as the taker needs them; the taker
+ * must not touch file itself until readahead_stop.  0 or -errno. */
 int readahead_start(struct readahead *ra, FILE *file);
+/* Read ahead from now on, on a thread of its own, into RA_BLOCKS blocks.
+ * Only before the first take.  0, or -errno and the taker still reads
+ * for itself. */
+int readahead_spawn(struct readahead *ra);
 /* n contiguous bytes of the stream: in place when they lie in one block,
  * else copied into *scratch (grown as needed, *cap its size).  Valid until
  * the next call.  NULL when the stream ends first (readahead_status says

@@ -27,6 +27,7 @@ int cmd_log(int argc, char **argv)
 			strerror(-rc));
 		return 2;
 	}
+	evlog_reader_read_ahead(&r);	/* or read as it goes: the same */
 	/* Replies are printed with the opcode of the request they answer. */
 	evlog_reader_pair(&r);
 	while ((rc = evlog_reader_next(&r, &ev)) > 0) {

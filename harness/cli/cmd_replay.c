@@ -86,6 +86,7 @@ static int read_log(const char *path, struct verdicts *v)
 			strerror(-rc));
 		return 2;
 	}
+	evlog_reader_read_ahead(&r);	/* or read as it goes: the same */
 	while ((rc = evlog_reader_next(&r, &ev)) > 0) {
 		struct ahead *a = &ring[next];
 

@@ -524,6 +524,7 @@ int timeline_write(const char *log_path, const char *dir, char *err,
 			 strerror(-ret));
 		goto out_free;
 	}
+	evlog_reader_read_ahead(&rd);	/* or read as it goes: the same */
 	while ((ret = evlog_reader_next(&rd, &ev)) == 1) {
 		checker_feed(t.c, &ev);
 		if (ev.kind == FC_EV_REQUEST)

@@ -434,10 +434,11 @@ static void test_evlog__log_is_written_and_read_in_large_calls(void **state)
 	unlink(path);
 }
 
-/* Records of every size, some across the read-ahead's block boundaries
- * and one over several blocks, read back byte for byte, in order; the
- * same log cut inside a record is damage there, after the whole ones. */
-static void test_evlog__records_across_blocks_read_back_whole(void **state)
+/* Records of every size, some across the reader's block boundaries and
+ * one over several blocks, read back byte for byte, in order; the same
+ * log cut inside a record is damage there, after the whole ones.  With
+ * the read-ahead thread (ahead) and without. */
+static void records_across_blocks(int ahead)
 {
 	char path[] = "/tmp/test_capture.XXXXXX";
 	const uint32_t big = 3 * RA_BLOCK + 77;
@@ -467,6 +468,8 @@ static void test_evlog__records_across_blocks_read_back_whole(void **state)
 	assert_int_equal(evlog_close(&log), 0);
 
 	assert_int_equal(evlog_reader_open(&r, path), 0);
+	if (ahead)
+		assert_int_equal(evlog_reader_read_ahead(&r), 0);
 	for (k = 0; k < 700; k++) {
 		assert_int_equal(evlog_reader_next(&r, &ev), 1);
 		assert_int_equal(ev.seq, k + 1);
@@ -480,6 +483,8 @@ static void test_evlog__records_across_blocks_read_back_whole(void **state)
 
 	assert_int_equal(truncate(path, cut), 0);
 	assert_int_equal(evlog_reader_open(&r, path), 0);
+	if (ahead)
+		assert_int_equal(evlog_reader_read_ahead(&r), 0);
 	n = 0;
 	while ((rc = evlog_reader_next(&r, &ev)) == 1)
 		n++;
@@ -489,6 +494,16 @@ static void test_evlog__records_across_blocks_read_back_whole(void **state)
 	evlog_reader_close(&r);
 	free(payload);
 	unlink(path);
+}
+
+static void test_evlog__records_across_blocks_read_back_whole(void **state)
+{
+	records_across_blocks(0);
+}
+
+static void test_evlog__records_read_ahead_read_back_whole(void **state)
+{
+	records_across_blocks(1);
 }
 
 int main(void)
@@ -502,6 +517,7 @@ int main(void)
 		cmocka_unit_test(test_evlog__cut_between_frames_is_cut_short),
 		cmocka_unit_test(test_evlog__log_is_written_and_read_in_large_calls),
 		cmocka_unit_test(test_evlog__records_across_blocks_read_back_whole),
+		cmocka_unit_test(test_evlog__records_read_ahead_read_back_whole),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
