@@ -40,22 +40,21 @@ int evlog_open(struct evlog *log, const char *path, int compress)
 	if (!log->iobuf)
 		return -ENOMEM;
 	log->file = compress ? zfile_open_write(path) : fopen(path, "wb");
-	if (!log->file)
+	if (!log->file) {
+		err = errno;
 		goto free_iobuf;
+	}
 	/* A large buffer: the tap appends for every message it relays,
 	 * under the log's lock. */
 	setvbuf(log->file, log->iobuf, _IOFBF, EVLOG_IOBUF);
 	if (fwrite(FC_LOG_MAGIC, 8, 1, log->file) != 1) {
-		int err = errno;
-
+		err = errno ? errno : EIO;
 		fclose(log->file);
 		log->file = NULL;
-		errno = err ? err : EIO;
 		goto free_iobuf;
 	}
 	return 0;
 free_iobuf:
-	err = errno;
 	free(log->iobuf);
 	log->iobuf = NULL;
 	return -err;
@@ -188,8 +187,8 @@ int evlog_reader_open(struct evlog_reader *r, const char *path)
 	r->file = fopen(path, "rb");
 	if (!r->file)
 		return -errno;
-	/* Unbuffered: the read-ahead thread reads whole blocks, each in one
-	 * read, straight into the block.  (Not the zstd stream below: a
+	/* Unbuffered: the reader's blocks (capture/readahead.c) are read
+	 * whole, each in one read, straight into the block.  (Not the zstd stream below: a
 	 * stream of fopencookie's, unbuffered, is read a byte a call.) */
 	setvbuf(r->file, NULL, _IONBF, 0);
 	/* plain or zstd, told by the first bytes */

@@ -78,7 +78,7 @@ int evlog_close(struct evlog *log);
 /* Reading back. */
 struct evlog_reader {
 	FILE *file;
-	struct readahead ra;      /* reads file on a thread of its own */
+	struct readahead ra;      /* reads file in blocks, ahead if asked */
 	const char *path;
 	void *buf;
 	size_t cap;

@@ -4,10 +4,10 @@
  * under the lock, and its bytes are the thread's before and the taker's
  * after (readahead.h).  Without a thread the taker fills one block
  * itself when it needs the next: a small log (a fuzzer's input, a
- * scenario's) pays for no thread.  Reading a
- * large log was a third or more of a replay's time on one CPU: system
- * calls and the copy out of the page cache for a plain log, zstd's
- * decompression for a compressed one (bench/replay). */
+ * scenario's) pays for no thread.  Reading a large log was a third or
+ * more of a replay's time on one CPU: system calls and the copy out of
+ * the page cache for a plain log, zstd's decompression for a compressed
+ * one (bench/replay). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
