@@ -125,6 +125,17 @@ static void give_back(struct readahead *ra)
 	ra->cur = NULL;
 }
 
+int readahead_more(struct readahead *ra)
+{
+	if (ra->cur && ra->pos < ra->cur->len)
+		return 1;
+	if (ra->cur)
+		give_back(ra);
+	ra->cur = next_block(ra);
+	ra->pos = 0;
+	return ra->cur != NULL;
+}
+
 const void *readahead_take(struct readahead *ra, size_t n, void **scratch,
 			   size_t *cap)
 {
@@ -135,14 +146,8 @@ const void *readahead_take(struct readahead *ra, size_t n, void **scratch,
 	if (!n)
 		return nothing;
 	/* what the last call returned in place may go now */
-	if (ra->cur && ra->pos == ra->cur->len)
-		give_back(ra);
-	if (!ra->cur) {
-		ra->cur = next_block(ra);
-		ra->pos = 0;
-		if (!ra->cur)
-			return NULL;
-	}
+	if (!readahead_more(ra))
+		return NULL;
 	if (ra->cur->len - ra->pos >= n) {	/* the usual case: in place */
 		const char *p = ra->cur->data + ra->pos;
 
@@ -159,12 +164,8 @@ const void *readahead_take(struct readahead *ra, size_t n, void **scratch,
 	}
 	dst = *scratch;
 	while (got < n) {
-		if (!ra->cur) {
-			ra->cur = next_block(ra);
-			ra->pos = 0;
-			if (!ra->cur)
-				return NULL;
-		}
+		if (!readahead_more(ra))
+			return NULL;
 		k = ra->cur->len - ra->pos;
 		if (k > n - got)
 			k = n - got;
@@ -175,17 +176,6 @@ const void *readahead_take(struct readahead *ra, size_t n, void **scratch,
 			give_back(ra);
 	}
 	return dst;
-}
-
-int readahead_more(struct readahead *ra)
-{
-	if (ra->cur && ra->pos < ra->cur->len)
-		return 1;
-	if (ra->cur)
-		give_back(ra);
-	ra->cur = next_block(ra);
-	ra->pos = 0;
-	return ra->cur != NULL;
 }
 
 int readahead_status(const struct readahead *ra)

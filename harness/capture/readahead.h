@@ -20,7 +20,7 @@ struct ra_block {
 };
 
 struct readahead {
-	FILE *file;               /* the reading thread's alone once started */
+	FILE *file;               /* read by fill_block alone */
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;      /* a block filled, a block freed, a stop */
@@ -29,7 +29,7 @@ struct readahead {
 	int threaded;             /* readahead_spawn started the thread */
 	unsigned filled;          /* blocks filled so far (under lock) */
 	unsigned taken;           /* blocks given back so far (under lock) */
-	int done;                 /* the thread stopped: end of file or error */
+	int done;                 /* the file's end or an error was met */
 	int status;               /* then: 0 end of file, -EIO read error */
 	int stop;                 /* the taker asks the thread to stop */
 	/* the taker's side */
