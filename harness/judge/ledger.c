@@ -1,7 +1,8 @@
 /* judge/ledger.c - nodeid table and name map of one connection (judge/ledger.h).
  *
  * Nodes are appended to chunks of LEDGER_CHUNK records that never move,
- * and never deleted until reset.  Two open-addressing indexes of 32-bit
+ * and never deleted until reset; past a few chunks, they are mapped a
+ * slab of many at a time (slab_chunks).  Two open-addressing indexes of 32-bit
  * slots find them: by nodeid, and by (parent, name).  A slot holds the
  * node's position + 1 in its low pbits bits, and above them the top bits
  * of the key's hash as a tag: a probe passes a foreign slot without
@@ -31,11 +32,25 @@
 #define LEDGER_CHUNK 4096
 /* 40 pages: a chunk wastes none */
 #define CHUNK_BYTES (LEDGER_CHUNK * sizeof(struct ledger_node))
+/* The first LEDGER_SMALL chunks are mapped one by one: most ledgers stay
+ * that small.  Later ones come LEDGER_SLAB at a time, 10 MiB, five huge
+ * pages (bigmem): a million nodes in 4 KiB pages took 10,000 page faults,
+ * each a trip to the hypervisor on a guest, and as many TLB entries for
+ * the checker's random reads of its nodes. */
+#define LEDGER_SMALL 16
+#define LEDGER_SLAB 64
 #define ROOT_ID 1
 
 static struct ledger_node *at(const struct ledger *l, uint32_t pos)
 {
 	return &l->chunks[pos / LEDGER_CHUNK][pos % LEDGER_CHUNK];
+}
+
+/* chunks in the slab that starts with chunk i (slabs are mapped whole,
+ * so nchunks is always at a slab's start) */
+static size_t slab_chunks(size_t i)
+{
+	return i < LEDGER_SMALL ? 1 : LEDGER_SLAB;
 }
 
 /* --- slots: position + 1 below pbits, the hash's tag above -------------- */
@@ -111,8 +126,8 @@ void ledger_destroy(struct ledger *l)
 
 	if (!l->ids)
 		return;
-	for (i = 0; i < l->nchunks; i++)
-		bigmem_free(l->chunks[i], CHUNK_BYTES);
+	for (i = 0; i < l->nchunks; i += slab_chunks(i))
+		bigmem_free(l->chunks[i], slab_chunks(i) * CHUNK_BYTES);
 	free(l->chunks);
 	bigmem_free(l->ids, l->idcap * sizeof(*l->ids));
 	bigmem_free(l->dents, l->dcap * sizeof(*l->dents));
@@ -239,19 +254,23 @@ static int grow_ids(struct ledger *l)
 static int node_room(struct ledger *l)
 {
 	struct ledger_node **nc;
+	size_t k = slab_chunks(l->nchunks), i;
+	char *slab;
 
 	if (l->count >= UINT32_MAX - 1)
 		return -ENOSPC;
 	if (l->count < l->nchunks * LEDGER_CHUNK)
 		return 0;
-	nc = realloc(l->chunks, (l->nchunks + 1) * sizeof(*nc));
+	nc = realloc(l->chunks, (l->nchunks + k) * sizeof(*nc));
 	if (!nc)
 		return -ENOMEM;
 	l->chunks = nc;
-	nc[l->nchunks] = bigmem_zalloc(CHUNK_BYTES);
-	if (!nc[l->nchunks])
+	slab = bigmem_zalloc(k * CHUNK_BYTES);
+	if (!slab)
 		return -ENOMEM;
-	l->nchunks++;
+	for (i = 0; i < k; i++)
+		nc[l->nchunks + i] = (struct ledger_node *)(slab + i * CHUNK_BYTES);
+	l->nchunks += k;
 	return 0;
 }
 

@@ -72,6 +72,35 @@ static void test_ledger__names_survive_nodeid_growth(void **state)
 	assert_int_equal(find_name(l, 1, NAMED), 0);
 }
 
+/* Nodes never move: the first chunks are mapped one by one and later
+ * ones a slab at a time, and a node keeps its address through both, and
+ * through every doubling of the index, with its neighbours intact. */
+static void test_ledger__nodes_stay_put_across_slabs(void **state)
+{
+	struct ledger *l = *state;
+	struct ledger_node *first, *mid;
+	uint64_t i;
+
+	first = ledger_get(l, 7);
+	assert_non_null(first);
+	first->refs = 11;
+	for (i = 0; i < MANY; i++) {
+		struct ledger_node *n = ledger_get(l, 100 + i);
+
+		assert_non_null(n);
+		n->refs = (uint32_t)i;
+	}
+	mid = ledger_find(l, 100 + MANY / 2);
+	for (i = MANY; i < 2 * MANY; i++)
+		assert_non_null(ledger_get(l, 100 + i));
+	assert_ptr_equal(ledger_find(l, 7), first);
+	assert_ptr_equal(ledger_find(l, 100 + MANY / 2), mid);
+	assert_int_equal(first->refs, 11);
+	for (i = 0; i < MANY; i += 101)
+		assert_int_equal(ledger_find(l, 100 + i)->refs, i);
+	assert_int_equal(l->count, 2 * MANY + 1);
+}
+
 /* Many names in many directories, then some renamed and some unlinked:
  * every name leads where the last change put it. */
 static void test_ledger__names_move_and_leave(void **state)
@@ -302,6 +331,7 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 		T(test_ledger__names_survive_nodeid_growth),
 		T(test_ledger__names_move_and_leave),
+		T(test_ledger__nodes_stay_put_across_slabs),
 		T(test_ledger__reset_forgets),
 		T(test_ledger__extras_count),
 		T(test_ledger__wide_identity),
