@@ -29,7 +29,8 @@ static int fill_block(struct readahead *ra, struct ra_block *b)
 		ra->done = 1;
 		ra->status = ferror(ra->file) ? -EIO : 0;
 	}
-	pthread_cond_broadcast(&ra->cond);
+	if (ra->taker_asleep)
+		pthread_cond_signal(&ra->cond);
 	pthread_mutex_unlock(&ra->lock);
 	return end;
 }
@@ -41,8 +42,16 @@ static void *read_blocks(void *arg)
 
 	do {
 		pthread_mutex_lock(&ra->lock);
-		while (ra->filled - ra->taken == ra->nblocks && !ra->stop)
-			pthread_cond_wait(&ra->cond, &ra->lock);
+		/* full: sleep until half the blocks are free, so that one
+		 * wake-up fills several (one per block was two futex calls
+		 * a block, a tenth of a large replay on a guest) */
+		if (ra->filled - ra->taken == ra->nblocks) {
+			ra->reader_asleep = 1;
+			while (ra->filled - ra->taken > ra->nblocks / 2 &&
+			       !ra->stop)
+				pthread_cond_wait(&ra->cond, &ra->lock);
+			ra->reader_asleep = 0;
+		}
 		if (ra->stop) {
 			pthread_mutex_unlock(&ra->lock);
 			return NULL;
@@ -107,8 +116,10 @@ static struct ra_block *next_block(struct readahead *ra)
 	if (!ra->threaded && ra->filled == ra->taken && !ra->done)
 		fill_block(ra, &ra->blocks[ra->filled % ra->nblocks]);
 	pthread_mutex_lock(&ra->lock);
+	ra->taker_asleep = 1;
 	while (ra->filled == ra->taken && !ra->done)
 		pthread_cond_wait(&ra->cond, &ra->lock);
+	ra->taker_asleep = 0;
 	if (ra->filled != ra->taken)
 		b = &ra->blocks[ra->taken % ra->nblocks];
 	pthread_mutex_unlock(&ra->lock);
@@ -120,7 +131,8 @@ static void give_back(struct readahead *ra)
 {
 	pthread_mutex_lock(&ra->lock);
 	ra->taken++;
-	pthread_cond_signal(&ra->cond);
+	if (ra->reader_asleep && ra->filled - ra->taken <= ra->nblocks / 2)
+		pthread_cond_signal(&ra->cond);
 	pthread_mutex_unlock(&ra->lock);
 	ra->cur = NULL;
 }

@@ -11,7 +11,7 @@
 
 /* Bounded memory whatever the file: at most RA_BLOCKS blocks of RA_BLOCK
  * bytes (one without a thread). */
-#define RA_BLOCKS 4
+#define RA_BLOCKS 16
 #define RA_BLOCK (64u << 10)
 
 struct ra_block {
@@ -32,6 +32,8 @@ struct readahead {
 	int done;                 /* the file's end or an error was met */
 	int status;               /* then: 0 end of file, -EIO read error */
 	int stop;                 /* the taker asks the thread to stop */
+	int reader_asleep;        /* the thread waits for free blocks */
+	int taker_asleep;         /* the taker waits for a filled block */
 	/* the taker's side */
 	struct ra_block *cur;     /* the block being taken from, or NULL */
 	size_t pos;               /* in cur */
