@@ -143,6 +143,7 @@ void ledger_reset(struct ledger *l)
 	memset(l->ids, 0, l->idcap * sizeof(*l->ids));
 	memset(l->dents, 0, l->dcap * sizeof(*l->dents));
 	l->count = l->dcount = 0;
+	memset(l->memo, 0, sizeof(l->memo));
 	l->names_len = 0;
 	l->naliases = 0;
 	u64tab_clear(&l->buried);
@@ -163,12 +164,38 @@ static size_t id_slot(const struct ledger *l, uint64_t nodeid)
 	return i;	/* the empty slot where it would go */
 }
 
+#define MEMO_N (sizeof(((struct ledger *)0)->memo) / \
+		sizeof(((struct ledger *)0)->memo[0]))
+
+/* nodeid's position + 1 if get_pos met it lately, else 0 (nodeid 0,
+ * the empty entries' key, is never asked for) */
+static uint32_t memo_pos(const struct ledger *l, uint64_t nodeid)
+{
+	size_t i;
+
+	for (i = 0; i < MEMO_N; i++)
+		if (l->memo[i].nodeid == nodeid)
+			return l->memo[i].pos;
+	return 0;
+}
+
+static uint32_t memo_keep(struct ledger *l, uint64_t nodeid, uint32_t pos)
+{
+	l->memo[l->memo_next] = (struct ledger_memo){ nodeid, pos };
+	l->memo_next = (l->memo_next + 1) % MEMO_N;
+	return pos;
+}
+
 struct ledger_node *ledger_find(const struct ledger *l, uint64_t nodeid)
 {
+	uint32_t pos;
 	size_t i;
 
 	if (!nodeid || !l->ids)
 		return NULL;
+	pos = memo_pos(l, nodeid);
+	if (pos)
+		return at(l, pos - 1);
 	i = id_slot(l, nodeid);
 	return l->ids[i] ? slot_node(l, l->ids[i]) : NULL;
 }
@@ -279,11 +306,15 @@ static int node_room(struct ledger *l)
  * it goes unless the table had to grow. */
 static uint32_t get_pos(struct ledger *l, uint64_t nodeid)
 {
-	size_t i = id_slot(l, nodeid);
+	uint32_t pos = memo_pos(l, nodeid);
 	struct ledger_node *n;
+	size_t i;
 
+	if (pos)
+		return pos;
+	i = id_slot(l, nodeid);
 	if (l->ids[i])
-		return l->ids[i] & pos_mask(l);
+		return memo_keep(l, nodeid, l->ids[i] & pos_mask(l));
 	if ((l->count + 1) * 4 > l->idcap * 3) {
 		if (grow_ids(l))
 			return 0;
@@ -295,7 +326,7 @@ static uint32_t get_pos(struct ledger *l, uint64_t nodeid)
 	memset(n, 0, sizeof(*n));
 	n->nodeid = nodeid;
 	l->ids[i] = (uint32_t)++l->count | slot_tag(l, u64tab_mix(nodeid));
-	return (uint32_t)l->count;
+	return memo_keep(l, nodeid, (uint32_t)l->count);
 }
 
 struct ledger_node *ledger_get(struct ledger *l, uint64_t nodeid)

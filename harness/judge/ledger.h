@@ -95,6 +95,16 @@ struct ledger {
 	uint32_t *dents;      /* (parent, name) -> position + 1 and a tag */
 	size_t dcap, dcount;
 	unsigned pbits;       /* low bits of a slot that hold position + 1 */
+	/* the nodeids get_pos found or added last, and their positions + 1:
+	 * the checker asks for the same few several times an event (a
+	 * LOOKUP's reply finds its nodeid, adds it, names it under its
+	 * parent; the FORGET that follows finds it again), and a node's
+	 * position never changes until reset */
+	struct ledger_memo {
+		uint64_t nodeid;
+		uint32_t pos;
+	} memo[4];
+	unsigned memo_next;
 	char *names;
 	size_t names_len, names_cap;
 	/* earlier names of aliased nodes (hard links), for the notify
