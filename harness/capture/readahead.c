@@ -137,7 +137,7 @@ static void give_back(struct readahead *ra)
 	ra->cur = NULL;
 }
 
-int readahead_more(struct readahead *ra)
+int readahead_more_slow(struct readahead *ra)
 {
 	if (ra->cur && ra->pos < ra->cur->len)
 		return 1;
@@ -148,8 +148,8 @@ int readahead_more(struct readahead *ra)
 	return ra->cur != NULL;
 }
 
-const void *readahead_take(struct readahead *ra, size_t n, void **scratch,
-			   size_t *cap)
+const void *readahead_take_slow(struct readahead *ra, size_t n,
+				void **scratch, size_t *cap)
 {
 	static const char nothing[1];
 	size_t got = 0, k;
