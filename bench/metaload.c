@@ -2,7 +2,6 @@
  * threads create, stat and unlink files in their own directories, then
  * one large directory is listed.  Prints operations per second of the
  * timed part only, so mount setup never counts. */
-#define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 build=build-san
 if [ ! -d "$build" ]; then
 	CC=gcc meson setup "$build" -Db_sanitize=address,undefined \
-		-Dbuildtype=debug >/dev/null
+		-Dbuildtype=debug -Db_lto=false >/dev/null
 fi
 ninja -C "$build" >/dev/null
 
