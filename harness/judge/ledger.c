@@ -295,8 +295,8 @@ static int node_room(struct ledger *l)
 	slab = bigmem_zalloc(k * CHUNK_BYTES);
 	if (!slab)
 		return -ENOMEM;
-	for (i = 0; i < k; i++)
-		nc[l->nchunks + i] = (struct ledger_node *)(slab + i * CHUNK_BYTES);
+	for (i = 0; i < k; i++, slab += CHUNK_BYTES)
+		nc[l->nchunks + i] = (struct ledger_node *)slab;
 	l->nchunks += k;
 	return 0;
 }
