@@ -188,8 +188,9 @@ int evlog_reader_open(struct evlog_reader *r, const char *path)
 	if (!r->file)
 		return -errno;
 	/* Unbuffered: the reader's blocks (capture/readahead.c) are read
-	 * whole, each in one read, straight into the block.  (Not the zstd stream below: a
-	 * stream of fopencookie's, unbuffered, is read a byte a call.) */
+	 * whole, each in one read, straight into the block.  (Not the zstd
+	 * stream below: a stream of fopencookie's, unbuffered, is read a
+	 * byte a call.) */
 	setvbuf(r->file, NULL, _IONBF, 0);
 	/* plain or zstd, told by the first bytes */
 	n = fread(magic, 1, 8, r->file);

@@ -137,10 +137,10 @@ static void give_back(struct readahead *ra)
 	ra->cur = NULL;
 }
 
+/* Reached through readahead_more only, when the current block is used
+ * up or there is none yet. */
 int readahead_more_slow(struct readahead *ra)
 {
-	if (ra->cur && ra->pos < ra->cur->len)
-		return 1;
 	if (ra->cur)
 		give_back(ra);
 	ra->cur = next_block(ra);
