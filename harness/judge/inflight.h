@@ -30,6 +30,7 @@ struct inflight_req {
 	uint32_t line;        /* scenario line the caller was executing */
 	int32_t scenario;     /* scenario index at request time, -1 none */
 	uint32_t name_len, name2_len;
+	uint64_t name_key;    /* u64tab_name_key(nodeid, name); 0: no name */
 	char *heap;           /* names when they do not fit inline */
 	char inl[INFLIGHT_INLINE];
 };

@@ -401,22 +401,33 @@ static size_t dent_slot(const struct ledger *l, uint64_t h, uint64_t parent,
 	return SIZE_MAX;
 }
 
+uint64_t ledger_lookup_name_keyed(const struct ledger *l, uint64_t parent,
+				  const char *name, size_t len, uint64_t key)
+{
+	size_t i = dent_slot(l, key, parent, name, len);
+
+	return i == SIZE_MAX ? 0 : slot_node(l, l->dents[i])->nodeid;
+}
+
 uint64_t ledger_lookup_name(const struct ledger *l, uint64_t parent,
 			    const char *name, size_t len)
 {
-	size_t i = dent_slot(l, u64tab_name_key(parent, name, len), parent, name,
-			     len);
+	return ledger_lookup_name_keyed(l, parent, name, len,
+					u64tab_name_key(parent, name, len));
+}
 
-	return i == SIZE_MAX ? 0 : slot_node(l, l->dents[i])->nodeid;
+int ledger_name_seen_keyed(const struct ledger *l, uint64_t parent,
+			   const char *name, size_t len, uint64_t key)
+{
+	return dent_slot(l, key, parent, name, len) != SIZE_MAX ||
+	       u64tab_find(&l->buried, key) != NULL;
 }
 
 int ledger_name_seen(const struct ledger *l, uint64_t parent,
 		     const char *name, size_t len)
 {
-	uint64_t h = u64tab_name_key(parent, name, len);
-
-	return dent_slot(l, h, parent, name, len) != SIZE_MAX ||
-	       u64tab_find(&l->buried, h) != NULL;
+	return ledger_name_seen_keyed(l, parent, name, len,
+				      u64tab_name_key(parent, name, len));
 }
 
 void ledger_name_saw(struct ledger *l, uint64_t parent, const char *name,
@@ -553,10 +564,10 @@ static int name_add(struct ledger *l, const char *name, size_t len,
 	return 0;
 }
 
-int ledger_set_name(struct ledger *l, uint64_t nodeid, uint64_t parent,
-		    const char *name, size_t len)
+/* ledger_set_name under the name's key h */
+static int set_name(struct ledger *l, uint64_t nodeid, uint64_t parent,
+		    const char *name, size_t len, uint64_t h)
 {
-	uint64_t h = u64tab_name_key(parent, name, len);
 	struct ledger_node *n;
 	uint32_t off, up, pos;
 	size_t slot;
@@ -613,8 +624,16 @@ static int alias_keep(struct ledger *l, const struct ledger_node *n)
 	return 0;
 }
 
-int ledger_add_name(struct ledger *l, uint64_t nodeid, uint64_t parent,
+int ledger_set_name(struct ledger *l, uint64_t nodeid, uint64_t parent,
 		    const char *name, size_t len)
+{
+	return set_name(l, nodeid, parent, name, len,
+			u64tab_name_key(parent, name, len));
+}
+
+int ledger_add_name_keyed(struct ledger *l, uint64_t nodeid,
+			  uint64_t parent, const char *name, size_t len,
+			  uint64_t key)
 {
 	struct ledger_node *n = ledger_find(l, nodeid);
 
@@ -624,7 +643,14 @@ int ledger_add_name(struct ledger *l, uint64_t nodeid, uint64_t parent,
 		if (alias_keep(l, n))
 			return -ENOMEM;
 	}
-	return ledger_set_name(l, nodeid, parent, name, len);
+	return set_name(l, nodeid, parent, name, len, key);
+}
+
+int ledger_add_name(struct ledger *l, uint64_t nodeid, uint64_t parent,
+		    const char *name, size_t len)
+{
+	return ledger_add_name_keyed(l, nodeid, parent, name, len,
+				     u64tab_name_key(parent, name, len));
 }
 
 /* --- what few nodes have -------------------------------------------- */

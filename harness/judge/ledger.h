@@ -173,6 +173,17 @@ int ledger_add_name(struct ledger *l, uint64_t nodeid, uint64_t parent,
 /* The node currently named (parent, name), or 0. */
 uint64_t ledger_lookup_name(const struct ledger *l, uint64_t parent,
 			    const char *name, size_t len);
+/* The same three given the name's key, u64tab_name_key(parent, name,
+ * len), which the caller already has: the checker keys a request's name
+ * once and asks about it up to four times (at the request, and at the
+ * reply by the request's record). */
+int ledger_add_name_keyed(struct ledger *l, uint64_t nodeid,
+			  uint64_t parent, const char *name, size_t len,
+			  uint64_t key);
+uint64_t ledger_lookup_name_keyed(const struct ledger *l, uint64_t parent,
+				  const char *name, size_t len, uint64_t key);
+int ledger_name_seen_keyed(const struct ledger *l, uint64_t parent,
+			   const char *name, size_t len, uint64_t key);
 /* The name (parent, name) leads to a node now, or led to one earlier on
  * this connection (a name that left the index is remembered by its
  * hash, so a collision may answer 1 for a name never seen; never 0 for

@@ -157,10 +157,12 @@ static void check_referenced(struct fc_checker *c, const struct fc_event *ev,
 /* A LOOKUP of a name some reply made positive (an entry, a READDIRPLUS
  * entry, a rename's target) may come from d_revalidate; the ledger
  * indexes exactly those names, and remembers the ones that left. */
-static unsigned lock_hints(const struct fc_checker *c, const struct fc_req *rq)
+static unsigned lock_hints(const struct fc_checker *c, const struct fc_req *rq,
+			   uint64_t key)
 {
-	if (rq->opcode == FUSE_LOOKUP && rq->name && rq->name_len &&
-	    ledger_name_seen(&c->ledger, rq->nodeid, rq->name, rq->name_len))
+	if (rq->opcode == FUSE_LOOKUP && key &&
+	    ledger_name_seen_keyed(&c->ledger, rq->nodeid, rq->name,
+				   rq->name_len, key))
 		return LOCK_HINT_NAME_SEEN;
 	return 0;
 }
@@ -170,7 +172,7 @@ void lc_on_request(struct fc_checker *c, const struct fc_event *ev)
 	struct inflight_req *r;
 	struct ledger_node *n;
 	struct fc_req rq;
-	uint64_t nid, nl;
+	uint64_t nid, nl, key;
 	uint32_t line, i;
 	int export_dot;
 
@@ -240,7 +242,13 @@ void lc_on_request(struct fc_checker *c, const struct fc_event *ev)
 	if (rq.name || rq.name2)
 		inflight_set_names(r, rq.name, rq.name_len, rq.name2,
 				   rq.name2_len);
-	lock_on_request(c->lock, ev, &rq, lock_hints(c, &rq), line,
+	/* keyed once here; the reply asks the ledger about the name again
+	 * by the record (which keeps it unless memory ran out) */
+	key = rq.name && rq.name_len ?
+	      u64tab_name_key(rq.nodeid, rq.name, rq.name_len) : 0;
+	if (r->name_len == rq.name_len)
+		r->name_key = key;
+	lock_on_request(c->lock, ev, &rq, lock_hints(c, &rq, key), line,
 			c->scenario);
 }
 
@@ -270,6 +278,7 @@ struct handout {
 	uint64_t parent;        /* 0: do not touch the name map */
 	const char *name;
 	size_t name_len;
+	uint64_t name_key;      /* of (parent, name); 0: not yet known */
 };
 
 static void hand_out(struct fc_checker *c, const struct fc_event *ev,
@@ -321,7 +330,10 @@ static void hand_out(struct fc_checker *c, const struct fc_event *ev,
 	n->flags &= (uint16_t)~LEDGER_F_LEAK_TOLD;
 	n->seq_ref = ev->seq;
 	undo_add(c, r->unique, h->nodeid, UNDO_REF);
-	if (h->parent && h->name_len)
+	if (h->parent && h->name_len && h->name_key)
+		ledger_add_name_keyed(&c->ledger, h->nodeid, h->parent,
+				      h->name, h->name_len, h->name_key);
+	else if (h->parent && h->name_len)
 		ledger_add_name(&c->ledger, h->nodeid, h->parent, h->name,
 				h->name_len);
 }
@@ -377,7 +389,8 @@ static void check_stable(struct fc_checker *c, const struct fc_event *ev,
 	const struct ledger_node *o;
 	uint64_t old;
 
-	old = ledger_lookup_name(&c->ledger, r->nodeid, name, r->name_len);
+	old = ledger_lookup_name_keyed(&c->ledger, r->nodeid, name,
+				       r->name_len, r->name_key);
 	o = old ? ledger_find(&c->ledger, old) : NULL;
 	if (!o || !o->refs || (o->flags & LEDGER_F_UNCERTAIN))
 		return;
@@ -422,6 +435,7 @@ static void reply_entry(struct fc_checker *c, const struct fc_event *ev,
 		h.parent = r->nodeid;
 		h.name = inflight_name(r);
 		h.name_len = r->name_len;
+		h.name_key = r->name_key;
 	}
 	if (r->opcode == FUSE_LOOKUP && h.parent)
 		check_stable(c, ev, r, h.nodeid);
@@ -480,8 +494,10 @@ static void reply_name_gone(struct fc_checker *c, const struct fc_event *ev,
 			    const struct inflight_req *r,
 			    const struct fc_reply *rp)
 {
-	uint64_t id = ledger_lookup_name(&c->ledger, r->nodeid,
-					 inflight_name(r), r->name_len);
+	uint64_t id = r->name_key ?
+		      ledger_lookup_name_keyed(&c->ledger, r->nodeid,
+					       inflight_name(r), r->name_len,
+					       r->name_key) : 0;
 
 	if (id)
 		ledger_unlink_name(&c->ledger, id);
