@@ -30,15 +30,17 @@
 #define LEDGER_MIN_CAP 1024
 #define LEDGER_MAX_DEPTH 128
 #define LEDGER_CHUNK 4096
-/* 40 pages: a chunk wastes none */
+/* 36 pages: a chunk wastes none */
 #define CHUNK_BYTES (LEDGER_CHUNK * sizeof(struct ledger_node))
 /* The first LEDGER_SMALL chunks are mapped one by one: most ledgers stay
- * that small.  Later ones come LEDGER_SLAB at a time, 10 MiB, five huge
- * pages (bigmem): a million nodes in 4 KiB pages took 10,000 page faults,
- * each a trip to the hypervisor on a guest, and as many TLB entries for
- * the checker's random reads of its nodes. */
+ * that small.  Later ones come LEDGER_SLAB at a time, 18 MiB, nine huge
+ * pages (bigmem; a whole number of them, so that the kernel aligns the
+ * mapping for them): a million nodes in 4 KiB pages took 10,000 page
+ * faults, each a trip to the hypervisor on a guest, and as many TLB
+ * entries for the checker's random reads of its nodes.  Only the pages
+ * touched are resident. */
 #define LEDGER_SMALL 16
-#define LEDGER_SLAB 64
+#define LEDGER_SLAB 128
 #define ROOT_ID 1
 
 static struct ledger_node *at(const struct ledger *l, uint32_t pos)
@@ -148,6 +150,65 @@ void ledger_reset(struct ledger *l)
 	l->naliases = 0;
 	u64tab_clear(&l->buried);
 	u64tab_clear(&l->extras);
+	l->seq_based = 0;
+	l->seq_sets = 0;
+}
+
+/* --- the event that handed a node out ---------------------------------- */
+
+/* Move the base to 2^31 below seq: nodes handed out before the new base
+ * become "too long ago to say".  Every node is visited. */
+static void seq_rebase(struct ledger *l, uint64_t seq)
+{
+	uint64_t nb = seq - ((uint64_t)1 << 31), full;
+	struct ledger_node *n;
+	size_t pos = 0;
+
+	while ((n = ledger_next(l, &pos))) {
+		if (!n->seq_rel || n->seq_rel == LEDGER_SEQ_UNKNOWN)
+			continue;
+		full = l->seq_base + n->seq_rel;
+		n->seq_rel = full > nb ? (uint32_t)(full - nb)
+				       : LEDGER_SEQ_UNKNOWN;
+	}
+	l->seq_base = nb;
+	l->seq_sets = 0;
+}
+
+/* A node keeps 32 bits of the seq, counted from a base the ledger moves
+ * forward when a seq no longer fits (every 2^31 events of a real log).
+ * A move visits every node, so it waits for count / 64 settings since
+ * the last: a log whose seqs leap ahead cannot make each event cost a
+ * walk of the ledger; until then, and for a seq that goes backward, the
+ * node is marked too long ago to say, which only leaves out the
+ * "related seq" of a report. */
+void ledger_set_seq_ref(struct ledger *l, struct ledger_node *n, uint64_t seq)
+{
+	uint64_t d;
+
+	if (!l->seq_based) {
+		l->seq_base = seq - 1;	/* the first one is 1 above it */
+		l->seq_based = 1;
+	}
+	d = seq - l->seq_base;
+	if ((d == 0 || d >= LEDGER_SEQ_UNKNOWN) && seq > l->seq_base &&
+	    l->seq_sets >= l->count / 64) {
+		seq_rebase(l, seq);
+		d = seq - l->seq_base;
+	}
+	if (d == 0 || d >= LEDGER_SEQ_UNKNOWN) {
+		n->seq_rel = LEDGER_SEQ_UNKNOWN;
+		return;
+	}
+	n->seq_rel = (uint32_t)d;
+	l->seq_sets++;
+}
+
+uint64_t ledger_seq_ref(const struct ledger *l, const struct ledger_node *n)
+{
+	if (!n->seq_rel || n->seq_rel == LEDGER_SEQ_UNKNOWN)
+		return 0;
+	return l->seq_base + n->seq_rel;
 }
 
 /* --- nodes by nodeid --------------------------------------------------- */

@@ -23,7 +23,7 @@ enum ledger_flag {
 	LEDGER_F_UNREF_SEEN = 1 << 3, /* LC-UNREFERENCED-NODEID reported */
 	LEDGER_F_INDEXED = 1 << 4,    /* (parent, name) is in the index */
 	LEDGER_F_LEAK_TOLD = 1 << 5,  /* LC-QUIESCE-BALANCE reported for
-					 the entry of seq_ref (a new entry
+					 its latest entry (a new entry
 					 clears it) */
 	LEDGER_F_EXTRA = 1 << 6,      /* open handles, rejected
 					 references or an ino or generation
@@ -40,15 +40,21 @@ enum ledger_flag {
  * longer one from a filesystem's READDIRPLUS names nothing). */
 #define LEDGER_NAME_MAX 4095u
 
-/* 40 bytes: a million live nodeids fit in about 64 MB with the indexes
+/* 36 bytes: a million live nodeids fit in about 60 MB with the indexes
  * and names (bench/replay, bench/scale).  What every node needs is here;
  * what few have (open handles, rejected references, the high halves of
  * an ino or generation beyond 32 bits) is in the ledger's extras, and
  * the parent is a position, not a nodeid.  Read ino and generation
- * through ledger_ino() and ledger_generation(). */
+ * through ledger_ino() and ledger_generation(), the event that handed
+ * the node out through ledger_seq_ref().  Packed to 4-byte alignment:
+ * the one 8-byte field would otherwise pad it to 40 (x86 reads it
+ * unaligned at no cost that bench/replay shows). */
 struct ledger_node {
 	uint64_t nodeid;      /* never 0 */
-	uint64_t seq_ref;     /* latest reply that handed it out */
+	uint32_t seq_rel;     /* latest reply that handed it out, as its
+				 seq above the ledger's seq_base; 0 never
+				 handed out, LEDGER_SEQ_UNKNOWN too long
+				 ago to say (ledger_set_seq_ref) */
 	uint32_t refs;        /* outstanding lookups, at most LEDGER_REFS_MAX */
 	uint32_t up;          /* the parent's position + 1; 0: no name known
 				 (ledger_parent gives its nodeid) */
@@ -58,8 +64,10 @@ struct ledger_node {
 	uint16_t name_len : 12; /* at most LEDGER_NAME_MAX */
 	uint16_t ftype : 4;   /* (mode & S_IFMT) >> 12: ledger_type() */
 	uint16_t flags;       /* enum ledger_flag */
-};
-_Static_assert(sizeof(struct ledger_node) == 40, "a node is 40 bytes");
+} __attribute__((packed, aligned(4)));
+_Static_assert(sizeof(struct ledger_node) == 36, "a node is 36 bytes");
+
+#define LEDGER_SEQ_UNKNOWN UINT32_MAX
 
 /* The file type of the latest entry (mode & S_IFMT). */
 static inline uint32_t ledger_type(const struct ledger_node *n)
@@ -120,6 +128,12 @@ struct ledger {
 	struct u64tab buried;
 	/* struct ledger_extra of the nodes flagged LEDGER_F_EXTRA */
 	struct u64tab extras;
+	/* a node's seq_rel counts from here (ledger_set_seq_ref); rebases
+	 * since the last move of the base, which may not come sooner than
+	 * count / 64 of them (each move visits every node) */
+	uint64_t seq_base;
+	size_t seq_sets;
+	int seq_based;
 };
 
 struct ledger_extra {
@@ -139,6 +153,18 @@ void ledger_reset(struct ledger *l);
 struct ledger_node *ledger_find(const struct ledger *l, uint64_t nodeid);
 /* Find or add (zeroed) nodeid; NULL only when memory runs out. */
 struct ledger_node *ledger_get(struct ledger *l, uint64_t nodeid);
+
+/* The seq of the reply that last handed n out; 0 when none did, or
+ * when it was more than about 2^31 events before the latest one (the
+ * node keeps 32 bits of it). */
+uint64_t ledger_seq_ref(const struct ledger *l, const struct ledger_node *n);
+/* n was handed out by the reply of event seq. */
+void ledger_set_seq_ref(struct ledger *l, struct ledger_node *n, uint64_t seq);
+/* Some reply handed n out on this connection. */
+static inline int ledger_handed_out(const struct ledger_node *n)
+{
+	return n->seq_rel != 0;
+}
 
 /* The nodeid of n's parent, 0 when n has no name. */
 uint64_t ledger_parent(const struct ledger *l, const struct ledger_node *n);

@@ -39,7 +39,7 @@ static void judge_balance(struct fc_checker *c, const struct fc_event *ev,
 			continue;
 		n->flags |= LEDGER_F_LEAK_TOLD;
 		ck_violate(c, "LC-QUIESCE-BALANCE", n->nodeid, line, ev->seq,
-			n->seq_ref,
+			ledger_seq_ref(&c->ledger, n),
 			"nodeid %llu still has %llu outstanding references "
 			"after %s",
 			(unsigned long long)n->nodeid,
@@ -87,7 +87,8 @@ static struct ledger_node *node_of_ino(struct fc_checker *c, uint64_t ino)
 	while ((n = ledger_next(&c->ledger, &pos)))
 		if ((n->flags & LEDGER_F_TYPED) &&
 		    ledger_ino(&c->ledger, n) == ino &&
-		    (!best || n->seq_ref > best->seq_ref))
+		    (!best || ledger_seq_ref(&c->ledger, n) >
+			      ledger_seq_ref(&c->ledger, best)))
 			best = n;
 	return best;
 }
@@ -135,7 +136,7 @@ void lf_on_check(struct fc_checker *c, const struct fc_event *ev)
 		if (k.kind == FC_CHECK_OUTSTANDING ? have != k.expect
 						    : have < k.expect)
 			ck_violate(c, "LC-OUTSTANDING", n ? n->nodeid : 0, k.line,
-				ev->seq, n ? n->seq_ref : 0,
+				ev->seq, n ? ledger_seq_ref(&c->ledger, n) : 0,
 				"inode %llu has %llu outstanding references, "
 				"the scenario expects %s%llu",
 				(unsigned long long)k.ino,
@@ -293,7 +294,7 @@ void lf_on_fs_ledger(struct fc_checker *c, const struct fc_event *ev)
 			if (fi->nlookup < wire ||
 			    (quiet && fi->nlookup > wire + slack))
 				ck_violate(c, "LF-FS-LEDGER", fi->nodeid, h.line,
-					ev->seq, n ? n->seq_ref : 0,
+					ev->seq, n ? ledger_seq_ref(&c->ledger, n) : 0,
 					"the reference filesystem counts "
 					"%llu lookups of nodeid %llu, the "
 					"wire %llu",
@@ -310,7 +311,7 @@ void lf_on_fs_ledger(struct fc_checker *c, const struct fc_event *ev)
 		if (snap_by_nodeid(c, n->nodeid))
 			continue;
 		ck_violate(c, "LF-FREED-REFERENCED", n->nodeid, h.line, ev->seq,
-			n->seq_ref,
+			ledger_seq_ref(&c->ledger, n),
 			"the reference filesystem freed nodeid %llu while "
 			"the kernel %s",
 			(unsigned long long)n->nodeid,
@@ -332,7 +333,7 @@ void lf_on_fs_ledger(struct fc_checker *c, const struct fc_event *ev)
 			continue;
 		n = ledger_find(&c->ledger, fi->nodeid);
 		ck_violate(c, "LF-NOT-FREED", fi->nodeid, 0, ev->seq,
-			n ? n->seq_ref : 0,
+			n ? ledger_seq_ref(&c->ledger, n) : 0,
 			"inode %llu (nodeid %llu) has no lookups, links or "
 			"open handles but the reference filesystem keeps it",
 			(unsigned long long)fi->ino,

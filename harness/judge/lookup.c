@@ -112,7 +112,7 @@ static void forget(struct fc_checker *c, const struct fc_event *ev,
 	c->st.returned += nlookup;
 	if (nlookup > have)
 		ck_violate(c, "LC-FORGET-EXCESS", nodeid, line, ev->seq,
-			n ? n->seq_ref : 0,
+			n ? ledger_seq_ref(&c->ledger, n) : 0,
 			"FORGET returns %llu references to nodeid %llu, which "
 			"has only %llu outstanding",
 			(unsigned long long)nlookup,
@@ -146,11 +146,12 @@ static void check_referenced(struct fc_checker *c, const struct fc_event *ev,
 	if (!n)
 		return;
 	n->flags |= LEDGER_F_UNREF_SEEN;
-	ck_violate(c, "LC-UNREFERENCED-NODEID", nodeid, line, ev->seq, n->seq_ref,
+	ck_violate(c, "LC-UNREFERENCED-NODEID", nodeid, line, ev->seq,
+		ledger_seq_ref(&c->ledger, n),
 		"%s names nodeid %llu, which has no outstanding reference "
 		"(%s)",
 		proto_op_name(rq->opcode), (unsigned long long)nodeid,
-		n->seq_ref ? "all its references were forgotten"
+		ledger_handed_out(n) ? "all its references were forgotten"
 			   : "never handed out on this connection");
 }
 
@@ -305,7 +306,7 @@ static void hand_out(struct fc_checker *c, const struct fc_event *ev,
 		 h->generation != ledger_generation(&c->ledger, n))
 		why = "a different generation";
 	if (why) {
-		uint64_t prev = n->seq_ref, refs = n->refs;
+		uint64_t prev = ledger_seq_ref(&c->ledger, n), refs = n->refs;
 
 		/* the kernel refuses a type change of a live inode (may
 		 * leak the reference): no balance can be expected */
@@ -328,7 +329,7 @@ static void hand_out(struct fc_checker *c, const struct fc_event *ev,
 		n->flags |= LEDGER_F_UNCERTAIN;	/* out of memory */
 	n->flags |= LEDGER_F_TYPED;
 	n->flags &= (uint16_t)~LEDGER_F_LEAK_TOLD;
-	n->seq_ref = ev->seq;
+	ledger_set_seq_ref(&c->ledger, n, ev->seq);
 	undo_add(c, r->unique, h->nodeid, UNDO_REF);
 	if (h->parent && h->name_len && h->name_key)
 		ledger_add_name_keyed(&c->ledger, h->nodeid, h->parent,
@@ -403,7 +404,7 @@ static void check_stable(struct fc_checker *c, const struct fc_event *ev,
 	c->st.relookups++;
 	/* named by the nodeid the kernel holds: its path is the name's */
 	ck_violate(c, "LC-NODEID-UNSTABLE", old, r->line, ev->seq,
-		   o->seq_ref,
+		   ledger_seq_ref(&c->ledger, o),
 		   "LOOKUP of \"%.*s\" in nodeid %llu returns nodeid %llu, "
 		   "but the name leads to nodeid %llu, which the kernel "
 		   "still holds (%llu references) and nothing renamed or "

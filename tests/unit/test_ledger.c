@@ -306,6 +306,68 @@ static void test_ledger__chosen_nodeids_do_not_cluster(void **state)
 	assert_true(ledger_longest_probe(l) < 1000);
 }
 
+/* A node keeps 32 bits of the seq that handed it out.  Up to 2^32
+ * events the seq comes back exact; past them the base moves, and what
+ * was handed out more than 2^31 events before reads "too long ago" (0,
+ * still handed out) rather than a wrong seq. */
+static void test_ledger__seq_ref_past_32_bits(void **state)
+{
+	struct ledger *l = *state;
+	struct ledger_node *a = ledger_get(l, 10), *b = ledger_get(l, 11);
+	struct ledger_node *c = ledger_get(l, 12), *d = ledger_get(l, 13);
+	const uint64_t big = (uint64_t)1 << 32;
+
+	assert_false(ledger_handed_out(a));
+	assert_int_equal(ledger_seq_ref(l, a), 0);
+	ledger_set_seq_ref(l, a, 7);
+	ledger_set_seq_ref(l, b, 3000000000u);
+	assert_int_equal(ledger_seq_ref(l, a), 7);
+	assert_int_equal(ledger_seq_ref(l, b), 3000000000u);
+	/* past 2^32 events: a is too old to keep, b is not */
+	ledger_set_seq_ref(l, c, big + 100);
+	assert_int_equal(ledger_seq_ref(l, c), big + 100);
+	assert_int_equal(ledger_seq_ref(l, b), 3000000000u);
+	assert_int_equal(ledger_seq_ref(l, a), 0);
+	assert_true(ledger_handed_out(a));
+	/* a seq that goes backward past the base is not kept either */
+	ledger_set_seq_ref(l, d, 5);
+	assert_int_equal(ledger_seq_ref(l, d), 0);
+	assert_true(ledger_handed_out(d));
+	ledger_set_seq_ref(l, d, big + 200);
+	assert_int_equal(ledger_seq_ref(l, d), big + 200);
+}
+
+/* Seqs that leap 2^32 at every event (a forged log) move the base only
+ * after count / 64 settings since the last move, so each event does not
+ * walk the ledger; meanwhile the node reads "too long ago", never a
+ * wrong seq. */
+static void test_ledger__seq_leaps_do_not_walk_every_time(void **state)
+{
+	struct ledger *l = *state;
+	struct ledger_node *n;
+	uint64_t i, seq = 1;
+
+	for (i = 1; i <= 6400; i++)
+		ledger_set_seq_ref(l, ledger_get(l, 100 + i), seq++);
+	/* 6,401 nodes, 6,400 settings: one move is allowed */
+	seq += (uint64_t)1 << 32;
+	n = ledger_get(l, 100);
+	ledger_set_seq_ref(l, n, seq);
+	assert_int_equal(ledger_seq_ref(l, n), seq);
+	assert_int_equal(ledger_seq_ref(l, ledger_find(l, 101)), 0);
+	/* the next leap finds 1 setting since: no move */
+	seq += (uint64_t)1 << 32;
+	ledger_set_seq_ref(l, n, seq);
+	assert_int_equal(ledger_seq_ref(l, n), 0);
+	assert_true(ledger_handed_out(n));
+	/* after count / 64 settings near the base, a leap moves it again */
+	for (i = 1; i <= 100; i++)
+		ledger_set_seq_ref(l, ledger_find(l, 100 + i),
+				   l->seq_base + 10 + i);
+	ledger_set_seq_ref(l, n, seq);
+	assert_int_equal(ledger_seq_ref(l, n), seq);
+}
+
 /* A reference count is 32 bits: one past the most leaves it there and
  * makes the node uncertain rather than wrapping to 0. */
 static void test_ledger__refs_saturate(void **state)
@@ -339,6 +401,8 @@ int main(void)
 		T(test_ledger__referenced_ids_deepest_first),
 		T(test_ledger__chosen_nodeids_do_not_cluster),
 		T(test_ledger__refs_saturate),
+		T(test_ledger__seq_ref_past_32_bits),
+		T(test_ledger__seq_leaps_do_not_walk_every_time),
 #undef T
 	};
 
