@@ -128,9 +128,9 @@ struct ledger {
 	struct u64tab buried;
 	/* struct ledger_extra of the nodes flagged LEDGER_F_EXTRA */
 	struct u64tab extras;
-	/* a node's seq_rel counts from here (ledger_set_seq_ref); rebases
-	 * since the last move of the base, which may not come sooner than
-	 * count / 64 of them (each move visits every node) */
+	/* a node's seq_rel counts from seq_base (ledger_set_seq_ref);
+	 * seq_sets counts the settings since the base last moved: it moves
+	 * again only after count / 64 of them (a move visits every node) */
 	uint64_t seq_base;
 	size_t seq_sets;
 	int seq_based;
@@ -154,9 +154,10 @@ struct ledger_node *ledger_find(const struct ledger *l, uint64_t nodeid);
 /* Find or add (zeroed) nodeid; NULL only when memory runs out. */
 struct ledger_node *ledger_get(struct ledger *l, uint64_t nodeid);
 
-/* The seq of the reply that last handed n out; 0 when none did, or
- * when it was more than about 2^31 events before the latest one (the
- * node keeps 32 bits of it). */
+/* The seq of the reply that last handed n out; 0 when none did, or when
+ * the node could not keep it in its 32 bits: the base moved past it (a
+ * handout 2^31 or more events before the seq that moved it), or it came
+ * while the base could not move. */
 uint64_t ledger_seq_ref(const struct ledger *l, const struct ledger_node *n);
 /* n was handed out by the reply of event seq. */
 void ledger_set_seq_ref(struct ledger *l, struct ledger_node *n, uint64_t seq);
@@ -201,8 +202,8 @@ uint64_t ledger_lookup_name(const struct ledger *l, uint64_t parent,
 			    const char *name, size_t len);
 /* The same three given the name's key, u64tab_name_key(parent, name,
  * len), which the caller already has: the checker keys a request's name
- * once and asks about it up to four times (at the request, and at the
- * reply by the request's record). */
+ * once, asks about it at the request, and again at the reply by the
+ * request's record. */
 int ledger_add_name_keyed(struct ledger *l, uint64_t nodeid,
 			  uint64_t parent, const char *name, size_t len,
 			  uint64_t key);
